@@ -1,0 +1,25 @@
+// Runs the test suite with Node's test runner: every test/**/*.test.ts, or the
+// files and folders given as arguments (`npm test -- test/tracking`).
+import { spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+
+function collect(path) {
+  if (statSync(path).isFile()) return path.endsWith(".test.ts") ? [path] : [];
+  return readdirSync(path, { withFileTypes: true })
+    .filter((e) => !e.name.startsWith("."))
+    .flatMap((e) => collect(join(path, e.name)));
+}
+
+const roots = process.argv.slice(2);
+const files = (roots.length > 0 ? roots : ["test"]).flatMap(collect).map((f) => relative(process.cwd(), f)).sort();
+if (files.length === 0) {
+  console.error(`no test files under ${roots.join(", ") || "test"}`);
+  process.exit(1);
+}
+const result = spawnSync(
+  process.execPath,
+  ["--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=1", ...files],
+  { stdio: "inherit" },
+);
+process.exit(result.status ?? 1);

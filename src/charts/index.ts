@@ -1,0 +1,3 @@
+export { renderPlot } from "./render";
+export type { RenderedChart } from "./render";
+

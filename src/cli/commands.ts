@@ -1,0 +1,201 @@
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { SetupError } from "../errors";
+import {
+  DEBIAN_PACKAGES,
+  KERNEL_NAME,
+  aptInstall,
+  ensureJupyter,
+  installKernel,
+  listKernels,
+  probePythons,
+  startNotebookServer,
+  uninstallKernel,
+} from "../setup";
+import type { KernelLocation } from "../setup";
+import { ExperimentStore, defaultStorePath } from "../tracking";
+import type { RunDetails, RunId } from "../tracking";
+import { findProjectRoot, pipelabVersion } from "../util";
+import { CliUsageError, parse } from "./args";
+import { runReport, runsTable } from "./table";
+
+export interface Command {
+  summary: string;
+  usage: string;
+  run(args: string[]): Promise<number>;
+}
+
+const log = (line: string): void => console.log(line);
+
+const locationOptions = {
+  user: { type: "boolean" },
+  prefix: { type: "string" },
+  "sys-prefix": { type: "boolean" },
+} as const;
+
+function location(values: { user?: boolean; prefix?: string; "sys-prefix"?: boolean }): KernelLocation {
+  const chosen = [values.user, values.prefix !== undefined, values["sys-prefix"]].filter(Boolean).length;
+  if (chosen > 1) throw new CliUsageError("give at most one of --user, --prefix and --sys-prefix");
+  if (values.prefix !== undefined) return { kind: "prefix", prefix: values.prefix };
+  if (values["sys-prefix"]) return { kind: "sys-prefix" };
+  return { kind: "user" };
+}
+
+const kernel: Command = {
+  summary: "register or remove the pipelab kernel in Jupyter",
+  usage: "pipelab kernel install|uninstall [--user | --prefix DIR | --sys-prefix] [--store FILE]",
+  async run(args) {
+    const [action, ...rest] = args;
+    const { values } = parse(rest, { ...locationOptions, store: { type: "string" } });
+    const where = location(values);
+    const python = ensureJupyter({ install: false, log }).python;
+    if (action === "install") {
+      const dir = installKernel({ python, location: where, ...(values.store === undefined ? {} : { store: values.store }) });
+      log(`installed the "${KERNEL_NAME}" kernel (TypeScript (pipelab)) in ${dir}`);
+      return 0;
+    }
+    if (action === "uninstall") {
+      const dir = uninstallKernel({ python, location: where });
+      log(dir ? `removed the "${KERNEL_NAME}" kernel from ${dir}` : `the "${KERNEL_NAME}" kernel was not installed there; nothing to do`);
+      return 0;
+    }
+    throw new CliUsageError(`kernel: expected install or uninstall, got ${JSON.stringify(action ?? "")}`);
+  },
+};
+
+const setup: Command = {
+  summary: "check Node, install Jupyter if missing (apt-get where allowed), register the kernel",
+  usage: "pipelab setup [--no-install] [--no-kernel] [--for-tests]",
+  async run(args) {
+    const { values } = parse(args, {
+      "no-install": { type: "boolean" },
+      "no-kernel": { type: "boolean" },
+      "for-tests": { type: "boolean" },
+    });
+    const report = ensureJupyter({ install: !values["no-install"], log });
+    log(`Jupyter: ${report.python} (Python ${report.version}; notebook ${report.modules.notebook}, nbclient ${report.modules.nbclient})`);
+    if (values["for-tests"]) ensureChromium(!values["no-install"]);
+    if (!values["no-kernel"] && !values["for-tests"]) {
+      const dir = installKernel({ python: report.python, location: { kind: "user" } });
+      log(`kernel: "${KERNEL_NAME}" registered in ${dir}`);
+    }
+    return 0;
+  },
+};
+
+/** The browser test drives Debian's chromium; install it with the rest when allowed. */
+function ensureChromium(install: boolean): void {
+  if (existsSync("/usr/bin/chromium")) return;
+  if (install && aptInstall(["chromium"], log) && existsSync("/usr/bin/chromium")) return;
+  log("note: /usr/bin/chromium is missing, so the browser test will fail; install it with: sudo apt-get install -y chromium");
+}
+
+const doctor: Command = {
+  summary: "report what pipelab finds on this machine, changing nothing",
+  usage: "pipelab doctor",
+  async run(args) {
+    parse(args, {});
+    let ok = true;
+    log(`pipelab ${pipelabVersion()} on Node.js ${process.versions.node}`);
+    const pythons = probePythons();
+    if (pythons.length === 0) {
+      ok = false;
+      log("python: none found");
+    }
+    for (const p of pythons) {
+      const has = Object.entries(p.modules).map(([m, v]) => `${m} ${v}`).join(", ");
+      log(`python: ${p.python} (Python ${p.version}): ${has || "no Jupyter"}${p.missing.length ? `; missing ${p.missing.join(", ")}` : ""}`);
+    }
+    const jupyter = pythons.find((p) => p.missing.length === 0);
+    if (!jupyter) {
+      ok = false;
+      log(`jupyter: not found; run \`pipelab setup\`, or: sudo apt-get install -y ${DEBIAN_PACKAGES.join(" ")}`);
+    } else {
+      const kernels = listKernels(jupyter.python);
+      const dir = kernels[KERNEL_NAME];
+      if (!dir) ok = false;
+      log(`kernel: ${dir ? `"${KERNEL_NAME}" in ${dir}` : `not registered; run \`pipelab kernel install\``}`);
+    }
+    const storePath = defaultStorePath();
+    try {
+      const store = ExperimentStore.open(storePath);
+      log(`store: ${store.path} (schema ${store.schemaVersion}, ${store.listRuns().length} runs)`);
+      store.close();
+    } catch (error) {
+      ok = false;
+      log(`store: ${(error as Error).message}`);
+    }
+    return ok ? 0 : 1;
+  },
+};
+
+const notebook: Command = {
+  summary: "start Jupyter Notebook on 127.0.0.1 with the pipelab kernel and notebooks/ open",
+  usage: "pipelab notebook [--port N] [--dir FOLDER] [--no-install]",
+  async run(args) {
+    const { values } = parse(args, { port: { type: "string" }, dir: { type: "string" }, "no-install": { type: "boolean" } });
+    const port = values.port === undefined ? 8888 : Number(values.port);
+    if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new CliUsageError(`invalid --port: ${values.port}`);
+    const report = ensureJupyter({ install: !values["no-install"], log });
+    const kernelDir = installKernel({ python: report.python, location: { kind: "user" } });
+    log(`kernel: "${KERNEL_NAME}" registered in ${kernelDir}`);
+    const notebookDir = resolve(values.dir ?? join(findProjectRoot(), "notebooks"));
+    log(`starting Jupyter Notebook (${report.python}) in ${notebookDir} ...`);
+    const server = await startNotebookServer({ python: report.python, notebookDir, port });
+    log("");
+    log(`  Jupyter Notebook is running. Open this address in your browser:`);
+    log("");
+    log(`    ${server.url}`);
+    log("");
+    log(`  Pick the "TypeScript (pipelab)" kernel for new notebooks. Press Ctrl+C to stop.`);
+    log("");
+    const stop = (): void => void server.stop().then(() => process.exit(0));
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    await new Promise<void>((done) => server.process.once("exit", () => done()));
+    return server.process.exitCode ?? 0;
+  },
+};
+
+const runs: Command = {
+  summary: "list and show the runs in the experiment store",
+  usage: "pipelab runs ls [--experiment NAME] [--limit N] [--json] | pipelab runs show ID [--json]   (--store FILE for another store)",
+  async run(args) {
+    const [action, ...rest] = args;
+    const { values, positionals } = parse(
+      rest,
+      { experiment: { type: "string" }, limit: { type: "string" }, json: { type: "boolean" }, store: { type: "string" } },
+      true,
+    );
+    const store = ExperimentStore.open(values.store ?? defaultStorePath());
+    try {
+      if (action === "ls") {
+        const limit = values.limit === undefined ? 50 : Number(values.limit);
+        if (!Number.isInteger(limit) || limit <= 0) throw new CliUsageError(`invalid --limit: ${values.limit}`);
+        const list = store.listRuns({ limit, ...(values.experiment === undefined ? {} : { experiment: values.experiment }) });
+        const details = list.map((r) => store.runDetails(r.id)).filter((d): d is RunDetails => d !== undefined);
+        log(values.json ? JSON.stringify(details, null, 2) : runsTable(details));
+        return 0;
+      }
+      if (action === "show") {
+        const id = Number(positionals[0]);
+        if (!Number.isInteger(id)) throw new CliUsageError(`runs show: expected a run id, got ${JSON.stringify(positionals[0] ?? "")}`);
+        const details = store.runDetails(id as RunId);
+        if (!details) throw new SetupError(`no run ${id} in ${store.path}; \`pipelab runs ls\` lists them`);
+        const steps = store.stepExecutions(id as RunId);
+        log(values.json ? JSON.stringify({ ...details, steps }, null, 2) : runReport(details, steps));
+        return 0;
+      }
+      throw new CliUsageError(`runs: expected ls or show, got ${JSON.stringify(action ?? "")}`);
+    } finally {
+      store.close();
+    }
+  },
+};
+
+export const COMMANDS: Record<string, Command> = { setup, doctor, notebook, kernel, runs };
+
+export function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}\n  ${" ".repeat(9)} ${c.usage}`);
+  return `pipelab ${pipelabVersion()}: a notebook-style ML pipeline workbench\n\nUsage: pipelab COMMAND [options]\n\n${lines.join("\n\n")}`;
+}

@@ -1,0 +1,134 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, extname, join, resolve } from "node:path";
+import type { DataFrame } from "danfojs-node";
+import { DataError, messageOf } from "../errors";
+
+/** Data sets of vega-datasets that load as tables (CSV, TSV or a JSON array of records). */
+const TABULAR = new Set([".csv", ".tsv", ".json"]);
+
+let dataDir: string | undefined;
+
+/** The folder of vega-datasets' files inside node_modules. */
+export function datasetsDir(): string {
+  if (dataDir === undefined) {
+    // vega-datasets' exports map hides package.json; its entry point sits in build/.
+    const entry = require.resolve("vega-datasets");
+    dataDir = resolve(dirname(entry), "..", "data");
+  }
+  return dataDir;
+}
+
+/** The names of the tabular data sets shipped with vega-datasets ("penguins", "cars", "seattle-weather", ...). */
+export function datasetNames(): string[] {
+  return readdirSync(datasetsDir())
+    .filter((f) => TABULAR.has(extname(f)))
+    .map((f) => f.slice(0, -extname(f).length))
+    .sort();
+}
+
+/** The file behind a data set name, e.g. "penguins" -> .../vega-datasets/data/penguins.json. */
+export function datasetPath(name: string): string {
+  for (const ext of TABULAR) {
+    const file = join(datasetsDir(), name + ext);
+    if (existsSync(file)) return file;
+  }
+  const names = datasetNames();
+  const close = names.filter((n) => n.startsWith(name.slice(0, 3)));
+  const suggestion = close.length > 0 ? ` Did you mean ${close.map((n) => `"${n}"`).join(", ")}?` : "";
+  throw new DataError(`unknown data set "${name}".${suggestion} Known data sets: ${names.join(", ")}`);
+}
+
+/**
+ * Loads a data set of vega-datasets as rows (plain objects). Real data,
+ * shipped in an npm package: no network needed.
+ *
+ * @example
+ * ```ts
+ * const rows = loadDatasetRows("penguins"); // 344 penguins, 7 columns
+ * ```
+ */
+export function loadDatasetRows(name: string): Record<string, unknown>[] {
+  const file = datasetPath(name);
+  const text = readFileSync(file, "utf8");
+  try {
+    if (extname(file) === ".json") {
+      const parsed: unknown = JSON.parse(text);
+      if (!Array.isArray(parsed)) throw new Error("the file is not a JSON array of records");
+      return parsed as Record<string, unknown>[];
+    }
+    return parseDelimited(text, extname(file) === ".tsv" ? "\t" : ",");
+  } catch (error) {
+    throw new DataError(`cannot read data set "${name}" from ${file}: ${messageOf(error)}`, { cause: error });
+  }
+}
+
+/**
+ * Loads a data set of vega-datasets into a danfo DataFrame.
+ *
+ * @example
+ * ```ts
+ * const penguins = loadDataset("penguins");
+ * penguins.shape; // [344, 7]
+ * ```
+ */
+export function loadDataset(name: string): DataFrame {
+  const rows = loadDatasetRows(name);
+  // danfo loads its own TensorFlow.js; require it only when a frame is wanted.
+  const { DataFrame } = require("danfojs-node") as typeof import("danfojs-node");
+  return new DataFrame(rows);
+}
+
+/** A small CSV reader for the vega-datasets files: quoted fields, numbers typed, empty cells null. */
+function parseDelimited(text: string, sep: string): Record<string, unknown>[] {
+  const records = splitRecords(text, sep);
+  const header = records.shift();
+  if (!header) return [];
+  return records
+    .filter((r) => !(r.length === 1 && r[0] === ""))
+    .map((fields) => {
+      const row: Record<string, unknown> = {};
+      header.forEach((column, i) => {
+        row[column] = typeCell(fields[i]);
+      });
+      return row;
+    });
+}
+
+function typeCell(cell: string | undefined): unknown {
+  if (cell === undefined || cell === "") return null;
+  const n = Number(cell);
+  return Number.isNaN(n) || cell.trim() === "" ? cell : n;
+}
+
+function splitRecords(text: string, sep: string): string[][] {
+  const records: string[][] = [];
+  let field = "";
+  let record: string[] = [];
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else quoted = false;
+      } else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === sep) {
+      record.push(field);
+      field = "";
+    } else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      record.push(field);
+      records.push(record);
+      record = [];
+      field = "";
+    } else field += c;
+  }
+  if (field !== "" || record.length > 0) {
+    record.push(field);
+    records.push(record);
+  }
+  return records;
+}

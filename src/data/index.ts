@@ -1,0 +1,1 @@
+export { datasetNames, datasetPath, datasetsDir, loadDataset, loadDatasetRows } from "./datasets";

@@ -1,0 +1,4 @@
+export { inKernel, tslabDisplay } from "./kernel";
+export type { TslabDisplay } from "./kernel";
+export { currentOutput } from "./display";
+export type { Output } from "./display";

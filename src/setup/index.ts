@@ -1,0 +1,16 @@
+export { MIN_NODE, checkNodeVersion } from "./node-version";
+export {
+  DEBIAN_PACKAGES,
+  PYTHON_ENV,
+  aptInstall,
+  ensureJupyter,
+  findJupyterPython,
+  installInstructions,
+  probePythons,
+  pythonCandidates,
+} from "./jupyter";
+export type { PythonReport } from "./jupyter";
+export { KERNEL_NAME, installKernel, kernelJson, kernelsDir, listKernels, uninstallKernel } from "./kernelspec";
+export type { KernelInstallOptions, KernelLocation } from "./kernelspec";
+export { freePort, startNotebookServer } from "./server";
+export type { NotebookServer, NotebookServerOptions } from "./server";

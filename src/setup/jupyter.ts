@@ -1,0 +1,129 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { SetupError } from "../errors";
+
+/** The Python modules pipelab uses from the system's Jupyter. */
+const MODULES = ["notebook", "nbconvert", "nbclient", "jupyter_client"] as const;
+
+/** Debian's packages that provide them (and the `jupyter kernelspec` and `jupyter nbconvert` commands). */
+export const DEBIAN_PACKAGES = ["jupyter-notebook", "python3-nbconvert", "python3-nbclient", "jupyter-client", "jupyter-nbconvert"];
+
+/** What is known about one Python interpreter. */
+export interface PythonReport {
+  python: string;
+  version: string;
+  /** Module name -> version, for the Jupyter modules it has. */
+  modules: Partial<Record<(typeof MODULES)[number], string>>;
+  missing: string[];
+}
+
+/** The environment variable that names the Python whose Jupyter pipelab uses. */
+export const PYTHON_ENV = "PIPELAB_PYTHON";
+
+/**
+ * The Pythons to look at, in order: `$PIPELAB_PYTHON`, the system's
+ * /usr/bin/python3 (where Debian's Jupyter lives, even when a pyenv or venv
+ * python3 comes first on the PATH), then python3 and python on the PATH.
+ */
+export function pythonCandidates(): string[] {
+  const list = [process.env[PYTHON_ENV], "/usr/bin/python3", "python3", "python"].filter(
+    (p): p is string => p !== undefined && p !== "",
+  );
+  return [...new Set(list)];
+}
+
+const PROBE = `
+import importlib, json, sys
+mods = {}
+for name in ${JSON.stringify(MODULES)}:
+    try:
+        m = importlib.import_module(name)
+        mods[name] = getattr(m, "__version__", "?")
+    except Exception:
+        pass
+print(json.dumps({"version": sys.version.split()[0], "modules": mods}))
+`;
+
+/** Asks one Python which Jupyter modules it has; undefined when it does not run. */
+export function probePython(python: string): PythonReport | undefined {
+  const result = spawnSync(python, ["-c", PROBE], { encoding: "utf8", timeout: 60_000 });
+  if (result.error || result.status !== 0) return undefined;
+  try {
+    const parsed = JSON.parse(result.stdout.trim().split("\n").pop() ?? "") as { version: string; modules: PythonReport["modules"] };
+    if (!parsed.version.startsWith("3.")) return undefined;
+    return { python, version: parsed.version, modules: parsed.modules, missing: MODULES.filter((m) => !(m in parsed.modules)) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every candidate Python that runs, with what it has. */
+export function probePythons(): PythonReport[] {
+  return pythonCandidates()
+    .map(probePython)
+    .filter((r): r is PythonReport => r !== undefined);
+}
+
+/** The first Python that has all of Jupyter pipelab needs, or undefined. */
+export function findJupyterPython(): PythonReport | undefined {
+  return probePythons().find((r) => r.missing.length === 0);
+}
+
+/** How to install what is missing, by hand, as commands to paste. */
+export function installInstructions(python = "python3"): string {
+  return [
+    `  on Debian or Ubuntu:  sudo apt-get update && sudo apt-get install -y ${DEBIAN_PACKAGES.join(" ")}`,
+    `  with pip:             ${python} -m pip install --user notebook nbconvert nbclient jupyter_client`,
+    `  (a Python with Jupyter elsewhere can be named with ${PYTHON_ENV}=/path/to/python3)`,
+  ].join("\n");
+}
+
+/** Whether this process may install Debian packages: apt-get exists and we are root or have password-less sudo. */
+function aptCommand(): string[] | undefined {
+  if (!existsSync("/usr/bin/apt-get")) return undefined;
+  if (process.getuid?.() === 0) return [];
+  const sudo = spawnSync("sudo", ["-n", "true"], { stdio: "ignore" });
+  return sudo.status === 0 ? ["sudo", "-n"] : undefined;
+}
+
+/** Installs Debian packages with apt-get (update first). Returns false when not allowed. */
+export function aptInstall(packages: readonly string[], log: (line: string) => void): boolean {
+  const prefix = aptCommand();
+  if (prefix === undefined) return false;
+  const run = (args: string[]): void => {
+    const [cmd, ...rest] = [...prefix, ...args];
+    log(`$ ${[cmd, ...rest].join(" ")}`);
+    const result = spawnSync(cmd as string, rest, {
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
+    if (result.status !== 0) {
+      throw new SetupError(`\`${[cmd, ...rest].join(" ")}\` failed (exit ${result.status ?? result.signal}). Install by hand:\n${installInstructions()}`);
+    }
+  };
+  run(["apt-get", "update", "-q"]);
+  run(["apt-get", "install", "-y", "-q", "--no-install-recommends", ...packages]);
+  return true;
+}
+
+/**
+ * Makes sure a Python with Jupyter Notebook, nbconvert and nbclient is here,
+ * installing Debian's packages when allowed (root or password-less sudo), and
+ * otherwise failing with the exact commands to run.
+ */
+export function ensureJupyter(options: { install: boolean; log: (line: string) => void }): PythonReport {
+  const found = findJupyterPython();
+  if (found) return found;
+  const pythons = probePythons();
+  if (options.install && aptInstall(DEBIAN_PACKAGES, options.log)) {
+    const after = findJupyterPython();
+    if (after) return after;
+  }
+  if (pythons.length === 0) {
+    throw new SetupError(
+      `no Python 3 found (tried ${pythonCandidates().join(", ")}); Jupyter needs one. Install Python 3 and Jupyter:\n${installInstructions()}`,
+    );
+  }
+  const seen = pythons.map((p) => `  ${p.python} (Python ${p.version}) lacks ${p.missing.join(", ")}`).join("\n");
+  throw new SetupError(`Jupyter is not installed for any Python found:\n${seen}\nInstall it:\n${installInstructions(pythons[0]?.python)}`);
+}

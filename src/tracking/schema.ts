@@ -1,0 +1,116 @@
+/**
+ * The store's schema, as a list of migrations. Migration N (1-based) takes a
+ * store from schema version N-1 to N; `PRAGMA user_version` holds the version
+ * and `PRAGMA application_id` marks the file as a pipelab store, so that a
+ * SQLite file of anyone else's is recognised and left untouched.
+ *
+ * Never edit a migration that has shipped: add a new one.
+ */
+
+/** "plab" in ASCII: the SQLite application id of a pipelab store. */
+export const APPLICATION_ID = 0x706c6162;
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: the first schema.
+  `
+  CREATE TABLE experiments (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    created_at  TEXT NOT NULL                      -- ISO 8601, UTC
+  );
+
+  CREATE TABLE runs (
+    id               INTEGER PRIMARY KEY,
+    experiment_id    INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+    name             TEXT,
+    status           TEXT NOT NULL
+                     CHECK (status IN ('running', 'finished', 'failed', 'killed', 'crashed')),
+    source_kind      TEXT NOT NULL CHECK (source_kind IN ('notebook', 'script', 'interactive')),
+    source_path      TEXT,
+    source_hash      TEXT,
+    started_at       TEXT NOT NULL,
+    ended_at         TEXT,
+    heartbeat_at     TEXT NOT NULL,
+    host             TEXT NOT NULL,
+    pid              INTEGER NOT NULL,
+    node_version     TEXT NOT NULL,
+    pipelab_version  TEXT NOT NULL,
+    tf_backend       TEXT,
+    error            TEXT,
+    failed_step      TEXT,
+    note             TEXT
+  );
+  CREATE INDEX runs_by_experiment ON runs (experiment_id, id);
+  CREATE INDEX runs_by_status ON runs (status);
+
+  -- One row a parameter; value is the text form of the typed value.
+  CREATE TABLE params (
+    run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    key     TEXT NOT NULL,
+    type    TEXT NOT NULL CHECK (type IN ('number', 'string', 'boolean', 'json')),
+    value   TEXT NOT NULL,
+    PRIMARY KEY (run_id, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX params_by_key ON params (key, value);
+
+  -- Every logged point of every metric: the history behind learning curves.
+  CREATE TABLE metrics (
+    run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    key     TEXT NOT NULL,
+    value   REAL NOT NULL,
+    step    INTEGER NOT NULL,                      -- epoch, batch or 0 for a single value
+    ts_ms   INTEGER NOT NULL                       -- Unix time, milliseconds
+  );
+  CREATE INDEX metrics_by_run_key ON metrics (run_id, key, step);
+
+  -- The last logged value of each metric of a run: what comparisons read.
+  CREATE TABLE metric_finals (
+    run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    key     TEXT NOT NULL,
+    value   REAL NOT NULL,
+    step    INTEGER NOT NULL,
+    ts_ms   INTEGER NOT NULL,
+    PRIMARY KEY (run_id, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX metric_finals_by_key ON metric_finals (key, value);
+
+  -- One row a step execution: computed ('miss') or served from a cache ('hit').
+  CREATE TABLE step_executions (
+    id                  INTEGER PRIMARY KEY,
+    run_id              INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step                TEXT NOT NULL,
+    cache_key           TEXT,
+    outcome             TEXT NOT NULL CHECK (outcome IN ('miss', 'hit', 'failed')),
+    tier                TEXT CHECK (tier IN ('memory', 'disk')),
+    source_run_id       INTEGER,                   -- for a hit: the run that computed it
+    duration_ms         REAL NOT NULL,
+    output_fingerprint  TEXT,
+    output_bytes        INTEGER,
+    error               TEXT,
+    started_at          TEXT NOT NULL
+  );
+  CREATE INDEX step_executions_by_run ON step_executions (run_id, id);
+  CREATE INDEX step_executions_by_key ON step_executions (cache_key);
+
+  CREATE TABLE artifacts (
+    id          INTEGER PRIMARY KEY,
+    run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    kind        TEXT NOT NULL,                     -- 'chart', 'model', 'report', 'file', ...
+    cache_key   TEXT,
+    path        TEXT,
+    created_at  TEXT NOT NULL
+  );
+  CREATE INDEX artifacts_by_run ON artifacts (run_id);
+
+  CREATE TABLE tags (
+    run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    key     TEXT NOT NULL,
+    value   TEXT NOT NULL,
+    PRIMARY KEY (run_id, key)
+  ) WITHOUT ROWID;
+  `,
+];
+
+/** The schema version this pipelab writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;

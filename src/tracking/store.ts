@@ -1,0 +1,499 @@
+import Database from "better-sqlite3";
+import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
+import { hostname } from "node:os";
+import { dirname, resolve } from "node:path";
+import { TrackingError, messageOf } from "../errors";
+import { pipelabVersion } from "../util";
+import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from "./schema";
+import type {
+  ExperimentId,
+  MetricPoint,
+  ParamValue,
+  RunDetails,
+  RunId,
+  RunInit,
+  RunRecord,
+  RunStatus,
+  SourceKind,
+  StepExecution,
+} from "./types";
+
+/** How long a writer waits for another process's write lock before giving up. */
+const BUSY_TIMEOUT_MS = 15_000;
+
+interface RunRow {
+  id: number;
+  experiment: string;
+  name: string | null;
+  status: RunStatus;
+  source_kind: SourceKind;
+  source_path: string | null;
+  source_hash: string | null;
+  started_at: string;
+  ended_at: string | null;
+  heartbeat_at: string;
+  host: string;
+  pid: number;
+  node_version: string;
+  pipelab_version: string;
+  tf_backend: string | null;
+  error: string | null;
+  failed_step: string | null;
+}
+
+const RUN_COLUMNS = `r.id, e.name AS experiment, r.name, r.status, r.source_kind, r.source_path,
+  r.source_hash, r.started_at, r.ended_at, r.heartbeat_at, r.host, r.pid, r.node_version,
+  r.pipelab_version, r.tf_backend, r.error, r.failed_step`;
+
+function nowIso(): string {
+  return new Date().toISOString();
+}
+
+/**
+ * The experiment store: one SQLite file (`experiments.db` by default) holding
+ * experiments, runs, parameters, metric histories, step executions, artifacts
+ * and tags. Any SQLite client can read it; the schema is in docs/store.md.
+ *
+ * Writes are transactions begun IMMEDIATE under WAL with a busy timeout, so
+ * several processes can write the same file at once.
+ *
+ * @example
+ * ```ts
+ * const store = ExperimentStore.open("experiments.db");
+ * const run = store.createRun({ experiment: "penguins", sourceKind: "script" });
+ * store.logMetric(run, "accuracy", 0.97);
+ * store.endRun(run, "finished");
+ * ```
+ */
+export class ExperimentStore {
+  readonly path: string;
+  private readonly db: Database.Database;
+
+  private constructor(path: string, db: Database.Database) {
+    this.path = path;
+    this.db = db;
+  }
+
+  /**
+   * Opens the store at `path`, creating it (and its folder) when missing and
+   * upgrading an older schema. Refuses, without writing to it, a file that is
+   * not a pipelab store or that a newer pipelab wrote.
+   */
+  static open(path: string): ExperimentStore {
+    const file = resolve(path);
+    prepareLocation(file);
+    let db: Database.Database;
+    try {
+      db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+    } catch (error) {
+      throw new TrackingError(`cannot open the experiment store ${file}: ${messageOf(error)}`, { cause: error });
+    }
+    try {
+      refuseNewer(checkIdentity(db, file), file);
+      db.pragma("journal_mode = WAL");
+      db.pragma("foreign_keys = ON");
+      db.pragma("synchronous = NORMAL");
+      migrate(db, file);
+      const store = new ExperimentStore(file, db);
+      store.markCrashedRuns();
+      return store;
+    } catch (error) {
+      db.close();
+      if (error instanceof TrackingError) throw error;
+      throw new TrackingError(`cannot open the experiment store ${file}: ${messageOf(error)}`, { cause: error });
+    }
+  }
+
+  /** The schema version of the open file. */
+  get schemaVersion(): number {
+    return this.db.pragma("user_version", { simple: true }) as number;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Runs `fn` in a write transaction begun IMMEDIATE, so it never fails half-way on a lock upgrade. */
+  private write<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  /** The id of the experiment called `name`, created if needed. */
+  experimentId(name: string): ExperimentId {
+    if (name.trim() === "") throw new TrackingError(`invalid experiment name: ${JSON.stringify(name)} (use a non-empty name)`);
+    return this.write(() => {
+      this.db.prepare("INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING").run(name, nowIso());
+      const row = this.db.prepare("SELECT id FROM experiments WHERE name = ?").get(name) as { id: number };
+      return row.id as ExperimentId;
+    });
+  }
+
+  /** Starts a run in state `running` and returns its id. */
+  createRun(init: RunInit): RunId {
+    const experimentId = this.experimentId(init.experiment);
+    const now = nowIso();
+    const info = this.write(() =>
+      this.db
+        .prepare(
+          `INSERT INTO runs (experiment_id, name, status, source_kind, source_path, source_hash, started_at,
+             heartbeat_at, host, pid, node_version, pipelab_version, tf_backend)
+           VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          experimentId,
+          init.name ?? null,
+          init.sourceKind,
+          init.sourcePath ?? null,
+          init.sourceHash ?? null,
+          now,
+          now,
+          hostname(),
+          process.pid,
+          process.version,
+          pipelabVersion(),
+          init.tfBackend ?? null,
+        ),
+    );
+    return Number(info.lastInsertRowid) as RunId;
+  }
+
+  /** Records parameters of a run; a key logged again is overwritten. */
+  logParams(run: RunId, params: Readonly<Record<string, ParamValue>>): void {
+    const insert = this.db.prepare(
+      "INSERT INTO params (run_id, key, type, value) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET type = excluded.type, value = excluded.value",
+    );
+    const rows = Object.entries(params).map(([key, value]) => [key, ...encodeParam(key, value)] as const);
+    this.write(() => {
+      for (const [key, type, text] of rows) insert.run(run, key, type, text);
+    });
+  }
+
+  /** Appends points to metric histories and updates each metric's final value. */
+  logMetrics(run: RunId, points: ReadonlyArray<{ key: string; value: number; step?: number; tsMs?: number }>): void {
+    for (const p of points) checkMetric(p.key, p.value);
+    const insert = this.db.prepare("INSERT INTO metrics (run_id, key, value, step, ts_ms) VALUES (?, ?, ?, ?, ?)");
+    const final = this.db.prepare(
+      `INSERT INTO metric_finals (run_id, key, value, step, ts_ms) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, step = excluded.step, ts_ms = excluded.ts_ms
+       WHERE excluded.step >= metric_finals.step`,
+    );
+    this.write(() => {
+      for (const p of points) {
+        const step = p.step ?? 0;
+        const ts = p.tsMs ?? Date.now();
+        insert.run(run, p.key, p.value, step, ts);
+        final.run(run, p.key, p.value, step, ts);
+      }
+    });
+  }
+
+  /** Logs one value of one metric. */
+  logMetric(run: RunId, key: string, value: number, step?: number): void {
+    this.logMetrics(run, [{ key, value, ...(step === undefined ? {} : { step }) }]);
+  }
+
+  /** Records that a step was computed, served from cache, or failed. */
+  recordStep(run: RunId, exec: StepExecution): void {
+    this.write(() =>
+      this.db
+        .prepare(
+          `INSERT INTO step_executions (run_id, step, cache_key, outcome, tier, source_run_id, duration_ms,
+             output_fingerprint, output_bytes, error, started_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          run,
+          exec.step,
+          exec.cacheKey ?? null,
+          exec.outcome,
+          exec.tier ?? null,
+          exec.sourceRunId ?? null,
+          exec.durationMs,
+          exec.outputFingerprint ?? null,
+          exec.outputBytes ?? null,
+          exec.error ?? null,
+          nowIso(),
+        ),
+    );
+  }
+
+  /** Records an artifact (a chart, a model, a file) of a run. */
+  recordArtifact(run: RunId, artifact: { name: string; kind: string; cacheKey?: string; path?: string }): void {
+    this.write(() =>
+      this.db
+        .prepare("INSERT INTO artifacts (run_id, name, kind, cache_key, path, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+        .run(run, artifact.name, artifact.kind, artifact.cacheKey ?? null, artifact.path ?? null, nowIso()),
+    );
+  }
+
+  /** Refreshes a running run's heartbeat, the sign that its process is alive. */
+  heartbeat(run: RunId): void {
+    this.write(() => this.db.prepare("UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status = 'running'").run(nowIso(), run));
+  }
+
+  /** Records the tfjs backend a run computes with. */
+  setBackend(run: RunId, backend: string): void {
+    this.write(() => this.db.prepare("UPDATE runs SET tf_backend = ? WHERE id = ?").run(backend, run));
+  }
+
+  /** Ends a run. A run that has already ended keeps its first ending. */
+  endRun(run: RunId, status: Exclude<RunStatus, "running">, failure?: { error: string; step?: string }): void {
+    this.write(() =>
+      this.db
+        .prepare("UPDATE runs SET status = ?, ended_at = ?, error = ?, failed_step = ? WHERE id = ? AND status = 'running'")
+        .run(status, nowIso(), failure?.error ?? null, failure?.step ?? null, run),
+    );
+  }
+
+  /** One run, or undefined when there is no run with that id. */
+  getRun(run: RunId): RunRecord | undefined {
+    const row = this.db
+      .prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?`)
+      .get(run) as RunRow | undefined;
+    return row && toRecord(row);
+  }
+
+  /** A run with its parameters and final metrics. */
+  runDetails(run: RunId): RunDetails | undefined {
+    const record = this.getRun(run);
+    if (!record) return undefined;
+    const params: Record<string, ParamValue> = {};
+    for (const p of this.db.prepare("SELECT key, type, value FROM params WHERE run_id = ? ORDER BY key").all(run) as ParamRow[]) {
+      params[p.key] = decodeParam(p);
+    }
+    const metrics: Record<string, number> = {};
+    for (const m of this.db.prepare("SELECT key, value FROM metric_finals WHERE run_id = ? ORDER BY key").all(run) as {
+      key: string;
+      value: number;
+    }[]) {
+      metrics[m.key] = m.value;
+    }
+    return { ...record, params, metrics };
+  }
+
+  /** Runs, newest first, optionally of one experiment. */
+  listRuns(options: { experiment?: string; limit?: number } = {}): RunRecord[] {
+    const where = options.experiment === undefined ? "" : "WHERE e.name = @experiment";
+    const rows = this.db
+      .prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id ${where} ORDER BY r.id DESC LIMIT @limit`)
+      .all({ ...(options.experiment === undefined ? {} : { experiment: options.experiment }), limit: options.limit ?? -1 }) as RunRow[];
+    return rows.map(toRecord);
+  }
+
+  /** The history of one metric of one run, in step order. */
+  metricHistory(run: RunId, key: string): MetricPoint[] {
+    return (
+      this.db.prepare("SELECT step, value, ts_ms FROM metrics WHERE run_id = ? AND key = ? ORDER BY step, rowid").all(run, key) as {
+        step: number;
+        value: number;
+        ts_ms: number;
+      }[]
+    ).map((r) => ({ step: r.step, value: r.value, tsMs: r.ts_ms }));
+  }
+
+  /** The step executions of a run, in order. */
+  stepExecutions(run: RunId): StepExecution[] {
+    const rows = this.db
+      .prepare(
+        "SELECT step, cache_key, outcome, tier, source_run_id, duration_ms, output_fingerprint, output_bytes, error FROM step_executions WHERE run_id = ? ORDER BY id",
+      )
+      .all(run) as {
+      step: string;
+      cache_key: string | null;
+      outcome: StepExecution["outcome"];
+      tier: "memory" | "disk" | null;
+      source_run_id: number | null;
+      duration_ms: number;
+      output_fingerprint: string | null;
+      output_bytes: number | null;
+      error: string | null;
+    }[];
+    return rows.map((r) => ({
+      step: r.step,
+      outcome: r.outcome,
+      durationMs: r.duration_ms,
+      ...(r.cache_key === null ? {} : { cacheKey: r.cache_key }),
+      ...(r.tier === null ? {} : { tier: r.tier }),
+      ...(r.source_run_id === null ? {} : { sourceRunId: r.source_run_id as RunId }),
+      ...(r.output_fingerprint === null ? {} : { outputFingerprint: r.output_fingerprint }),
+      ...(r.output_bytes === null ? {} : { outputBytes: r.output_bytes }),
+      ...(r.error === null ? {} : { error: r.error }),
+    }));
+  }
+
+  /**
+   * Marks as `crashed` the runs left `running` on this host by processes that
+   * no longer exist. Runs of other hosts are left alone: their pids mean
+   * nothing here.
+   */
+  markCrashedRuns(): number {
+    const host = hostname();
+    const candidates = this.db.prepare("SELECT id, pid FROM runs WHERE status = 'running' AND host = ?").all(host) as {
+      id: number;
+      pid: number;
+    }[];
+    const dead = candidates.filter((r) => r.pid !== process.pid && !processExists(r.pid));
+    if (dead.length === 0) return 0;
+    const mark = this.db.prepare(
+      "UPDATE runs SET status = 'crashed', ended_at = heartbeat_at, error = 'the process running it ended without closing the run' WHERE id = ? AND status = 'running'",
+    );
+    this.write(() => {
+      for (const r of dead) mark.run(r.id);
+    });
+    return dead.length;
+  }
+}
+
+interface ParamRow {
+  key: string;
+  type: "number" | "string" | "boolean" | "json";
+  value: string;
+}
+
+function encodeParam(key: string, value: ParamValue): ["number" | "string" | "boolean" | "json", string] {
+  switch (typeof value) {
+    case "number":
+      if (!Number.isFinite(value)) return ["json", String(value)];
+      return ["number", String(value)];
+    case "string":
+      return ["string", value];
+    case "boolean":
+      return ["boolean", value ? "true" : "false"];
+    default: {
+      let text: string | undefined;
+      try {
+        text = JSON.stringify(value);
+      } catch (error) {
+        throw new TrackingError(`cannot record parameter "${key}": its value is not JSON (${messageOf(error)})`, { cause: error });
+      }
+      if (text === undefined) throw new TrackingError(`cannot record parameter "${key}": a ${typeof value} is not a parameter value`);
+      return ["json", text];
+    }
+  }
+}
+
+function decodeParam(row: ParamRow): ParamValue {
+  switch (row.type) {
+    case "number":
+      return Number(row.value);
+    case "boolean":
+      return row.value === "true";
+    case "string":
+      return row.value;
+    case "json":
+      // NaN and Infinity are stored by name since JSON has no words for them.
+      if (row.value === "NaN" || row.value === "Infinity" || row.value === "-Infinity") return Number(row.value);
+      return JSON.parse(row.value) as ParamValue;
+  }
+}
+
+function checkMetric(key: string, value: unknown): void {
+  if (typeof key !== "string" || key === "") throw new TrackingError(`invalid metric name: ${JSON.stringify(key)}`);
+  if (typeof value !== "number") {
+    throw new TrackingError(`metric "${key}" must be a number, got ${typeof value} ${JSON.stringify(value)}`);
+  }
+  if (!Number.isFinite(value)) {
+    throw new TrackingError(`metric "${key}" is ${value}: only finite numbers are recorded (check the loss for a divergence)`);
+  }
+}
+
+function toRecord(row: RunRow): RunRecord {
+  return {
+    id: row.id as RunId,
+    experiment: row.experiment,
+    name: row.name,
+    status: row.status,
+    sourceKind: row.source_kind,
+    sourcePath: row.source_path,
+    sourceHash: row.source_hash,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    heartbeatAt: row.heartbeat_at,
+    host: row.host,
+    pid: row.pid,
+    nodeVersion: row.node_version,
+    pipelabVersion: row.pipelab_version,
+    tfBackend: row.tf_backend,
+    error: row.error,
+    failedStep: row.failed_step,
+  };
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Makes sure the store's folder exists and is writable, with a message that says what to do if not. */
+function prepareLocation(file: string): void {
+  const dir = dirname(file);
+  const hint = "choose another place with the PIPELAB_STORE environment variable or the `store` option";
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new TrackingError(`cannot create the folder ${dir} for the experiment store: ${messageOf(error)}; ${hint}`, { cause: error });
+  }
+  if (existsSync(file) && statSync(file).isDirectory()) {
+    throw new TrackingError(`the experiment store path ${file} is a folder; give a file path such as ${resolve(file, "experiments.db")}`);
+  }
+  try {
+    accessSync(dir, constants.W_OK);
+    if (existsSync(file)) accessSync(file, constants.R_OK | constants.W_OK);
+  } catch (error) {
+    throw new TrackingError(`the experiment store ${file} is not writable (${(error as NodeJS.ErrnoException).code ?? messageOf(error)}); ${hint}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Refuses any SQLite file that is neither empty nor a pipelab store, before
+ * anything is written to it. Returns the file's schema version.
+ */
+function checkIdentity(db: Database.Database, file: string): number {
+  let appId: number;
+  let tables: number;
+  let version: number;
+  try {
+    appId = db.pragma("application_id", { simple: true }) as number;
+    version = db.pragma("user_version", { simple: true }) as number;
+    tables = (db.prepare("SELECT count(*) AS n FROM sqlite_schema").get() as { n: number }).n;
+  } catch (error) {
+    throw new TrackingError(`${file} is not a SQLite database, so not a pipelab store; it was left untouched (${messageOf(error)})`, {
+      cause: error,
+    });
+  }
+  if (appId === APPLICATION_ID || (appId === 0 && tables === 0)) return version;
+  throw new TrackingError(
+    `${file} is a SQLite database but not a pipelab store (application id ${appId}, ${tables} schema objects); it was left untouched. Point pipelab at another file.`,
+  );
+}
+
+/** Brings the schema up to date in one transaction; refuses a file from a newer pipelab. */
+function migrate(db: Database.Database, file: string): void {
+  const upgrade = db.transaction(() => {
+    // Read the version inside the write lock: another process may have migrated meanwhile.
+    const version = db.pragma("user_version", { simple: true }) as number;
+    if (version > SCHEMA_VERSION) return version;
+    for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v] as string);
+    if (version < SCHEMA_VERSION) {
+      db.pragma(`application_id = ${APPLICATION_ID}`);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    }
+    return version;
+  });
+  const current = db.pragma("user_version", { simple: true }) as number;
+  refuseNewer(current === SCHEMA_VERSION ? current : upgrade.immediate(), file);
+}
+
+function refuseNewer(version: number, file: string): void {
+  if (version <= SCHEMA_VERSION) return;
+  throw new TrackingError(
+    `${file} was written by a newer pipelab (store schema ${version}; this pipelab ${pipelabVersion()} knows up to ${SCHEMA_VERSION}). Upgrade pipelab to open it; the file was left untouched.`,
+  );
+}

@@ -1,0 +1,7 @@
+export { sha256, stableStringify } from "./hash";
+export { findProjectRoot } from "./project";
+export { formatBytes, formatDuration } from "./format";
+export { warnOnce } from "./warn";
+export { packageRoot, pipelabVersion } from "./version";
+export { escapeHtml } from "./html";
+export { writeFileAtomic } from "./fs";

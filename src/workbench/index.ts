@@ -1,0 +1,2 @@
+export { Show, Workbench } from "./workbench";
+export type { StepFunction, WorkbenchOptions } from "./workbench";

@@ -1,0 +1,346 @@
+import { mkdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { inspect } from "node:util";
+import type { PlotOptions } from "@observablehq/plot";
+import { renderPlot } from "../charts";
+import { PipelabError, StepError, messageOf } from "../errors";
+import { initBackend } from "../ml";
+import { currentOutput, inKernel } from "../notebook";
+import type { Output } from "../notebook";
+import { ExperimentStore, defaultStorePath } from "../tracking";
+import type { ParamValue, RunId, RunStatus, SourceKind } from "../tracking";
+import { escapeHtml, findProjectRoot, formatDuration, sha256, writeFileAtomic } from "../util";
+
+/** How a workbench is opened. Every field has a default. */
+export interface WorkbenchOptions {
+  /** The experiment the runs belong to. Default: "default". */
+  experiment?: string;
+  /** The store file. Default: `$PIPELAB_STORE`, else experiments.db at the project root. */
+  store?: string;
+  /** A name for the run, shown in listings. */
+  runName?: string;
+  /** Print nothing but errors. Default: false. */
+  quiet?: boolean;
+  /**
+   * Which TensorFlow.js backend to compute with. Default: the fastest that
+   * loads (tfjs-node, else wasm, else cpu), or `$PIPELAB_TF_BACKEND`.
+   */
+  backend?: "tensorflow" | "wasm" | "cpu";
+}
+
+/** The function of a step: gets its named inputs, returns its output (or a promise of it). */
+export type StepFunction<I, T> = (inputs: I) => T | Promise<T>;
+
+/** Workbenches whose run is still open in this process: ended at exit. */
+const openWorkbenches = new Set<Workbench>();
+let exitHooksInstalled = false;
+
+/**
+ * The workbench: one per notebook or script. It opens the experiment store,
+ * starts a run, executes steps, records parameters and metrics, and shows
+ * charts under the cell.
+ *
+ * @example
+ * ```ts
+ * import { Workbench } from "pipelab";
+ * const wb = await Workbench.open({ experiment: "penguins" });
+ * const p = wb.params({ seed: 7 });
+ * const rows = await wb.step("load", () => loadDatasetRows("penguins"));
+ * wb.log("rows", rows.length);
+ * ```
+ */
+export class Workbench {
+  readonly experiment: string;
+  readonly store: ExperimentStore;
+  readonly runId: RunId;
+  /** The TensorFlow.js backend this run computes with, e.g. "wasm (tfjs 4.22.0, simd)". */
+  readonly backend: string;
+  /** Chart and table entry points: `wb.show.plot(...)`. */
+  readonly show: Show;
+
+  private readonly output: Output;
+  private readonly quiet: boolean;
+  private readonly paramValues: Record<string, ParamValue> = {};
+  private readonly stepsRun = new Map<string, "ok" | "failed">();
+  private lastFailure: { step: string; error: string } | undefined;
+  private status: RunStatus = "running";
+  private readonly heartbeatTimer: NodeJS.Timeout;
+  private chartCount = 0;
+
+  private constructor(init: { experiment: string; store: ExperimentStore; runId: RunId; backend: string; quiet: boolean }) {
+    this.experiment = init.experiment;
+    this.store = init.store;
+    this.runId = init.runId;
+    this.backend = init.backend;
+    this.quiet = init.quiet;
+    this.output = currentOutput();
+    this.show = new Show(this);
+    this.heartbeatTimer = setInterval(() => this.beat(), 30_000);
+    // The heartbeat must not keep a finished script (or a shut-down kernel) alive.
+    this.heartbeatTimer.unref();
+  }
+
+  /**
+   * Opens the store, picks the compute backend and starts a run. Opening a
+   * workbench again in the same kernel (re-running the cell) finishes the
+   * previous workbench's run and starts a new one.
+   */
+  static async open(options: WorkbenchOptions = {}): Promise<Workbench> {
+    const experiment = options.experiment ?? "default";
+    const storePath = options.store === undefined ? defaultStorePath() : resolve(options.store);
+    const backend = await initBackend(options.backend);
+    for (const previous of openWorkbenches) previous.finish();
+    const store = ExperimentStore.open(storePath);
+    const source = describeSource();
+    const runId = store.createRun({
+      experiment,
+      sourceKind: source.kind,
+      tfBackend: backend.description,
+      ...(options.runName === undefined ? {} : { name: options.runName }),
+      ...(source.path === undefined ? {} : { sourcePath: source.path }),
+      ...(source.hash === undefined ? {} : { sourceHash: source.hash }),
+    });
+    const wb = new Workbench({ experiment, store, runId, backend: backend.description, quiet: options.quiet ?? false });
+    openWorkbenches.add(wb);
+    installExitHooks();
+    wb.say(`pipelab: run ${runId} of experiment "${experiment}" · store ${store.path} · backend ${backend.description}`);
+    return wb;
+  }
+
+  /**
+   * Declares the run's parameters and records them. Returns them, frozen, so
+   * steps can take them as inputs. Calling it again adds or overrides keys.
+   */
+  params<P extends Record<string, ParamValue>>(values: P): Readonly<P> {
+    this.store.logParams(this.runId, values);
+    Object.assign(this.paramValues, values);
+    return Object.freeze({ ...values });
+  }
+
+  /**
+   * Runs a named step and returns its output. The step's inputs are named so
+   * that the function receives exactly what it depends on.
+   *
+   * @example
+   * ```ts
+   * const raw = await wb.step("load", () => loadDataset("penguins"));
+   * const clean = await wb.step("clean", { raw }, ({ raw }) => raw.dropNa());
+   * ```
+   */
+  step<T>(name: string, fn: StepFunction<Record<string, never>, T>): Promise<T>;
+  step<I extends Record<string, unknown>, T>(name: string, inputs: I, fn: StepFunction<I, T>): Promise<T>;
+  async step<I extends Record<string, unknown>, T>(
+    name: string,
+    inputsOrFn: I | StepFunction<Record<string, never>, T>,
+    maybeFn?: StepFunction<I, T>,
+  ): Promise<T> {
+    const [inputs, fn] = normalizeStepArgs<I, T>(name, inputsOrFn, maybeFn);
+    this.assertOpen(`step "${name}"`);
+    const started = performance.now();
+    let output: T;
+    try {
+      output = await fn(inputs);
+    } catch (error) {
+      const durationMs = performance.now() - started;
+      this.stepsRun.set(name, "failed");
+      this.lastFailure = { step: name, error: messageOf(error) };
+      this.store.recordStep(this.runId, { step: name, outcome: "failed", durationMs, error: messageOf(error) });
+      throw new StepError(name, `step "${name}" failed after ${formatDuration(durationMs)}: ${messageOf(error)}`, { cause: error });
+    }
+    const durationMs = performance.now() - started;
+    this.stepsRun.set(name, "ok");
+    if (this.lastFailure?.step === name) this.lastFailure = undefined;
+    this.store.recordStep(this.runId, { step: name, outcome: "miss", durationMs });
+    this.say(`▸ ${name}: computed in ${formatDuration(durationMs)}`);
+    return output;
+  }
+
+  /**
+   * Logs metrics to the run: one value, or several at once, optionally at a
+   * step (an epoch). Each metric keeps its whole history; its last value is
+   * the run's final value.
+   *
+   * @example
+   * ```ts
+   * wb.log("accuracy", 0.97);
+   * wb.log({ loss: 0.31, val_loss: 0.35 }, epoch);
+   * ```
+   */
+  log(key: string, value: number, step?: number): void;
+  log(metrics: Readonly<Record<string, number>>, step?: number): void;
+  log(keyOrMetrics: string | Readonly<Record<string, number>>, valueOrStep?: number, step?: number): void {
+    this.assertOpen("log");
+    const tsMs = Date.now();
+    const points =
+      typeof keyOrMetrics === "string"
+        ? [{ key: keyOrMetrics, value: valueOrStep as number, step: step ?? 0, tsMs }]
+        : Object.entries(keyOrMetrics).map(([key, value]) => ({ key, value, step: valueOrStep ?? 0, tsMs }));
+    this.store.logMetrics(this.runId, points);
+  }
+
+  /**
+   * Ends the run: `finished` unless a step failed and was not fixed since,
+   * in which case `failed` with that step and its error. Called at exit; call
+   * it yourself to end a run early.
+   */
+  finish(status?: Exclude<RunStatus, "running">): void {
+    if (this.status !== "running") return;
+    const failure = this.lastFailure;
+    this.status = status ?? (failure ? "failed" : "finished");
+    clearInterval(this.heartbeatTimer);
+    openWorkbenches.delete(this);
+    this.store.endRun(this.runId, this.status, this.status === "finished" ? undefined : failure);
+  }
+
+  /** Whether the run is still open. */
+  get running(): boolean {
+    return this.status === "running";
+  }
+
+  /** @internal Shows a chart under the cell, or writes it to a file outside a notebook. */
+  displayChart(html: string, standaloneSvg: boolean, title: string | undefined): string | undefined {
+    this.chartCount += 1;
+    const label = title ?? `chart ${this.chartCount}`;
+    if (this.output.rich) {
+      if (standaloneSvg) this.output.svg(html, label);
+      else this.output.html(html, label);
+      return undefined;
+    }
+    const dir = join(findProjectRoot(dirname(this.store.path)), ".pipelab", "charts", `run-${this.runId}`);
+    const file = join(dir, `${String(this.chartCount).padStart(2, "0")}-${slug(label)}.html`);
+    mkdirSync(dir, { recursive: true });
+    const page = `<!doctype html>\n<html><head><meta charset="utf-8"><title>${escapeHtml(label)}</title></head><body>\n${html}\n</body></html>\n`;
+    writeFileAtomic(file, page);
+    this.store.recordArtifact(this.runId, { name: label, kind: "chart", path: file });
+    this.output.text(`chart "${label}" written to ${file}`);
+    return file;
+  }
+
+  private assertOpen(what: string): void {
+    if (this.status !== "running") {
+      throw new PipelabError(`cannot ${what}: run ${this.runId} has ended (${this.status}). Open a new workbench with Workbench.open().`);
+    }
+  }
+
+  private beat(): void {
+    try {
+      this.store.heartbeat(this.runId);
+    } catch {
+      // A missed heartbeat is harmless; the next one or the run's end will write.
+    }
+  }
+
+  private say(line: string): void {
+    if (!this.quiet) this.output.text(line);
+  }
+
+  [inspect.custom](): string {
+    const steps = [...this.stepsRun].map(([name, state]) => (state === "ok" ? name : `${name} (failed)`));
+    return [
+      `Workbench {`,
+      `  experiment: ${JSON.stringify(this.experiment)}`,
+      `  run: ${this.runId} (${this.status})`,
+      `  store: ${this.store.path}`,
+      `  backend: ${this.backend}`,
+      `  params: ${JSON.stringify(this.paramValues)}`,
+      `  steps: ${steps.length === 0 ? "none yet" : steps.join(", ")}`,
+      `}`,
+    ].join("\n");
+  }
+}
+
+/** Chart entry points of a workbench: `wb.show.plot(options)`. */
+export class Show {
+  constructor(private readonly wb: Workbench) {}
+
+  /**
+   * Draws a chart with Observable Plot under the cell (in a notebook) or into
+   * an HTML file under .pipelab/charts/ (in a script), whose path is printed.
+   *
+   * @example
+   * ```ts
+   * import * as Plot from "@observablehq/plot";
+   * wb.show.plot({ marks: [Plot.dot(rows, { x: "Flipper Length (mm)", y: "Body Mass (g)", stroke: "Species" })] });
+   * ```
+   */
+  plot(options: PlotOptions): void {
+    const chart = renderPlot(options);
+    this.wb.displayChart(chart.html, chart.standaloneSvg, chart.title);
+  }
+}
+
+function normalizeStepArgs<I extends Record<string, unknown>, T>(
+  name: string,
+  inputsOrFn: I | StepFunction<Record<string, never>, T>,
+  maybeFn: StepFunction<I, T> | undefined,
+): [I, StepFunction<I, T>] {
+  if (typeof name !== "string" || name.trim() === "") {
+    throw new StepError(String(name), `invalid step name: ${JSON.stringify(name)} (give each step a non-empty name)`);
+  }
+  if (typeof inputsOrFn === "function") {
+    if (maybeFn !== undefined) throw new StepError(name, `step "${name}": pass either a function, or inputs and a function`);
+    return [{} as I, inputsOrFn as StepFunction<I, T>];
+  }
+  if (typeof maybeFn !== "function") {
+    throw new StepError(name, `step "${name}" has no function: call wb.step("${name}", inputs, (inputs) => ...)`);
+  }
+  if (inputsOrFn === null || typeof inputsOrFn !== "object") {
+    throw new StepError(name, `step "${name}": inputs must be an object of named values, got ${inspect(inputsOrFn)}`);
+  }
+  return [inputsOrFn, maybeFn];
+}
+
+/** Where this run's code comes from: the notebook (when known) or the script file. */
+function describeSource(): { kind: SourceKind; path?: string; hash?: string } {
+  const named = process.env.PIPELAB_SOURCE ?? process.env.JPY_SESSION_NAME;
+  if (inKernel()) return named ? { kind: "notebook", ...hashFile(named) } : { kind: "notebook" };
+  const script = process.argv[1];
+  if (script === undefined) return { kind: "interactive" };
+  return { kind: "script", ...hashFile(script) };
+}
+
+function hashFile(path: string): { path: string; hash?: string } {
+  const file = resolve(path);
+  try {
+    return { path: file, hash: sha256(readFileSync(file)) };
+  } catch {
+    return { path: file };
+  }
+}
+
+function installExitHooks(): void {
+  if (exitHooksInstalled) return;
+  exitHooksInstalled = true;
+  process.on("exit", (code) => {
+    for (const wb of [...openWorkbenches]) {
+      try {
+        wb.finish(code === 0 ? undefined : "failed");
+      } catch {
+        // The store may be gone at exit; crash detection will close the run next time.
+      }
+    }
+  });
+  // A kernel or script stopped with SIGTERM (or SIGHUP) ends its runs as killed.
+  for (const signal of ["SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => {
+      for (const wb of [...openWorkbenches]) {
+        try {
+          wb.finish("killed");
+        } catch {
+          // as above
+        }
+      }
+      process.exit(128 + (signal === "SIGTERM" ? 15 : 1));
+    });
+  }
+}
+
+function slug(text: string): string {
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "")
+      .slice(0, 60) || "chart"
+  );
+}
