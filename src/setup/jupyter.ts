@@ -58,15 +58,13 @@ export function probePython(python: string): PythonReport | undefined {
 }
 
 /** Every candidate Python that runs, with what it has. */
-export function probePythons(): PythonReport[] {
-  return pythonCandidates()
-    .map(probePython)
-    .filter((r): r is PythonReport => r !== undefined);
+export function probePythons(candidates: readonly string[] = pythonCandidates()): PythonReport[] {
+  return candidates.map(probePython).filter((r): r is PythonReport => r !== undefined);
 }
 
 /** The first Python that has all of Jupyter pipelab needs, or undefined. */
-export function findJupyterPython(): PythonReport | undefined {
-  return probePythons().find((r) => r.missing.length === 0);
+export function findJupyterPython(candidates: readonly string[] = pythonCandidates()): PythonReport | undefined {
+  return probePythons(candidates).find((r) => r.missing.length === 0);
 }
 
 /** How to install what is missing, by hand, as commands to paste. */
@@ -111,17 +109,23 @@ export function aptInstall(packages: readonly string[], log: (line: string) => v
  * installing Debian's packages when allowed (root or password-less sudo), and
  * otherwise failing with the exact commands to run.
  */
-export function ensureJupyter(options: { install: boolean; log: (line: string) => void }): PythonReport {
-  const found = findJupyterPython();
+export function ensureJupyter(options: {
+  install: boolean;
+  log: (line: string) => void;
+  /** The Pythons to consider. Default: pythonCandidates(). */
+  candidates?: readonly string[];
+}): PythonReport {
+  const candidates = options.candidates ?? pythonCandidates();
+  const found = findJupyterPython(candidates);
   if (found) return found;
-  const pythons = probePythons();
+  const pythons = probePythons(candidates);
   if (options.install && aptInstall(DEBIAN_PACKAGES, options.log)) {
-    const after = findJupyterPython();
+    const after = findJupyterPython(candidates);
     if (after) return after;
   }
   if (pythons.length === 0) {
     throw new SetupError(
-      `no Python 3 found (tried ${pythonCandidates().join(", ")}); Jupyter needs one. Install Python 3 and Jupyter:\n${installInstructions()}`,
+      `no Python 3 found (tried ${candidates.join(", ")}); Jupyter needs one. Install Python 3 and Jupyter:\n${installInstructions()}`,
     );
   }
   const seen = pythons.map((p) => `  ${p.python} (Python ${p.version}) lacks ${p.missing.join(", ")}`).join("\n");

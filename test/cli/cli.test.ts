@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { ExperimentStore } from "../../src/tracking";
+import { tempDir } from "../helpers/tmp";
+
+const cli = join(__dirname, "..", "..", "dist", "cli", "main.js");
+
+function pipelab(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", env: { ...process.env, ...env } });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe("the pipelab CLI", () => {
+  const dir = tempDir();
+
+  it("prints its usage with every command", () => {
+    const r = pipelab(["--help"]);
+    assert.equal(r.status, 0);
+    for (const c of ["setup", "doctor", "notebook", "kernel", "runs"]) assert.match(r.stdout, new RegExp(`\\n  ${c} `));
+  });
+
+  it("rejects an unknown command with exit code 2 and the usage", () => {
+    const r = pipelab(["trian"]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /unknown command "trian"/);
+    assert.match(r.stderr, /Usage: pipelab COMMAND/);
+  });
+
+  it("rejects an unknown option by name", () => {
+    const r = pipelab(["runs", "ls", "--experimnt", "x"]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--experimnt/);
+  });
+
+  it("lists and shows runs of a store", () => {
+    const file = join(dir, "experiments.db");
+    const store = ExperimentStore.open(file);
+    const run = store.createRun({ experiment: "penguins", sourceKind: "script" });
+    store.logParams(run, { hidden: 16 });
+    store.logMetric(run, "accuracy", 0.975);
+    store.endRun(run, "finished");
+    store.close();
+    const ls = pipelab(["runs", "ls"], { PIPELAB_STORE: file });
+    assert.equal(ls.status, 0, ls.stderr);
+    assert.match(ls.stdout, /id\s+experiment\s+status\s+started\s+params\s+accuracy/);
+    assert.match(ls.stdout, new RegExp(`${run}\\s+penguins\\s+finished\\s+.*hidden=16\\s+0\\.975`));
+    const json = JSON.parse(pipelab(["runs", "ls", "--json", "--store", file]).stdout) as { id: number; metrics: Record<string, number> }[];
+    assert.deepEqual(json.map((r) => [r.id, r.metrics.accuracy]), [[run, 0.975]]);
+    const show = pipelab(["runs", "show", String(run), "--store", file]);
+    assert.match(show.stdout, /run \d+ of experiment "penguins": finished/);
+    assert.match(show.stdout, /hidden = 16/);
+  });
+
+  it("reports an unknown run id and a bad store clearly, without a stack trace", () => {
+    const file = join(dir, "experiments.db");
+    const missing = pipelab(["runs", "show", "999", "--store", file]);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /^pipelab: no run 999 in .*experiments\.db/);
+    const notes = join(dir, "notes.txt");
+    writeFileSync(notes, "not a database ".repeat(100));
+    const bad = pipelab(["runs", "ls"], { PIPELAB_STORE: notes });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /^pipelab: .*notes\.txt is not a SQLite database/);
+    assert.ok(!/\n\s+at /.test(bad.stderr), "no stack trace");
+  });
+});

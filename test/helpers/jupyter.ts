@@ -1,0 +1,130 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { findJupyterPython, installKernel } from "../../src/setup";
+
+export interface NotebookOutput {
+  output_type: string;
+  name?: string;
+  text?: string | string[];
+  data?: Record<string, string | string[]>;
+  ename?: string;
+  evalue?: string;
+}
+export interface NotebookCell {
+  cell_type: string;
+  source: string | string[];
+  outputs?: NotebookOutput[];
+}
+export interface Notebook {
+  cells: NotebookCell[];
+  metadata: Record<string, unknown>;
+}
+
+/** The Python with Jupyter that the tests drive (fails the test with setup's message if there is none). */
+export function jupyterPython(): string {
+  const found = findJupyterPython();
+  if (!found) throw new Error("no Python with Jupyter found: run `node dist/cli/main.js setup` (npm test does)");
+  return found.python;
+}
+
+/** Registers the pipelab kernel from `packageKernelPrefix` into a prefix of the test's own; returns JUPYTER_PATH for it. */
+export function testKernel(prefix: string): { JUPYTER_PATH: string } {
+  installKernel({ python: jupyterPython(), location: { kind: "prefix", prefix } });
+  return { JUPYTER_PATH: join(prefix, "share", "jupyter") };
+}
+
+/**
+ * Executes a notebook headless through real Jupyter (nbconvert + nbclient) and
+ * returns the executed notebook. A cell that fails stops the execution and
+ * makes nbconvert exit non-zero, with the cell and its error in `stderr`,
+ * unless `allowErrors` is set.
+ */
+export function executeNotebook(
+  notebook: string,
+  options: { outDir: string; env: NodeJS.ProcessEnv; timeoutSeconds?: number; cwd?: string; allowErrors?: boolean },
+): { notebook: Notebook; status: number | null; stderr: string } {
+  const name = basename(notebook, ".ipynb");
+  const result = spawnSync(
+    jupyterPython(),
+    [
+      "-m",
+      "nbconvert",
+      "--to",
+      "notebook",
+      "--execute",
+      ...(options.allowErrors ? ["--allow-errors"] : []),
+      `--ExecutePreprocessor.timeout=${options.timeoutSeconds ?? 300}`,
+      "--ExecutePreprocessor.kernel_name=pipelab",
+      "--output-dir",
+      options.outDir,
+      "--output",
+      `${name}.executed.ipynb`,
+      notebook,
+    ],
+    {
+      encoding: "utf8",
+      cwd: options.cwd,
+      env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1", ...options.env },
+      timeout: ((options.timeoutSeconds ?? 300) + 60) * 1000,
+    },
+  );
+  if (result.status !== 0 && !options.allowErrors) {
+    throw new Error(`executing ${notebook} failed (nbconvert exit ${result.status}):\n${clean(result.stderr)}`);
+  }
+  const out = join(options.outDir, `${name}.executed.ipynb`);
+  let parsed: Notebook;
+  try {
+    parsed = JSON.parse(readFileSync(out, "utf8")) as Notebook;
+  } catch {
+    throw new Error(`nbconvert wrote no notebook (exit ${result.status}):\n${clean(result.stderr)}`);
+  }
+  return { notebook: parsed, status: result.status, stderr: result.stderr };
+}
+
+/** nbconvert's stderr without the debugger chatter of Debian's Python 3.11. */
+function clean(stderr: string): string {
+  return stderr
+    .split("\n")
+    .filter((l) => !/frozen modules|Xfrozen_modules|PYDEVD_DISABLE_FILE_VALIDATION|Debugging will proceed/.test(l))
+    .slice(-60)
+    .join("\n");
+}
+
+export function text(value: string | string[] | undefined): string {
+  return Array.isArray(value) ? value.join("") : (value ?? "");
+}
+
+/** Every output of every code cell, with the cell's index. */
+export function outputsOf(nb: Notebook): { cell: number; output: NotebookOutput }[] {
+  return nb.cells.flatMap((c, cell) => (c.outputs ?? []).map((output) => ({ cell, output })));
+}
+
+/** The error outputs: cells that raised, and tslab's errors printed to stderr. */
+export function errorsOf(nb: Notebook): string[] {
+  return outputsOf(nb)
+    .filter(
+      ({ output }) =>
+        output.output_type === "error" ||
+        (output.output_type === "stream" && output.name === "stderr" && /Error|error TS|\d+:\d+ - /.test(text(output.text))),
+    )
+    .map(({ cell, output }) => `cell ${cell}: ${output.ename ?? ""} ${output.evalue ?? text(output.text)}`);
+}
+
+/** The outputs that carry a chart: image/svg+xml, or text/html with an inline <svg>. */
+export function chartsOf(nb: Notebook): string[] {
+  return outputsOf(nb).flatMap(({ output }) => {
+    const svg = output.data?.["image/svg+xml"];
+    if (svg !== undefined) return [text(svg)];
+    const html = text(output.data?.["text/html"]);
+    return html.includes("<svg") ? [html] : [];
+  });
+}
+
+/** The text a code cell printed to stdout. */
+export function stdoutOf(nb: Notebook, cell: number): string {
+  return (nb.cells[cell]?.outputs ?? [])
+    .filter((o) => o.output_type === "stream" && o.name === "stdout")
+    .map((o) => text(o.text))
+    .join("");
+}

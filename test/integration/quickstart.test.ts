@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { ExperimentStore } from "../../src/tracking";
+import { chartsOf, errorsOf, executeNotebook, stdoutOf, testKernel } from "../helpers/jupyter";
+import { tempDir } from "../helpers/tmp";
+
+const root = join(__dirname, "..", "..");
+
+describe("notebooks/00-quickstart.ipynb under the real pipelab kernel", () => {
+  const dir = tempDir();
+  const store = join(dir, "experiments.db");
+  const env = { ...testKernel(join(dir, "jupyter")), PIPELAB_STORE: store };
+  const { notebook } = executeNotebook(join(root, "notebooks", "00-quickstart.ipynb"), { outDir: dir, env, cwd: join(root, "notebooks") });
+
+  it("executes every cell without an error", () => {
+    // executeNotebook has already thrown if nbconvert reported a failed cell; no cell printed an error either.
+    assert.deepEqual(errorsOf(notebook), []);
+    assert.ok(notebook.cells.filter((c) => c.cell_type === "code").length >= 6);
+  });
+
+  it("shows an Observable Plot chart inline as SVG", () => {
+    const charts = chartsOf(notebook);
+    assert.equal(charts.length, 1);
+    const chart = charts[0] as string;
+    assert.match(chart, /<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    assert.ok((chart.match(/<circle/g) ?? []).length > 300, "the scatter plot should have a dot per penguin");
+    assert.match(chart, /Flipper length against body mass/);
+  });
+
+  it("says what each step did", () => {
+    const all = notebook.cells.map((_, i) => stdoutOf(notebook, i)).join("");
+    assert.match(all, /▸ load: computed in [\d.]+ (ms|s)/);
+    assert.match(all, /▸ clean: computed in/);
+    assert.match(all, /backend wasm \(tfjs 4\.22\.0/);
+  });
+
+  it("records the run, its parameters and its metric in the store", () => {
+    const s = ExperimentStore.open(store);
+    try {
+      const runs = s.listRuns({ experiment: "quickstart" });
+      assert.equal(runs.length, 1);
+      const run = s.runDetails(runs[0]!.id)!;
+      assert.equal(run.status, "finished", "the kernel's shutdown should finish the run");
+      assert.equal(run.sourceKind, "notebook");
+      assert.deepEqual(run.params, { testFraction: 0.25, seed: 7 });
+      assert.ok(run.metrics.accuracy! > 0.9, `accuracy ${run.metrics.accuracy} should be above 0.9`);
+      assert.match(run.tfBackend ?? "", /^wasm/);
+      assert.deepEqual(
+        s.stepExecutions(run.id).map((e) => [e.step, e.outcome]),
+        [
+          ["load", "miss"],
+          ["clean", "miss"],
+          ["nearest-centroid", "miss"],
+        ],
+      );
+    } finally {
+      s.close();
+    }
+  });
+});

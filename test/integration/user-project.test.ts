@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { ExperimentStore } from "../../src/tracking";
+import { executeNotebook, jupyterPython, stdoutOf } from "../helpers/jupyter";
+import { tempDir } from "../helpers/tmp";
+
+const root = join(__dirname, "..", "..");
+
+/** The files `npm pack` would publish, copied into a user's project as if npm had installed pipelab there. */
+function installPacked(project: string): string {
+  const packed = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: root, encoding: "utf8" })) as {
+    files: { path: string }[];
+  }[];
+  const target = join(project, "node_modules", "pipelab");
+  for (const { path } of packed[0]?.files ?? []) {
+    mkdirSync(join(target, path, ".."), { recursive: true });
+    cpSync(join(root, path), join(target, path));
+  }
+  // pipelab's dependencies, hoisted beside it as npm does.
+  for (const entry of readdirSync(join(root, "node_modules"))) {
+    if (entry === "pipelab" || entry.startsWith(".")) continue;
+    symlinkSync(join(root, "node_modules", entry), join(project, "node_modules", entry));
+  }
+  return target;
+}
+
+function notebook(cells: string[]): string {
+  return JSON.stringify({
+    cells: cells.map((source) => ({ cell_type: "code", metadata: {}, source, outputs: [], execution_count: null })),
+    metadata: { kernelspec: { name: "pipelab", display_name: "TypeScript (pipelab)", language: "typescript" } },
+    nbformat: 4,
+    nbformat_minor: 4,
+  });
+}
+
+describe("pipelab installed in a user's own project", () => {
+  const project = tempDir("pipelab-user-project-");
+  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "my-analysis", private: true, dependencies: { pipelab: "^0.1.0" } }));
+  const installed = installPacked(project);
+
+  it("publishes what a user needs: the build, its types, the kernel and the README", () => {
+    for (const f of ["package.json", "README.md", "dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "kernel/launch.cjs", "kernel/kernel.json"]) {
+      assert.ok(existsSync(join(installed, f)), `${f} is not in the package`);
+    }
+    assert.ok(!existsSync(join(installed, "src")), "sources stay out of the package");
+    assert.ok(!existsSync(join(installed, "test")), "tests stay out of the package");
+  });
+
+  it("registers its kernel from the installed copy and runs a notebook that imports it", () => {
+    const prefix = join(project, ".jupyter-prefix");
+    const install = spawnSync(process.execPath, [join(installed, "dist", "cli", "main.js"), "kernel", "install", "--prefix", prefix], {
+      encoding: "utf8",
+    });
+    assert.equal(install.status, 0, install.stderr);
+    const spec = JSON.parse(readFileSync(join(prefix, "share", "jupyter", "kernels", "pipelab", "kernel.json"), "utf8")) as { argv: string[] };
+    assert.equal(spec.argv[1], join(installed, "kernel", "launch.cjs"));
+
+    const analysis = join(project, "analysis");
+    mkdirSync(analysis);
+    writeFileSync(
+      join(analysis, "check.ipynb"),
+      notebook([
+        'import { Workbench, loadDatasetRows } from "pipelab";\nconst wb = await Workbench.open({ experiment: "user-project" });',
+        'const cars = await wb.step("load", () => loadDatasetRows("cars"));\nwb.log("rows", cars.length);\ncars.length',
+        // Real types, not `any`: assigning a RunId to a string must be a type error.
+        "const id: number = wb.runId;\n// @ts-expect-error a RunId is not a string\nconst wrong: string = wb.runId;\nid",
+      ]),
+    );
+    const env = { JUPYTER_PATH: join(prefix, "share", "jupyter"), PIPELAB_STORE: "" };
+    const { notebook: executed } = executeNotebook(join(analysis, "check.ipynb"), { outDir: analysis, env, cwd: analysis });
+    assert.match(stdoutOf(executed, 1), /▸ load: computed in .*\n406\n/);
+
+    // With no PIPELAB_STORE, the store is experiments.db at the project root (the folder with package.json).
+    const storeFile = join(project, "experiments.db");
+    assert.ok(existsSync(storeFile), "the default store lives at the project root");
+    const store = ExperimentStore.open(storeFile);
+    try {
+      const [run] = store.listRuns({ experiment: "user-project" });
+      assert.ok(run);
+      assert.equal(store.runDetails(run.id)?.metrics.rows, 406);
+    } finally {
+      store.close();
+    }
+    assert.ok(jupyterPython());
+  });
+});

@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { KERNEL_NAME, installKernel, listKernels, uninstallKernel } from "../../src/setup";
+import { jupyterPython } from "../helpers/jupyter";
+import { tempDir } from "../helpers/tmp";
+
+describe("the pipelab kernelspec", () => {
+  const prefix = tempDir();
+  const python = jupyterPython();
+  const env = { ...process.env, JUPYTER_PATH: join(prefix, "share", "jupyter") };
+
+  it("installs into a prefix, where Jupyter lists it as TypeScript (pipelab)", () => {
+    const dir = installKernel({ python, location: { kind: "prefix", prefix }, store: "/data/experiments.db" });
+    assert.equal(dir, join(prefix, "share", "jupyter", "kernels", KERNEL_NAME));
+    const spec = JSON.parse(readFileSync(join(dir, "kernel.json"), "utf8")) as { argv: string[]; display_name: string; language: string; env: Record<string, string> };
+    assert.equal(spec.display_name, "TypeScript (pipelab)");
+    assert.equal(spec.language, "typescript");
+    assert.equal(spec.argv[0], process.execPath);
+    assert.match(spec.argv[1] ?? "", /kernel\/launch\.cjs$/);
+    assert.ok(existsSync(spec.argv[1] ?? ""), "the launcher exists");
+    assert.equal(spec.argv[2], "{connection_file}");
+    assert.equal(spec.env.PIPELAB_STORE, "/data/experiments.db");
+    assert.ok(existsSync(join(dir, "logo-64x64.png")));
+    assert.equal(listKernels(python, env)[KERNEL_NAME], dir);
+  });
+
+  it("shows up in `jupyter kernelspec list`", () => {
+    const result = spawnSync(python, ["-m", "jupyter_client.kernelspecapp", "list"], { encoding: "utf8", env });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, new RegExp(`${KERNEL_NAME}\\s+${join(prefix, "share", "jupyter", "kernels", KERNEL_NAME)}`));
+  });
+
+  it("installs idempotently and uninstalls idempotently", () => {
+    installKernel({ python, location: { kind: "prefix", prefix } });
+    const dir = installKernel({ python, location: { kind: "prefix", prefix } });
+    const spec = JSON.parse(readFileSync(join(dir, "kernel.json"), "utf8")) as { env: Record<string, string> };
+    assert.deepEqual(spec.env, {}, "a reinstall without --store drops the old store setting");
+    assert.equal(uninstallKernel({ python, location: { kind: "prefix", prefix } }), dir);
+    assert.equal(uninstallKernel({ python, location: { kind: "prefix", prefix } }), undefined);
+    assert.equal(listKernels(python, env)[KERNEL_NAME], undefined);
+  });
+});
