@@ -28,10 +28,18 @@ export function jupyterPython(): string {
   return found.python;
 }
 
-/** Registers the pipelab kernel from `packageKernelPrefix` into a prefix of the test's own; returns JUPYTER_PATH for it. */
-export function testKernel(prefix: string): { JUPYTER_PATH: string } {
+/**
+ * Registers the pipelab kernel into a prefix of the test's own and returns the
+ * environment that makes Jupyter see it, and not the user's own kernels.
+ */
+export function testKernel(prefix: string): { JUPYTER_PATH: string; JUPYTER_DATA_DIR: string; HOME: string } {
   installKernel({ python: jupyterPython(), location: { kind: "prefix", prefix } });
-  return { JUPYTER_PATH: join(prefix, "share", "jupyter") };
+  return isolatedJupyter(prefix);
+}
+
+/** Environment in which Jupyter sees the kernels under `prefix` and none of the user's own (~/.local/share/jupyter). */
+export function isolatedJupyter(prefix: string): { JUPYTER_PATH: string; JUPYTER_DATA_DIR: string; HOME: string } {
+  return { JUPYTER_PATH: join(prefix, "share", "jupyter"), JUPYTER_DATA_DIR: join(prefix, "user-data"), HOME: prefix };
 }
 
 /**

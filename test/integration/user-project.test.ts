@@ -4,7 +4,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, 
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ExperimentStore } from "../../src/tracking";
-import { executeNotebook, jupyterPython, stdoutOf } from "../helpers/jupyter";
+import { executeNotebook, isolatedJupyter, jupyterPython, stdoutOf } from "../helpers/jupyter";
 import { tempDir } from "../helpers/tmp";
 
 const root = join(__dirname, "..", "..");
@@ -69,7 +69,7 @@ describe("pipelab installed in a user's own project", () => {
         "const id: number = wb.runId;\n// @ts-expect-error a RunId is not a string\nconst wrong: string = wb.runId;\nid",
       ]),
     );
-    const env = { JUPYTER_PATH: join(prefix, "share", "jupyter"), PIPELAB_STORE: "" };
+    const env = { ...isolatedJupyter(prefix), PIPELAB_STORE: "" };
     const { notebook: executed } = executeNotebook(join(analysis, "check.ipynb"), { outDir: analysis, env, cwd: analysis });
     assert.match(stdoutOf(executed, 1), /▸ load: computed in .*\n406\n/);
 

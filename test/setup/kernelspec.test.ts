@@ -10,7 +10,8 @@ import { tempDir } from "../helpers/tmp";
 describe("the pipelab kernelspec", () => {
   const prefix = tempDir();
   const python = jupyterPython();
-  const env = { ...process.env, JUPYTER_PATH: join(prefix, "share", "jupyter") };
+  // Only the test's prefix, not the user's own Jupyter folder (which may hold a pipelab kernel already).
+  const env = { ...process.env, JUPYTER_PATH: join(prefix, "share", "jupyter"), JUPYTER_DATA_DIR: join(prefix, "user-data"), HOME: prefix };
 
   it("installs into a prefix, where Jupyter lists it as TypeScript (pipelab)", () => {
     const dir = installKernel({ python, location: { kind: "prefix", prefix }, store: "/data/experiments.db" });
