@@ -74,10 +74,26 @@ async function activate(tf: typeof import("@tensorflow/tfjs"), name: BackendName
     const dir = dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"));
     wasm.setWasmPaths(dir + sep);
   }
-  if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend("${name}") failed`);
-  await tf.ready();
+  const before = { exception: process.listeners("uncaughtException"), rejection: process.listeners("unhandledRejection") };
+  try {
+    if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend("${name}") failed`);
+    await tf.ready();
+  } finally {
+    // Emscripten's module (the wasm backend) installs handlers that rethrow every uncaught
+    // error, printing its whole minified source instead of the error. Take them back out.
+    restoreListeners("uncaughtException", before.exception);
+    restoreListeners("unhandledRejection", before.rejection);
+  }
   if (name === "wasm") return (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) ? "simd" : "no simd";
   return "";
+}
+
+function restoreListeners(event: "uncaughtException" | "unhandledRejection", before: readonly unknown[]): void {
+  // Node's typings overload these per event name; the listeners are only compared and removed here.
+  const emitter = process as unknown as NodeJS.EventEmitter;
+  for (const listener of emitter.listeners(event)) {
+    if (!before.includes(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+  }
 }
 
 function loadTfjsNode(): void {

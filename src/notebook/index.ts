@@ -2,3 +2,4 @@ export { inKernel, tslabDisplay } from "./kernel";
 export type { TslabDisplay } from "./kernel";
 export { currentOutput } from "./display";
 export type { Output } from "./display";
+export { NOTEBOOK_IMPORTS, notebookEnvironment, notebookImports, recordNotebookImports, scriptEnvironment } from "./environment";

@@ -1,5 +1,6 @@
 import { dirname, join } from "node:path";
 import type * as TS from "typescript";
+import { recordNotebookImports } from "./environment";
 import { expandShorthandProperties, originalPosition } from "./shorthand";
 
 // tslab's modules are not typed for outside use: these are the parts the kernel calls.
@@ -34,6 +35,8 @@ function withShorthandFix(ts: typeof TS, inner: Converter): Converter {
       return (prevDecl: string, src: string): ConvertResult => {
         const { code, insertions } = expandShorthandProperties(ts, src);
         const result = target.convert(prevDecl, code);
+        // tslab's declarations of all cells so far hold the notebook's imports: steps need them.
+        if (typeof result.declOutput === "string") recordNotebookImports(result.declOutput);
         if (insertions.length === 0) return result;
         return {
           ...result,

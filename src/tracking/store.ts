@@ -321,6 +321,17 @@ export class ExperimentStore {
     }));
   }
 
+  /** The cache keys of the step executions of the newest `runs` runs (any experiment). */
+  cacheKeysOfRecentRuns(runs: number): Set<string> {
+    const rows = this.db
+      .prepare(
+        `SELECT DISTINCT cache_key FROM step_executions
+         WHERE cache_key IS NOT NULL AND run_id IN (SELECT id FROM runs ORDER BY id DESC LIMIT ?)`,
+      )
+      .all(runs) as { cache_key: string }[];
+    return new Set(rows.map((r) => r.cache_key));
+  }
+
   /**
    * Marks as `crashed` the runs left `running` on this host by processes that
    * no longer exist. Runs of other hosts are left alone: their pids mean

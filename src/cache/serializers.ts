@@ -1,0 +1,242 @@
+/**
+ * Serializers turn values that plain JSON cannot hold (a DataFrame, a tensor,
+ * a trained model, your own classes) into a tree of JSON values and typed
+ * arrays, and back. The codec (codec.ts) writes that tree with the typed
+ * arrays as raw bytes.
+ *
+ * A registry is plain data and refuses to overwrite an entry unless told.
+ */
+import { CacheError } from "../errors";
+
+/** What a serializer's encode returns: JSON values, typed arrays, Dates, Maps, Sets, nested. */
+export type Encodable = unknown;
+
+export interface Serializer<T = unknown> {
+  /** A unique name, e.g. "danfo.DataFrame". Stored with the data. */
+  readonly name: string;
+  /** Bump when the encoded form changes: older artifacts are then recomputed, not misread. */
+  readonly version: number;
+  /** Whether this serializer handles `value`. */
+  test(value: unknown): boolean;
+  /** The value as an encodable tree. */
+  encode(value: T): Encodable | Promise<Encodable>;
+  /** The value back from the tree encode produced. */
+  decode(tree: Encodable): T | Promise<T>;
+}
+
+const registry = new Map<string, Serializer>();
+
+/**
+ * Registers a serializer for a type the cache cannot store yet.
+ *
+ * @example
+ * ```ts
+ * registerSerializer({
+ *   name: "my.Vocabulary", version: 1,
+ *   test: (v) => v instanceof Vocabulary,
+ *   encode: (v) => ({ words: v.words }),
+ *   decode: (t) => new Vocabulary((t as { words: string[] }).words),
+ * });
+ * ```
+ */
+export function registerSerializer<T>(serializer: Serializer<T>, options: { replace?: boolean } = {}): void {
+  if (registry.has(serializer.name) && !options.replace) {
+    throw new CacheError(`a serializer named "${serializer.name}" is already registered; pass { replace: true } to replace it`);
+  }
+  registry.set(serializer.name, serializer as Serializer);
+}
+
+/** The serializer that handles `value`, if any: the latest registered wins, so users can override built-ins. */
+export function serializerFor(value: unknown): Serializer | undefined {
+  const all = [...registry.values()];
+  for (let i = all.length - 1; i >= 0; i--) {
+    const s = all[i] as Serializer;
+    if (s.test(value)) return s;
+  }
+  return undefined;
+}
+
+export function serializerNamed(name: string): Serializer | undefined {
+  return registry.get(name);
+}
+
+/** The names and versions of the registered serializers, e.g. for a cache key. */
+export function serializerVersions(): Record<string, number> {
+  return Object.fromEntries([...registry.values()].map((s) => [s.name, s.version]));
+}
+
+// ---------------------------------------------------------------------------
+// Built-in serializers: danfo DataFrame and Series, tf.Tensor, tf.LayersModel.
+// Each loads its library only when a value of its kind shows up.
+
+type Danfo = typeof import("danfojs-node");
+type Tf = typeof import("@tensorflow/tfjs");
+
+function danfo(): Danfo {
+  return require("danfojs-node") as Danfo;
+}
+function tf(): Tf {
+  return require("@tensorflow/tfjs") as Tf;
+}
+
+/** Whether a library is already loaded: a value of its type can only exist if it is. */
+function loaded(fragment: string): boolean {
+  return Object.keys(require.cache).some((k) => k.includes(fragment));
+}
+
+/**
+ * Whether `value` is a danfo frame or series. danfo has two classes of each
+ * (danfojs-node's, and danfojs-base's that its methods return), so this looks
+ * at the shape rather than at instanceof.
+ */
+function isDanfo(value: unknown, kind: "DataFrame" | "Series"): boolean {
+  if (constructorName(value) !== kind) return false;
+  const v = value as Record<string, unknown>;
+  return Array.isArray(v.dtypes) && Array.isArray(v.index) && typeof v.column === (kind === "DataFrame" ? "function" : "undefined") && "$data" in v;
+}
+
+function constructorName(value: unknown): string | undefined {
+  return value !== null && typeof value === "object" ? (value as object).constructor?.name : undefined;
+}
+
+/** A column as a Float64Array when it is all numbers (NaN included), else as a JSON array. */
+function packColumn(values: readonly unknown[]): Float64Array | unknown[] {
+  if (values.every((v) => typeof v === "number")) return Float64Array.from(values as number[]);
+  return [...values];
+}
+
+function unpackColumn(column: Float64Array | unknown[]): unknown[] {
+  return Array.from(column as ArrayLike<unknown>);
+}
+
+interface FrameTree {
+  columns: string[];
+  dtypes: string[];
+  index: unknown[];
+  data: (Float64Array | unknown[])[];
+}
+
+registerSerializer<import("danfojs-node").DataFrame>({
+  name: "danfo.DataFrame",
+  version: 1,
+  test: (v) => isDanfo(v, "DataFrame"),
+  encode(df): FrameTree {
+    const columns = df.columns;
+    return {
+      columns,
+      dtypes: df.dtypes,
+      index: [...df.index],
+      data: columns.map((c) => packColumn(df.column(c).values as unknown[])),
+    };
+  },
+  decode(tree) {
+    const t = tree as FrameTree;
+    const data: Record<string, unknown[]> = {};
+    t.columns.forEach((c, i) => {
+      data[c] = unpackColumn(t.data[i] as Float64Array | unknown[]);
+    });
+    // danfo's constructor takes index and dtypes, so nothing is re-inferred.
+    return new (danfo().DataFrame)(data, { index: t.index as (string | number)[], dtypes: t.dtypes, columns: t.columns });
+  },
+});
+
+interface SeriesTree {
+  name: string;
+  dtype: string;
+  index: unknown[];
+  values: Float64Array | unknown[];
+}
+
+registerSerializer<import("danfojs-node").Series>({
+  name: "danfo.Series",
+  version: 1,
+  test: (v) => isDanfo(v, "Series"),
+  encode(s): SeriesTree {
+    return { name: String(s.columns?.[0] ?? ""), dtype: s.dtype, index: [...s.index], values: packColumn(s.values as unknown[]) };
+  },
+  decode(tree) {
+    const t = tree as SeriesTree;
+    return new (danfo().Series)(unpackColumn(t.values), { index: t.index as (string | number)[], dtypes: [t.dtype], columns: [t.name] });
+  },
+});
+
+interface TensorTree {
+  shape: number[];
+  dtype: string;
+  data: ArrayBufferView | string[];
+}
+
+registerSerializer<import("@tensorflow/tfjs").Tensor>({
+  name: "tf.Tensor",
+  version: 1,
+  test: (v) => loaded("tfjs-core") && v instanceof tf().Tensor,
+  encode(t): TensorTree {
+    if (t.isDisposed) throw new CacheError("the tensor was disposed before it could be cached: return it from the step undisposed");
+    // String tensors hold byte arrays per element; keep them as strings.
+    const data = t.dtype === "string" ? (t.arraySync() as unknown as string[]).flat(Infinity as 1) : (t.dataSync() as ArrayBufferView);
+    return { shape: [...t.shape], dtype: t.dtype, data: data as ArrayBufferView | string[] };
+  },
+  decode(tree) {
+    const t = tree as TensorTree;
+    return tf().tensor(t.data as Float32Array, t.shape, t.dtype as import("@tensorflow/tfjs").DataType);
+  },
+});
+
+interface ModelTree {
+  modelTopology: unknown;
+  weightSpecs: unknown;
+  weightData: Uint8Array;
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+  trainingConfig?: unknown;
+}
+
+registerSerializer<import("@tensorflow/tfjs").LayersModel>({
+  name: "tf.LayersModel",
+  version: 1,
+  test: (v) => loaded("tfjs-layers") && v instanceof tf().LayersModel,
+  async encode(model): Promise<ModelTree> {
+    let saved: ModelTree | undefined;
+    await model.save(
+      tf().io.withSaveHandler(async (artifacts) => {
+        const weights = artifacts.weightData;
+        const bytes = weights === undefined ? new Uint8Array() : new Uint8Array(Array.isArray(weights) ? concatBuffers(weights) : weights);
+        saved = {
+          modelTopology: artifacts.modelTopology,
+          weightSpecs: artifacts.weightSpecs,
+          weightData: bytes,
+          ...(artifacts.format === undefined ? {} : { format: artifacts.format }),
+          ...(artifacts.generatedBy === undefined ? {} : { generatedBy: artifacts.generatedBy }),
+          ...(artifacts.trainingConfig === undefined ? {} : { trainingConfig: artifacts.trainingConfig }),
+        };
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+      }),
+    );
+    if (!saved) throw new CacheError("tf.LayersModel.save produced nothing");
+    return saved;
+  },
+  async decode(tree) {
+    const t = tree as ModelTree;
+    const weightData = t.weightData.buffer.slice(t.weightData.byteOffset, t.weightData.byteOffset + t.weightData.byteLength) as ArrayBuffer;
+    return tf().loadLayersModel(
+      tf().io.fromMemory({
+        modelTopology: t.modelTopology as object,
+        weightSpecs: t.weightSpecs as import("@tensorflow/tfjs").io.WeightsManifestEntry[],
+        weightData,
+        ...(t.trainingConfig === undefined ? {} : { trainingConfig: t.trainingConfig as import("@tensorflow/tfjs").io.TrainingConfig }),
+      }),
+    );
+  },
+});
+
+function concatBuffers(buffers: ArrayBuffer[]): ArrayBuffer {
+  const total = buffers.reduce((n, b) => n + b.byteLength, 0);
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const b of buffers) {
+    out.set(new Uint8Array(b), at);
+    at += b.byteLength;
+  }
+  return out.buffer;
+}

@@ -1,0 +1,134 @@
+/**
+ * Fingerprints of code a step imports: the project's own modules (their
+ * sources, transitively) and the installed versions of the packages they use.
+ * Editing a helper module, or upgrading danfo, changes the fingerprint.
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { builtinModules } from "node:module";
+import { dirname, extname, isAbsolute, join, resolve } from "node:path";
+import type * as TS from "typescript";
+import { sha256 } from "../util";
+
+/** What a set of imports resolves to. */
+export interface ModuleDeps {
+  /** Project files (absolute paths) -> sha256 of their source. */
+  files: Record<string, string>;
+  /** Package name -> installed version. */
+  packages: Record<string, string>;
+}
+
+const BUILTINS = new Set(builtinModules);
+const EXTENSIONS = [".ts", ".tsx", ".mts", ".cts", ".js", ".mjs", ".cjs", ".json"];
+
+let tsModule: typeof TS | undefined;
+function ts(): typeof TS {
+  tsModule ??= require("typescript") as typeof TS;
+  return tsModule;
+}
+
+/** The package name of a bare specifier: "danfojs-node/dist/x" -> "danfojs-node", "@tensorflow/tfjs" -> "@tensorflow/tfjs". */
+export function packageName(specifier: string): string {
+  const parts = specifier.split("/");
+  return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : (parts[0] as string);
+}
+
+function isBuiltin(specifier: string): boolean {
+  return specifier.startsWith("node:") || BUILTINS.has(specifier) || BUILTINS.has(packageName(specifier));
+}
+
+function isPathSpecifier(specifier: string): boolean {
+  return specifier.startsWith("./") || specifier.startsWith("../") || specifier === "." || specifier === ".." || isAbsolute(specifier);
+}
+
+/** The file a relative import refers to, trying the extensions TypeScript and Node try. */
+export function resolveModuleFile(specifier: string, fromDir: string): string | undefined {
+  const base = resolve(fromDir, specifier);
+  const candidates = [base, ...EXTENSIONS.map((e) => base + e), ...EXTENSIONS.map((e) => join(base, `index${e}`))];
+  // `./x.js` written in TypeScript sources means ./x.ts.
+  if ([".js", ".mjs", ".cjs"].includes(extname(base))) {
+    const stem = base.slice(0, -extname(base).length);
+    candidates.splice(1, 0, `${stem}.ts`, `${stem}.tsx`, `${stem}.mts`, `${stem}.cts`);
+  }
+  return candidates.find((c) => existsSync(c) && statSync(c).isFile());
+}
+
+const versionCache = new Map<string, string>();
+
+/** The installed version of a package as seen from `fromDir`, or "unknown". */
+export function packageVersion(name: string, fromDir: string): string {
+  const cacheKey = `${fromDir}\0${name}`;
+  const hit = versionCache.get(cacheKey);
+  if (hit !== undefined) return hit;
+  let version = "unknown";
+  for (let dir = resolve(fromDir); ; dir = dirname(dir)) {
+    const manifest = join(dir, "node_modules", name, "package.json");
+    if (existsSync(manifest)) {
+      try {
+        version = (JSON.parse(readFileSync(manifest, "utf8")) as { version?: string }).version ?? "unknown";
+      } catch {
+        // an unreadable manifest counts as an unknown version
+      }
+      break;
+    }
+    if (dirname(dir) === dir) break;
+  }
+  versionCache.set(cacheKey, version);
+  return version;
+}
+
+interface FileEntry {
+  mtimeMs: number;
+  size: number;
+  hash: string;
+  specifiers: string[];
+}
+const fileCache = new Map<string, FileEntry>();
+
+/** A file's hash and import specifiers, re-read only when its size or mtime changed. */
+function scanFile(file: string): FileEntry {
+  const st = statSync(file);
+  const hit = fileCache.get(file);
+  if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit;
+  const source = readFileSync(file, "utf8");
+  const info = ts().preProcessFile(source, true, true);
+  const entry = { mtimeMs: st.mtimeMs, size: st.size, hash: sha256(source), specifiers: info.importedFiles.map((f) => f.fileName) };
+  fileCache.set(file, entry);
+  return entry;
+}
+
+/**
+ * Resolves import specifiers from `fromDir` into project files (followed
+ * transitively) and package versions. Node's built-in modules are left out.
+ */
+export function moduleDeps(specifiers: Iterable<string>, fromDir: string): ModuleDeps {
+  const deps: ModuleDeps = { files: {}, packages: {} };
+  const visit = (specifier: string, dir: string): void => {
+    if (isBuiltin(specifier)) return;
+    if (!isPathSpecifier(specifier)) {
+      const name = packageName(specifier);
+      deps.packages[name] ??= packageVersion(name, dir);
+      return;
+    }
+    const file = resolveModuleFile(specifier, dir);
+    if (!file) {
+      deps.files[resolve(dir, specifier)] = "missing";
+      return;
+    }
+    if (file in deps.files) return;
+    if (file.split(/[\\/]/).includes("node_modules")) {
+      deps.files[file] = scanFile(file).hash;
+      return;
+    }
+    const entry = scanFile(file);
+    deps.files[file] = entry.hash;
+    for (const s of entry.specifiers) visit(s, dirname(file));
+  };
+  for (const s of specifiers) visit(s, fromDir);
+  return deps;
+}
+
+/** Forgets what was read from disk (tests edit files within one millisecond). */
+export function clearModuleCaches(): void {
+  fileCache.clear();
+  versionCache.clear();
+}
