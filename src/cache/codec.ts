@@ -70,7 +70,7 @@ function typeName(value: unknown): string {
   if (typeof value === "function") return `function ${(value as { name?: string }).name || "(anonymous)"}`;
   if (typeof value !== "object") return typeof value;
   const name = (value as object).constructor?.name;
-  return name ? `a ${name}` : "an object without a prototype";
+  return name ? `${/^[aeiou]/i.test(name) ? "an" : "a"} ${name}` : "an object without a prototype";
 }
 
 async function encodeValue(value: unknown, w: Writer, path: string): Promise<unknown> {

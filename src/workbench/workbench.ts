@@ -26,8 +26,10 @@ export interface WorkbenchOptions {
   store?: string;
   /** A name for the run, shown in listings. */
   runName?: string;
-  /** Print nothing but errors. Default: false. */
+  /** Print nothing but errors and warnings. Default: false. */
   quiet?: boolean;
+  /** Where pipelab's lines (step outcomes, warnings, plans) go. Default: under the cell, or stdout in a script. */
+  log?: (line: string) => void;
   /**
    * Which TensorFlow.js backend to compute with. Default: the fastest that
    * loads (tfjs-node, else wasm, else cpu), or `$PIPELAB_TF_BACKEND`.
@@ -96,6 +98,7 @@ export class Workbench {
     runId: RunId;
     backend: string;
     quiet: boolean;
+    log: ((line: string) => void) | undefined;
     stepCache: StepCache;
     projectRoot: string;
   }) {
@@ -105,7 +108,7 @@ export class Workbench {
     this.backend = init.backend;
     this.quiet = init.quiet;
     this.projectRoot = init.projectRoot;
-    this.output = currentOutput();
+    this.output = init.log ? withLog(currentOutput(), init.log) : currentOutput();
     this.show = new Show(this);
     this.cache = new CacheControl(init.stepCache, init.store);
     this.runner = new Runner({
@@ -151,6 +154,7 @@ export class Workbench {
       runId,
       backend: backend.description,
       quiet: options.quiet ?? false,
+      log: options.log,
       stepCache,
       projectRoot: findProjectRoot(),
     });
@@ -358,6 +362,11 @@ export class Show {
     const chart = renderPipelineGraph(await this.wb.planEntries(target));
     this.wb.displayChart(chart.html, chart.standaloneSvg, chart.title);
   }
+}
+
+/** An output whose text lines go to `log`; charts still go where they would. */
+function withLog(output: Output, log: (line: string) => void): Output {
+  return { rich: output.rich, html: (h, t) => output.html(h, t), svg: (s, t) => output.svg(s, t), text: log };
 }
 
 const caches = new Map<string, StepCache>();
