@@ -13,7 +13,9 @@ import {
 import type { KernelLocation } from "../setup";
 import { ExperimentStore, defaultStorePath } from "../tracking";
 import type { RunDetails, RunId } from "../tracking";
-import { findProjectRoot, pipelabVersion } from "../util";
+import { StepCache } from "../cache";
+import { defaultCacheDir, formatCacheReport, pruneCache } from "../workbench";
+import { findProjectRoot, formatBytes, pipelabVersion } from "../util";
 import { CliUsageError, parse } from "./args";
 import { runReport, runsTable } from "./table";
 
@@ -183,7 +185,51 @@ const runs: Command = {
   },
 };
 
-export const COMMANDS: Record<string, Command> = { setup, doctor, notebook, kernel, runs };
+const cache: Command = {
+  summary: "report the step cache's size, or prune it",
+  usage:
+    "pipelab cache ls [--json] | pipelab cache prune [--keep-runs N] [--newer-than DATE] [--dry-run]   (--dir DIR, --store FILE for other places)",
+  async run(args) {
+    const [action, ...rest] = args;
+    const { values } = parse(rest, {
+      json: { type: "boolean" },
+      "keep-runs": { type: "string" },
+      "newer-than": { type: "string" },
+      "dry-run": { type: "boolean" },
+      dir: { type: "string" },
+      store: { type: "string" },
+    });
+    const stepCache = new StepCache({ dir: values.dir === undefined ? defaultCacheDir() : resolve(values.dir) });
+    if (action === "ls") {
+      const report = stepCache.report();
+      log(values.json ? JSON.stringify(report, null, 2) : formatCacheReport(report));
+      return 0;
+    }
+    if (action === "prune") {
+      const keepRuns = values["keep-runs"] === undefined ? undefined : Number(values["keep-runs"]);
+      if (keepRuns !== undefined && (!Number.isInteger(keepRuns) || keepRuns < 0)) throw new CliUsageError(`invalid --keep-runs: ${values["keep-runs"]}`);
+      const newerThan = values["newer-than"] === undefined ? undefined : new Date(values["newer-than"]);
+      if (newerThan && Number.isNaN(newerThan.getTime())) throw new CliUsageError(`invalid --newer-than: ${values["newer-than"]} (use a date such as 2026-11-01)`);
+      if (keepRuns === undefined && newerThan === undefined) throw new CliUsageError("cache prune: give --keep-runs N and/or --newer-than DATE");
+      const store = ExperimentStore.open(values.store ?? defaultStorePath());
+      try {
+        const result = pruneCache(stepCache, store, {
+          ...(keepRuns === undefined ? {} : { keepRuns }),
+          ...(newerThan === undefined ? {} : { newerThan }),
+          ...(values["dry-run"] ? { dryRun: true } : {}),
+        });
+        const verb = values["dry-run"] ? "would remove" : "removed";
+        log(values.json ? JSON.stringify(result) : `${verb} ${result.removed} artifact${result.removed === 1 ? "" : "s"} (${formatBytes(result.freedBytes)}); kept ${result.kept}`);
+      } finally {
+        store.close();
+      }
+      return 0;
+    }
+    throw new CliUsageError(`cache: expected ls or prune, got ${JSON.stringify(action ?? "")}`);
+  },
+};
+
+export const COMMANDS: Record<string, Command> = { setup, doctor, notebook, kernel, runs, cache };
 
 export function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}\n  ${" ".repeat(9)} ${c.usage}`);

@@ -66,10 +66,11 @@ export function pruneCache(cache: StepCache, store: ExperimentStore, options: Pr
 
 /** A cache report as text. */
 export function formatCacheReport(report: CacheReport): string {
-  const lines = [`cache ${report.dir}: ${report.artifacts} artifacts, ${formatBytes(report.bytes)}${report.corrupt ? ` (${report.corrupt} unreadable)` : ""}`];
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+  const lines = [`cache ${report.dir}: ${plural(report.artifacts, "artifact")}, ${formatBytes(report.bytes)}${report.corrupt ? ` (${report.corrupt} unreadable)` : ""}`];
   const steps = Object.entries(report.byStep).sort((a, b) => b[1].bytes - a[1].bytes);
   const width = Math.max(4, ...steps.map(([s]) => s.length));
-  for (const [step, s] of steps) lines.push(`  ${step.padEnd(width)}  ${String(s.artifacts).padStart(5)} artifacts  ${formatBytes(s.bytes).padStart(9)}`);
+  for (const [step, s] of steps) lines.push(`  ${step.padEnd(width)}  ${plural(s.artifacts, "artifact").padStart(14)}  ${formatBytes(s.bytes).padStart(9)}`);
   if (report.memory.entries > 0) lines.push(`memory: ${report.memory.entries} entries, ${formatBytes(report.memory.bytes)} serialized`);
   return lines.join("\n");
 }

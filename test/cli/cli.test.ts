@@ -67,3 +67,47 @@ describe("the pipelab CLI", () => {
     assert.ok(!/\n\s+at /.test(bad.stderr), "no stack trace");
   });
 });
+
+describe("pipelab cache", () => {
+  const dir = tempDir();
+
+  it("reports the cache by step and prunes what recent runs did not use", async () => {
+    const { StepCache } = await import("../../src/cache");
+    const { sha256 } = await import("../../src/util");
+    const cacheDir = join(dir, "cache");
+    const storeFile = join(dir, "experiments.db");
+    const cache = new StepCache({ dir: cacheDir });
+    const store = ExperimentStore.open(storeFile);
+    const old = store.createRun({ experiment: "e", sourceKind: "script" });
+    const recent = store.createRun({ experiment: "e", sourceKind: "script" });
+    const keys = { old: sha256("old"), recent: sha256("recent"), orphan: sha256("orphan") };
+    await cache.put(keys.old, [1, 2, 3], { step: "load", runId: old, mode: "disk" });
+    await cache.put(keys.recent, [4, 5], { step: "load", runId: recent, mode: "disk" });
+    await cache.put(keys.orphan, { a: 1 }, { step: "train", runId: null, mode: "disk" });
+    store.recordStep(old, { step: "load", cacheKey: keys.old, outcome: "miss", durationMs: 1 });
+    store.recordStep(recent, { step: "load", cacheKey: keys.recent, outcome: "miss", durationMs: 1 });
+    store.close();
+
+    const ls = pipelab(["cache", "ls", "--dir", cacheDir]);
+    assert.equal(ls.status, 0, ls.stderr);
+    assert.match(ls.stdout, /3 artifacts/);
+    assert.match(ls.stdout, /load\s+2 artifacts/);
+    assert.match(ls.stdout, /train\s+1 artifact\b/);
+
+    const dry = pipelab(["cache", "prune", "--keep-runs", "1", "--dry-run", "--dir", cacheDir, "--store", storeFile]);
+    assert.match(dry.stdout, /would remove 2 artifacts/);
+    assert.equal(new StepCache({ dir: cacheDir }).report().artifacts, 3, "a dry run deletes nothing");
+
+    const prune = pipelab(["cache", "prune", "--keep-runs", "1", "--dir", cacheDir, "--store", storeFile]);
+    assert.equal(prune.status, 0, prune.stderr);
+    assert.match(prune.stdout, /removed 2 artifacts .*; kept 1/);
+    const after = new StepCache({ dir: cacheDir });
+    assert.equal(after.where(keys.recent), "disk");
+    assert.equal(after.where(keys.old), undefined);
+    assert.equal(after.where(keys.orphan), undefined);
+
+    const refuse = pipelab(["cache", "prune", "--dir", cacheDir, "--store", storeFile]);
+    assert.equal(refuse.status, 2);
+    assert.match(refuse.stderr, /give --keep-runs N and\/or --newer-than DATE/);
+  });
+});

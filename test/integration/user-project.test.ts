@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ExperimentStore } from "../../src/tracking";
 import { executeNotebook, isolatedJupyter, jupyterPython, stdoutOf } from "../helpers/jupyter";
+import { userProject } from "../helpers/project";
 import { tempDir } from "../helpers/tmp";
 
 const root = join(__dirname, "..", "..");
@@ -18,11 +19,6 @@ function installPacked(project: string): string {
   for (const { path } of packed[0]?.files ?? []) {
     mkdirSync(join(target, path, ".."), { recursive: true });
     cpSync(join(root, path), join(target, path));
-  }
-  // pipelab's dependencies, hoisted beside it as npm does.
-  for (const entry of readdirSync(join(root, "node_modules"))) {
-    if (entry === "pipelab" || entry.startsWith(".")) continue;
-    symlinkSync(join(root, "node_modules", entry), join(project, "node_modules", entry));
   }
   return target;
 }
@@ -38,7 +34,7 @@ function notebook(cells: string[]): string {
 
 describe("pipelab installed in a user's own project", () => {
   const project = tempDir("pipelab-user-project-");
-  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "my-analysis", private: true, dependencies: { pipelab: "^0.1.0" } }));
+  userProject(project, "my-analysis", false);
   const installed = installPacked(project);
 
   it("publishes what a user needs: the build, its types, the kernel and the README", () => {

@@ -1,0 +1,447 @@
+/**
+ * Benchmark of the step cache (src/cache) and of the per-step overhead of the
+ * Workbench (src/workbench), all in one process run.
+ *
+ * Fixtures:
+ *   - dataframe: the first 100,000 rows of vega-datasets' flights-200k
+ *     (delay, distance, time) plus a string column derived from distance;
+ *   - tensor: a 10 MB float32 tf.Tensor of shape [2560, 1024].
+ *
+ * For each fixture: the artifact's size, encode, sha256 fingerprint, in-memory
+ * decode, StepCache.put to disk, a disk hit through a new StepCache on the
+ * same folder (a restarted kernel: file read + checksum + decode), and a
+ * memory hit on that instance. A disk hit is also broken down into its parts
+ * (file read, checksum, skeleton JSON.parse, serializer decode, danfo's
+ * DataFrame constructor), each measured on its own. Every timing is the
+ * median of RUNS samples taken after WARMUPS warm-ups; the samples are listed.
+ *
+ * Then the Workbench in script mode: the first (cold) step call, a chain of 5
+ * tiny steps re-run CHAIN_REPEATS times from the memory tier, and a step whose
+ * input is the 100k-row DataFrame (an upstream step's output, which carries its
+ * fingerprint, so it is not re-hashed).
+ *
+ * Run from the repository root:
+ *   node --import tsx bench/cache.ts
+ *   npm run bench -- cache
+ * One JSON object goes to stdout; progress lines go to stderr. "MB" is 2^20
+ * bytes. Disk reads hit the OS page cache (the files were just written), as a
+ * restarted kernel on the same machine would.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import * as dfd from "danfojs-node";
+import { StepCache, decode, encode } from "../src/cache";
+import { DiskStore } from "../src/cache/disk-store";
+import { registerSerializer, serializerNamed } from "../src/cache/serializers";
+import type { Serializer } from "../src/cache/serializers";
+import { loadDatasetRows } from "../src/data";
+import { initBackend } from "../src/ml";
+import { sha256 } from "../src/util";
+import { Workbench } from "../src/workbench";
+
+const RUNS = 5;
+const WARMUPS = 1;
+const CHAIN_REPEATS = 50;
+const FRAME_ROWS = 100_000;
+const TENSOR_SHAPE: [number, number] = [2560, 1024];
+const MB = 1024 * 1024;
+
+function progress(line: string): void {
+  process.stderr.write(`[bench cache] ${line}\n`);
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+function median(samples: readonly number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const m = sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return round(m);
+}
+
+/**
+ * Runs `once` WARMUPS + RUNS times and keeps the last RUNS results. `once`
+ * times its own operation and returns milliseconds, so that set-up and
+ * clean-up around the operation stay out of the measurement.
+ */
+async function sample(once: () => Promise<number> | number, runs = RUNS, warmups = WARMUPS): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < warmups + runs; i++) {
+    const ms = await once();
+    if (i >= warmups) samples.push(round(ms));
+  }
+  return samples;
+}
+
+// ---------------------------------------------------------------------------
+// Fixtures
+
+/** A distance band: the string column of the DataFrame fixture. */
+function distanceBand(distance: number): string {
+  if (distance < 500) return "short";
+  if (distance < 1500) return "medium";
+  return "long";
+}
+
+/** The first `rowCount` flights of flights-200k, with a string column "band" derived from distance. */
+function buildFlightsFrame(rowCount: number): dfd.DataFrame {
+  const rows = loadDatasetRows("flights-200k")
+    .slice(0, rowCount)
+    .map((r) => ({ ...r, band: distanceBand(Number(r.distance)) }));
+  return new dfd.DataFrame(rows);
+}
+
+/** A float32 tensor of 2,621,440 elements (10 MB) with deterministic contents. */
+function buildTensor(): tf.Tensor {
+  const size = TENSOR_SHAPE[0] * TENSOR_SHAPE[1];
+  const values = new Float32Array(size);
+  for (let i = 0; i < size; i++) values[i] = Math.sin(i) * 1000;
+  return tf.tensor(values, TENSOR_SHAPE, "float32");
+}
+
+function disposeValue(value: unknown): void {
+  if (value instanceof tf.Tensor) value.dispose();
+}
+
+// ---------------------------------------------------------------------------
+// Step cache measurements
+
+interface FixtureResult {
+  description: string;
+  artifactBytes: number;
+  encodeMs: number;
+  fingerprintMs: number;
+  decodeMs: number;
+  diskWriteMs: number;
+  diskHitMs: number;
+  diskReadMBps: number;
+  memoryHitMs: number;
+  /** Where a disk hit's time goes, each part measured on its own (medians, ms). */
+  diskHitBreakdownMs: Record<string, number>;
+  skeletonBytes: number;
+  samples: Record<string, number[]>;
+}
+
+/** Temporarily wraps a registered serializer's decode to time it; returns the times and a restore function. */
+function timeSerializerDecode(name: string): { times: number[]; trees: unknown[]; restore(): void } {
+  const original = serializerNamed(name);
+  if (!original) throw new Error(`no serializer named ${name}`);
+  const times: number[] = [];
+  const trees: unknown[] = [];
+  const wrapped: Serializer = {
+    name: original.name,
+    version: original.version,
+    test: (v) => original.test(v),
+    encode: (v) => original.encode(v),
+    async decode(tree) {
+      const started = performance.now();
+      const value = await original.decode(tree);
+      times.push(performance.now() - started);
+      trees.push(tree);
+      return value;
+    },
+  };
+  registerSerializer(wrapped, { replace: true });
+  return { times, trees, restore: () => registerSerializer(original, { replace: true }) };
+}
+
+interface FrameTree {
+  columns: string[];
+  dtypes: string[];
+  index: (string | number)[];
+  data: (Float64Array | unknown[])[];
+}
+
+async function measureFixture(
+  name: string,
+  description: string,
+  value: unknown,
+  serializer: string,
+  dir: string,
+): Promise<FixtureResult> {
+  progress(`${name}: encode`);
+  const payload = await encode(value);
+  const skeletonBytes = payload.readUInt32LE(0);
+  const key = sha256(`bench:${name}`);
+  const samples: Record<string, number[]> = {};
+
+  samples.encodeMs = await sample(async () => {
+    const started = performance.now();
+    await encode(value);
+    return performance.now() - started;
+  });
+
+  samples.fingerprintMs = await sample(() => {
+    const started = performance.now();
+    sha256(payload);
+    return performance.now() - started;
+  });
+
+  progress(`${name}: decode`);
+  samples.decodeMs = await sample(async () => {
+    const started = performance.now();
+    const decoded = await decode(payload);
+    const ms = performance.now() - started;
+    disposeValue(decoded);
+    return ms;
+  });
+
+  progress(`${name}: disk write`);
+  const writer = new StepCache({ dir });
+  samples.diskWriteMs = await sample(async () => {
+    const started = performance.now();
+    await writer.put(key, value, { step: name, runId: null, mode: "disk" });
+    return performance.now() - started;
+  });
+
+  progress(`${name}: disk hit (new StepCache per sample)`);
+  samples.diskHitMs = await sample(async () => {
+    const restarted = new StepCache({ dir });
+    const started = performance.now();
+    const hit = await restarted.get(key);
+    const ms = performance.now() - started;
+    if (hit?.tier !== "disk") throw new Error(`${name}: expected a disk hit, got ${hit?.tier ?? "a miss"}`);
+    disposeValue(hit.value);
+    return ms;
+  });
+
+  progress(`${name}: memory hit`);
+  const reader = new StepCache({ dir });
+  const first = await reader.get(key);
+  if (first?.tier !== "disk") throw new Error(`${name}: expected a disk hit before the memory hits`);
+  samples.memoryHitMs = await sample(async () => {
+    const started = performance.now();
+    const hit = await reader.get(key);
+    const ms = performance.now() - started;
+    if (hit?.tier !== "memory") throw new Error(`${name}: expected a memory hit, got ${hit?.tier ?? "a miss"}`);
+    return ms;
+  });
+  disposeValue(first.value);
+
+  // Where a disk hit's time goes: the same steps StepCache.get takes, one by one.
+  progress(`${name}: disk hit breakdown`);
+  const file = new DiskStore(dir).fileOf(key);
+  samples.readFileMs = await sample(() => {
+    const started = performance.now();
+    readFileSync(file);
+    return performance.now() - started;
+  });
+  samples.checksumMs = samples.fingerprintMs;
+  samples.skeletonParseMs = await sample(() => {
+    const started = performance.now();
+    JSON.parse(payload.toString("utf8", 4, 4 + skeletonBytes));
+    return performance.now() - started;
+  });
+  const timer = timeSerializerDecode(serializer);
+  try {
+    samples.serializerDecodeMs = await sample(async () => {
+      const before = timer.times.length;
+      const started = performance.now();
+      const decoded = await decode(payload);
+      const total = performance.now() - started;
+      disposeValue(decoded);
+      const inSerializer = timer.times.slice(before).reduce((a, b) => a + b, 0);
+      (samples.decodeOutsideSerializerMs ??= []).push(round(total - inSerializer));
+      return inSerializer;
+    });
+    // Warm-up samples were pushed too: keep the last RUNS, like every other list.
+    samples.decodeOutsideSerializerMs = (samples.decodeOutsideSerializerMs ?? []).slice(-RUNS);
+  } finally {
+    timer.restore();
+  }
+  if (serializer === "danfo.DataFrame") {
+    const tree = timer.trees[0] as FrameTree;
+    samples.danfoConstructorMs = await sample(() => {
+      // The arguments danfo.DataFrame's serializer builds, made outside the timing.
+      const data: Record<string, unknown[]> = {};
+      tree.columns.forEach((c, i) => {
+        data[c] = Array.from(tree.data[i] as ArrayLike<unknown>);
+      });
+      const started = performance.now();
+      new dfd.DataFrame(data, { index: tree.index, dtypes: tree.dtypes, columns: tree.columns });
+      return performance.now() - started;
+    });
+  }
+
+  const m = (k: string): number => median(samples[k] ?? []);
+  const breakdown: Record<string, number> = {
+    readFile: m("readFileMs"),
+    checksum: m("checksumMs"),
+    skeletonParse: m("skeletonParseMs"),
+    decodeOutsideSerializer: m("decodeOutsideSerializerMs"),
+    serializerDecode: m("serializerDecodeMs"),
+  };
+  if (samples.danfoConstructorMs) breakdown.danfoConstructor = m("danfoConstructorMs");
+
+  return {
+    description,
+    artifactBytes: payload.byteLength,
+    encodeMs: m("encodeMs"),
+    fingerprintMs: m("fingerprintMs"),
+    decodeMs: m("decodeMs"),
+    diskWriteMs: m("diskWriteMs"),
+    diskHitMs: m("diskHitMs"),
+    diskReadMBps: Math.round((payload.byteLength / MB / (m("diskHitMs") / 1000)) * 10) / 10,
+    memoryHitMs: m("memoryHitMs"),
+    diskHitBreakdownMs: breakdown,
+    skeletonBytes,
+    samples,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Workbench step overhead
+
+/** Runs the 5-step chain once, passing each step's wall-clock time to `record`. */
+async function runChain(wb: Workbench, record: (ms: number) => void): Promise<number> {
+  let started = performance.now();
+  const s1 = await wb.step("s1", () => ({ n: 1 }));
+  record(performance.now() - started);
+  started = performance.now();
+  const s2 = await wb.step("s2", { prev: s1 }, ({ prev }) => ({ n: prev.n + 1 }));
+  record(performance.now() - started);
+  started = performance.now();
+  const s3 = await wb.step("s3", { prev: s2 }, ({ prev }) => ({ n: prev.n + 1 }));
+  record(performance.now() - started);
+  started = performance.now();
+  const s4 = await wb.step("s4", { prev: s3 }, ({ prev }) => ({ n: prev.n + 1 }));
+  record(performance.now() - started);
+  started = performance.now();
+  const s5 = await wb.step("s5", { prev: s4 }, ({ prev }) => ({ n: prev.n + 1 }));
+  record(performance.now() - started);
+  return s5.n;
+}
+
+/** A step whose input is the 100k-row frame; returns its wall-clock time. */
+async function countFlights(wb: Workbench, flights: dfd.DataFrame): Promise<number> {
+  const started = performance.now();
+  await wb.step("flightsCount", { flights }, ({ flights }) => flights.shape[0]);
+  return performance.now() - started;
+}
+
+interface WorkbenchResult {
+  firstStepMs: number;
+  typescriptLoadedBeforeFirstStep: boolean;
+  coldChainStepsMs: number[];
+  stepOverheadMsMemoryHit: number;
+  flightsStepColdMs: number;
+  flightsCountColdMs: number;
+  stepOverheadMsFrameInputMemoryHit: number;
+  recordedHits: Record<string, number>;
+  samples: Record<string, number[]>;
+}
+
+async function measureWorkbench(dir: string): Promise<WorkbenchResult> {
+  const wb = await Workbench.open({
+    experiment: "bench-cache",
+    store: join(dir, "experiments.db"),
+    cacheDir: join(dir, "wb-cache"),
+    quiet: true,
+    // Warnings, if any, must not mix with the JSON on stdout.
+    log: (line) => progress(`workbench: ${line}`),
+  });
+  try {
+    const typescriptLoaded = Object.keys(require.cache).some((k) => k.includes("/node_modules/typescript/"));
+    progress("workbench: cold chain");
+    const cold: number[] = [];
+    const last = await runChain(wb, (ms) => cold.push(round(ms)));
+    if (last !== 5) throw new Error(`the chain computed ${last}, expected 5`);
+
+    progress(`workbench: chain x${CHAIN_REPEATS} from memory`);
+    const chainSamples: number[] = [];
+    for (let i = 0; i < CHAIN_REPEATS; i++) await runChain(wb, (ms) => chainSamples.push(round(ms)));
+
+    progress("workbench: 100k-row frame as an input");
+    let started = performance.now();
+    const flights = await wb.step("flights", { rowCount: FRAME_ROWS }, ({ rowCount }) => buildFlightsFrame(rowCount));
+    const flightsStepColdMs = performance.now() - started;
+    const flightsCountColdMs = await countFlights(wb, flights);
+    const frameSamples: number[] = [];
+    for (let i = 0; i < CHAIN_REPEATS; i++) frameSamples.push(round(await countFlights(wb, flights)));
+
+    // What the store recorded: every timed call must have been a memory hit.
+    const recordedHits: Record<string, number> = {};
+    for (const e of wb.store.stepExecutions(wb.runId)) {
+      const k = `${e.outcome}${e.tier ? `:${e.tier}` : ""}`;
+      recordedHits[k] = (recordedHits[k] ?? 0) + 1;
+    }
+    return {
+      firstStepMs: cold[0] as number,
+      typescriptLoadedBeforeFirstStep: typescriptLoaded,
+      coldChainStepsMs: cold,
+      stepOverheadMsMemoryHit: median(chainSamples),
+      flightsStepColdMs: round(flightsStepColdMs),
+      flightsCountColdMs: round(flightsCountColdMs),
+      stepOverheadMsFrameInputMemoryHit: median(frameSamples),
+      recordedHits,
+      samples: { stepOverheadMsMemoryHit: chainSamples, stepOverheadMsFrameInputMemoryHit: frameSamples },
+    };
+  } finally {
+    wb.finish();
+    wb.store.close();
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(os.tmpdir(), "pipelab-bench-cache-"));
+  try {
+    progress("initializing the TensorFlow.js backend");
+    const backend = await initBackend();
+    const cpus = os.cpus();
+    const machine = {
+      node: process.version,
+      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+      cpus: cpus.length,
+      cpuModel: cpus[0]?.model ?? "unknown",
+      totalMemoryGB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+      tfBackend: backend.description,
+      tmpdir: os.tmpdir(),
+    };
+
+    progress(`building the DataFrame fixture (${FRAME_ROWS} rows of flights-200k)`);
+    const frame = buildFlightsFrame(FRAME_ROWS);
+    const dataframe = await measureFixture(
+      "dataframe",
+      `danfo DataFrame ${frame.shape[0]}x${frame.shape[1]} (${frame.columns.map((c, i) => `${c}:${frame.dtypes[i]}`).join(", ")}) from flights-200k`,
+      frame,
+      "danfo.DataFrame",
+      join(dir, "cache"),
+    );
+
+    progress("building the tensor fixture");
+    const tensor = buildTensor();
+    const tensorResult = await measureFixture(
+      "tensor",
+      `tf.Tensor float32 [${tensor.shape.join(", ")}] (${(tensor.size * 4) / MB} MB)`,
+      tensor,
+      "tf.Tensor",
+      join(dir, "cache"),
+    );
+    tensor.dispose();
+
+    const workbench = await measureWorkbench(dir);
+
+    const result = {
+      benchmark: "cache",
+      date: new Date().toISOString(),
+      machine,
+      settings: { runs: RUNS, warmups: WARMUPS, chainRepeats: CHAIN_REPEATS, mbBytes: MB, statistic: "median" },
+      fixtures: { dataframe, tensor: tensorResult },
+      workbench,
+    };
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench cache failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});

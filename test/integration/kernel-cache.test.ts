@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { ExperimentStore } from "../../src/tracking";
+import { jupyterPython, testKernel } from "../helpers/jupyter";
+import { tempDir } from "../helpers/tmp";
+
+interface Output {
+  type: string;
+  name?: string;
+  text?: string;
+  mime?: Record<string, string>;
+}
+type Pass = Output[][];
+
+const CELLS = [
+  'import { Workbench, loadDataset } from "pipelab";\nimport { double } from "./helpers";\nconst wb = await Workbench.open({ experiment: "kernel-cache" });',
+  "const p = wb.params({ factor: 3 });",
+  'const raw = await wb.step("load", () => loadDataset("penguins"));',
+  'const clean = await wb.step("clean", { raw }, ({ raw }) => raw.dropNa({ axis: 1 }));',
+  'const masses = await wb.step("masses", { clean, p }, ({ clean, p }) => (clean.column("Body Mass (g)").values as number[]).map((m) => double(m) * p.factor));',
+  "const threshold = 20000;",
+  'const heavy = await wb.step("heavy", { masses }, ({ masses }) => masses.filter((m) => m > threshold).length);\nheavy',
+  "await wb.plan();",
+  "await wb.show.graph();",
+];
+
+function stdout(cell: Output[] | undefined): string {
+  return (cell ?? []).filter((o) => o.type === "stream" && o.name === "stdout").map((o) => o.text ?? "").join("");
+}
+
+function stepLines(pass: Pass): Record<string, string> {
+  const lines: Record<string, string> = {};
+  for (const cell of pass) for (const m of stdout(cell).matchAll(/^▸ (\w+): (.*)$/gm)) lines[m[1] as string] = m[2] as string;
+  return lines;
+}
+
+describe("cached steps under the real pipelab kernel: twice in one kernel, then after a restart", () => {
+  const dir = tempDir("kernel-cache-", { inRepo: true });
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "kernel-cache", private: true }));
+  writeFileSync(join(dir, "helpers.ts"), "export function double(x: number): number {\n  return x * 2;\n}\n");
+  writeFileSync(
+    join(dir, "pipeline.ipynb"),
+    JSON.stringify({
+      cells: CELLS.map((source) => ({ cell_type: "code", metadata: {}, source, outputs: [], execution_count: null })),
+      metadata: { kernelspec: { name: "pipelab", display_name: "TypeScript (pipelab)", language: "typescript" } },
+      nbformat: 4,
+      nbformat_minor: 4,
+    }),
+  );
+  const env = { ...process.env, ...testKernel(join(dir, "jupyter")), PIPELAB_STORE: "", PIPELAB_CACHE_DIR: "", PYDEVD_DISABLE_FILE_VALIDATION: "1" };
+  const result = spawnSync(jupyterPython(), [join(__dirname, "..", "helpers", "run_passes.py"), join(dir, "pipeline.ipynb"), "2"], {
+    encoding: "utf8",
+    env,
+    timeout: 600_000,
+  });
+  if (result.status !== 0) throw new Error(`executing the notebook failed:\n${result.stderr.split("\n").slice(-40).join("\n")}`);
+  const passes = JSON.parse(result.stdout) as Pass[];
+  const [first, second, restarted] = passes as [Pass, Pass, Pass];
+  const steps = ["load", "clean", "masses", "heavy"];
+
+  it("computes every step on the first pass", () => {
+    const lines = stepLines(first);
+    for (const s of steps) assert.match(lines[s] ?? "", /^computed in [\d.]+ (ms|s)$/, `${s}: ${lines[s]}`);
+    // 291 of the 334 complete penguins weigh more than 20000 / (2 * 3) g.
+    assert.equal(stdout(first[6]).trim().split("\n").pop(), "291");
+  });
+
+  it("serves every step from memory on the second pass, naming the run that computed it", (t) => {
+    const lines = stepLines(second);
+    for (const s of steps) assert.match(lines[s] ?? "", /^cached \(memory, from run 1\) in [\d.]+ ms$/, `${s}: ${lines[s]}`);
+    t.diagnostic(`second pass: ${steps.map((s) => `${s} ${lines[s]?.replace(/.* in /, "")}`).join(", ")}`);
+  });
+
+  it("serves every step from disk after a kernel restart", (t) => {
+    const lines = stepLines(restarted);
+    for (const s of steps) assert.match(lines[s] ?? "", /^cached \(disk, from run 1\) in [\d.]+ (ms|s)$/, `${s}: ${lines[s]}`);
+    t.diagnostic(`after restart: ${steps.map((s) => `${s} ${lines[s]?.replace(/.* in /, "")}`).join(", ")}`);
+  });
+
+  it("warns in the cell output about a notebook variable the step reads without declaring it", () => {
+    assert.match(stdout(first[6]), /⚠ step "heavy" reads `threshold`, which is not among its inputs/);
+    assert.doesNotMatch(stdout(first[4]), /⚠/, "double is an import and p an input: no warning");
+  });
+
+  it("plans all steps fresh and draws the pipeline inline", () => {
+    const plan = stdout(second[7]);
+    for (const s of steps) assert.match(plan, new RegExp(`✓ ${s}\\s+fresh`));
+    const graph = (second[8] ?? []).map((o) => o.mime?.["text/html"] ?? o.mime?.["image/svg+xml"] ?? "").join("");
+    assert.match(graph, /<svg/);
+    for (const s of steps) assert.match(graph, new RegExp(`>${s}<`));
+    assert.match(graph, /Pipeline: 4 steps, all fresh/);
+  });
+
+  it("records hits in the run that used them, with the run that computed them", () => {
+    const store = ExperimentStore.open(join(dir, "experiments.db"));
+    try {
+      const runs = store.listRuns({ experiment: "kernel-cache" }).reverse();
+      assert.equal(runs.length, 3);
+      const outcomes = runs.map((r) => store.stepExecutions(r.id).map((e) => `${e.step}:${e.outcome}:${e.tier ?? "-"}:${e.sourceRunId ?? "-"}`));
+      assert.deepEqual(outcomes[0], ["load:miss:-:-", "clean:miss:-:-", "masses:miss:-:-", "heavy:miss:-:-"]);
+      assert.deepEqual(outcomes[1], ["load:hit:memory:1", "clean:hit:memory:1", "masses:hit:memory:1", "heavy:hit:memory:1"]);
+      assert.deepEqual(outcomes[2], ["load:hit:disk:1", "clean:hit:disk:1", "masses:hit:disk:1", "heavy:hit:disk:1"]);
+      for (const r of runs) assert.equal(r.status, "finished");
+    } finally {
+      store.close();
+    }
+  });
+});
