@@ -12,8 +12,11 @@
  * same folder (a restarted kernel: file read + checksum + decode), and a
  * memory hit on that instance. A disk hit is also broken down into its parts
  * (file read, checksum, skeleton JSON.parse, serializer decode, danfo's
- * DataFrame constructor), each measured on its own. Every timing is the
- * median of RUNS samples taken after WARMUPS warm-ups; the samples are listed.
+ * DataFrame constructor), each measured on its own, and an encode into the
+ * serializer's part and the codec's. Every timing is the median of RUNS
+ * samples taken after WARMUPS warm-ups, with a full garbage collection before
+ * each sample (outside the timing) so that one sample's garbage does not land
+ * in the next one's time; the samples are listed.
  *
  * Then the Workbench in script mode: the first (cold) step call, a chain of 5
  * tiny steps re-run CHAIN_REPEATS times from the memory tier, and a step whose
@@ -30,6 +33,8 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import * as tf from "@tensorflow/tfjs";
 import * as dfd from "danfojs-node";
 import { StepCache, decode, encode } from "../src/cache";
@@ -63,6 +68,12 @@ function median(samples: readonly number[]): number {
   return round(m);
 }
 
+/** A full garbage collection: V8's gc(), reached without needing node --expose-gc. */
+const collectGarbage: () => void = (() => {
+  setFlagsFromString("--expose-gc");
+  return runInNewContext("gc") as () => void;
+})();
+
 /**
  * Runs `once` WARMUPS + RUNS times and keeps the last RUNS results. `once`
  * times its own operation and returns milliseconds, so that set-up and
@@ -71,6 +82,7 @@ function median(samples: readonly number[]): number {
 async function sample(once: () => Promise<number> | number, runs = RUNS, warmups = WARMUPS): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < warmups + runs; i++) {
+    collectGarbage();
     const ms = await once();
     if (i >= warmups) samples.push(round(ms));
   }
@@ -122,31 +134,54 @@ interface FixtureResult {
   memoryHitMs: number;
   /** Where a disk hit's time goes, each part measured on its own (medians, ms). */
   diskHitBreakdownMs: Record<string, number>;
+  /** Where encode's time goes (medians, ms). */
+  encodeBreakdownMs: Record<string, number>;
   skeletonBytes: number;
   samples: Record<string, number[]>;
 }
 
-/** Temporarily wraps a registered serializer's decode to time it; returns the times and a restore function. */
-function timeSerializerDecode(name: string): { times: number[]; trees: unknown[]; restore(): void } {
+/** A registered serializer temporarily wrapped to time its encode and decode; `restore` puts the original back. */
+interface SerializerTimer {
+  encodeTimes: number[];
+  decodeTimes: number[];
+  /** The trees decode received. */
+  trees: unknown[];
+  restore(): void;
+}
+
+function timeSerializer(name: string): SerializerTimer {
   const original = serializerNamed(name);
   if (!original) throw new Error(`no serializer named ${name}`);
-  const times: number[] = [];
-  const trees: unknown[] = [];
+  const timer: SerializerTimer = { encodeTimes: [], decodeTimes: [], trees: [], restore: () => registerSerializer(original, { replace: true }) };
   const wrapped: Serializer = {
     name: original.name,
     version: original.version,
     test: (v) => original.test(v),
-    encode: (v) => original.encode(v),
+    async encode(value) {
+      const started = performance.now();
+      const tree = await original.encode(value);
+      timer.encodeTimes.push(performance.now() - started);
+      return tree;
+    },
     async decode(tree) {
       const started = performance.now();
       const value = await original.decode(tree);
-      times.push(performance.now() - started);
-      trees.push(tree);
+      timer.decodeTimes.push(performance.now() - started);
+      timer.trees.push(tree);
       return value;
     },
   };
   registerSerializer(wrapped, { replace: true });
-  return { times, trees, restore: () => registerSerializer(original, { replace: true }) };
+  return timer;
+}
+
+/** Times `op` (an encode or a decode) and how much of it was spent inside the timed serializer's `part`. */
+async function split(timer: SerializerTimer, part: "encodeTimes" | "decodeTimes", op: () => Promise<unknown>): Promise<{ total: number; inSerializer: number; result: unknown }> {
+  const before = timer[part].length;
+  const started = performance.now();
+  const result = await op();
+  const total = performance.now() - started;
+  return { total, inSerializer: timer[part].slice(before).reduce((a, b) => a + b, 0), result };
 }
 
 interface FrameTree {
@@ -236,23 +271,27 @@ async function measureFixture(
     JSON.parse(payload.toString("utf8", 4, 4 + skeletonBytes));
     return performance.now() - started;
   });
-  const timer = timeSerializerDecode(serializer);
+  const timer = timeSerializer(serializer);
+  const outside: { decode: number[]; encode: number[] } = { decode: [], encode: [] };
   try {
     samples.serializerDecodeMs = await sample(async () => {
-      const before = timer.times.length;
-      const started = performance.now();
-      const decoded = await decode(payload);
-      const total = performance.now() - started;
-      disposeValue(decoded);
-      const inSerializer = timer.times.slice(before).reduce((a, b) => a + b, 0);
-      (samples.decodeOutsideSerializerMs ??= []).push(round(total - inSerializer));
+      const { total, inSerializer, result } = await split(timer, "decodeTimes", () => decode(payload));
+      disposeValue(result);
+      outside.decode.push(round(total - inSerializer));
       return inSerializer;
     });
-    // Warm-up samples were pushed too: keep the last RUNS, like every other list.
-    samples.decodeOutsideSerializerMs = (samples.decodeOutsideSerializerMs ?? []).slice(-RUNS);
+    progress(`${name}: encode breakdown`);
+    samples.serializerEncodeMs = await sample(async () => {
+      const { total, inSerializer } = await split(timer, "encodeTimes", () => encode(value));
+      outside.encode.push(round(total - inSerializer));
+      return inSerializer;
+    });
   } finally {
     timer.restore();
   }
+  // Warm-up samples were pushed too: keep the last RUNS, like every other list.
+  samples.decodeOutsideSerializerMs = outside.decode.slice(-RUNS);
+  samples.encodeOutsideSerializerMs = outside.encode.slice(-RUNS);
   if (serializer === "danfo.DataFrame") {
     const tree = timer.trees[0] as FrameTree;
     samples.danfoConstructorMs = await sample(() => {
@@ -272,9 +311,11 @@ async function measureFixture(
     readFile: m("readFileMs"),
     checksum: m("checksumMs"),
     skeletonParse: m("skeletonParseMs"),
+    // The codec's own work: JSON.parse of the skeleton (included) and the walk over it.
     decodeOutsideSerializer: m("decodeOutsideSerializerMs"),
     serializerDecode: m("serializerDecodeMs"),
   };
+  // Part of serializerDecode, measured on its own.
   if (samples.danfoConstructorMs) breakdown.danfoConstructor = m("danfoConstructorMs");
 
   return {
@@ -288,6 +329,11 @@ async function measureFixture(
     diskReadMBps: Math.round((payload.byteLength / MB / (m("diskHitMs") / 1000)) * 10) / 10,
     memoryHitMs: m("memoryHitMs"),
     diskHitBreakdownMs: breakdown,
+    encodeBreakdownMs: {
+      serializerEncode: m("serializerEncodeMs"),
+      // The codec's walk over the tree, JSON.stringify of the skeleton, and copying into one buffer.
+      encodeOutsideSerializer: m("encodeOutsideSerializerMs"),
+    },
     skeletonBytes,
     samples,
   };
@@ -353,6 +399,7 @@ async function measureWorkbench(dir: string): Promise<WorkbenchResult> {
 
     progress(`workbench: chain x${CHAIN_REPEATS} from memory`);
     const chainSamples: number[] = [];
+    collectGarbage();
     for (let i = 0; i < CHAIN_REPEATS; i++) await runChain(wb, (ms) => chainSamples.push(round(ms)));
 
     progress("workbench: 100k-row frame as an input");
@@ -361,6 +408,7 @@ async function measureWorkbench(dir: string): Promise<WorkbenchResult> {
     const flightsStepColdMs = performance.now() - started;
     const flightsCountColdMs = await countFlights(wb, flights);
     const frameSamples: number[] = [];
+    collectGarbage();
     for (let i = 0; i < CHAIN_REPEATS; i++) frameSamples.push(round(await countFlights(wb, flights)));
 
     // What the store recorded: every timed call must have been a memory hit.
@@ -431,11 +479,13 @@ async function main(): Promise<void> {
       benchmark: "cache",
       date: new Date().toISOString(),
       machine,
-      settings: { runs: RUNS, warmups: WARMUPS, chainRepeats: CHAIN_REPEATS, mbBytes: MB, statistic: "median" },
+      settings: { runs: RUNS, warmups: WARMUPS, chainRepeats: CHAIN_REPEATS, mbBytes: MB, statistic: "median", gcBeforeEachSample: true },
       fixtures: { dataframe, tensor: tensorResult },
       workbench,
     };
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    // Indented, with each list of samples on one line.
+    const text = JSON.stringify(result, null, 2).replace(/\[\s+([-\d.,\s]+?)\s+\]/g, (_, items: string) => `[${items.split(/,\s*/).join(", ")}]`);
+    process.stdout.write(`${text}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

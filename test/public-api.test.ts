@@ -5,6 +5,7 @@ import * as pipelab from "../src/index";
 // The public API is exactly what src/index.ts exports. Changing it is a
 // deliberate act: update this list in the same commit, and the README's tour.
 const EXPECTED = [
+  "CacheControl",
   "CacheError",
   "CycleError",
   "DataError",
@@ -22,6 +23,7 @@ const EXPECTED = [
   "initBackend",
   "loadDataset",
   "loadDatasetRows",
+  "registerSerializer",
   "renderPlot",
   "seededRandom",
   "shuffled",

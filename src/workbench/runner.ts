@@ -136,7 +136,12 @@ export class Runner {
     if (origin?.kind === "step") return { kind: "step", step: origin.step, fingerprint: origin.fingerprint };
     if (origin?.kind === "params") return { kind: "params", fingerprint: origin.fingerprint, values: origin.values };
     const primitive = primitiveFingerprint(value);
-    if (primitive) return { kind: "value", fingerprint: primitive, preview: preview(value) };
+    if (primitive) {
+      // A number or string cannot carry an origin; it is a step's output when its fingerprint says so.
+      const producer = [...this.nodes.values()].reverse().find((n) => n.fingerprint === primitive);
+      if (producer) return { kind: "step", step: producer.def.name, fingerprint: primitive };
+      return { kind: "value", fingerprint: primitive, preview: preview(value) };
+    }
     if (typeof value === "function") {
       const code = analyzeFunction(String(value), {});
       return { kind: "value", fingerprint: sha256(`function:${code.hash}`), preview: `function ${value.name || "(anonymous)"}` };
@@ -200,6 +205,7 @@ export class Runner {
     if (mode !== "off" && !forced) {
       const hit = await this.ctx.cache.get(key, (message) => this.ctx.warn(`step "${def.name}": ${message}`));
       if (hit) {
+        hit.fingerprint = primitiveFingerprint(hit.value) ?? hit.fingerprint;
         markOrigin(hit.value, { kind: "step", step: def.name, fingerprint: hit.fingerprint });
         const durationMs = performance.now() - started;
         this.remember({ def, env, parts, inputs, key, fingerprint: hit.fingerprint, value: hit.value, forced: false });
@@ -244,6 +250,8 @@ export class Runner {
       this.ctx.store.recordStep(this.ctx.runId, { step: def.name, cacheKey: key, outcome: "failed", durationMs, error: message });
       throw new StepError(def.name, message, { cause: error });
     }
+    // A primitive output is known by its content, so that the step taking it links back here.
+    stored = { ...stored, fingerprint: primitiveFingerprint(value) ?? stored.fingerprint };
     markOrigin(value, { kind: "step", step: def.name, fingerprint: stored.fingerprint });
     const durationMs = performance.now() - started;
     this.remember({ def, env, parts, inputs, key, fingerprint: stored.fingerprint, value, forced: false });

@@ -48,7 +48,7 @@ describe("the disk tier", () => {
     await cache.put(key("d"), { rows: [1, 2, 3] }, { step: "clean", runId: 1, mode: "disk" });
     const file = new DiskStore(join(dir, "tiered")).fileOf(key("d"));
     const bytes = readFileSync(file);
-    bytes[bytes.length - 2] ^= 0xff;
+    bytes[bytes.length - 2] = (bytes[bytes.length - 2] ?? 0) ^ 0xff;
     writeFileSync(file, bytes);
     const fresh = new StepCache({ dir: join(dir, "tiered") }); // a restarted kernel: nothing in memory
     const warnings: string[] = [];

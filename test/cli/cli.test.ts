@@ -3,7 +3,9 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { StepCache } from "../../src/cache";
 import { ExperimentStore } from "../../src/tracking";
+import { sha256 } from "../../src/util";
 import { tempDir } from "../helpers/tmp";
 
 const cli = join(__dirname, "..", "..", "dist", "cli", "main.js");
@@ -72,8 +74,6 @@ describe("pipelab cache", () => {
   const dir = tempDir();
 
   it("reports the cache by step and prunes what recent runs did not use", async () => {
-    const { StepCache } = await import("../../src/cache");
-    const { sha256 } = await import("../../src/util");
     const cacheDir = join(dir, "cache");
     const storeFile = join(dir, "experiments.db");
     const cache = new StepCache({ dir: cacheDir });

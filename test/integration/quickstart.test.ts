@@ -10,7 +10,7 @@ const root = join(__dirname, "..", "..");
 describe("notebooks/00-quickstart.ipynb under the real pipelab kernel", () => {
   const dir = tempDir();
   const store = join(dir, "experiments.db");
-  const env = { ...testKernel(join(dir, "jupyter")), PIPELAB_STORE: store };
+  const env = { ...testKernel(join(dir, "jupyter")), PIPELAB_STORE: store, PIPELAB_CACHE_DIR: join(dir, "cache") };
   const { notebook } = executeNotebook(join(root, "notebooks", "00-quickstart.ipynb"), { outDir: dir, env, cwd: join(root, "notebooks") });
 
   it("executes every cell without an error", () => {
@@ -19,9 +19,10 @@ describe("notebooks/00-quickstart.ipynb under the real pipelab kernel", () => {
     assert.ok(notebook.cells.filter((c) => c.cell_type === "code").length >= 6);
   });
 
-  it("shows an Observable Plot chart inline as SVG", () => {
+  it("shows an Observable Plot chart inline as SVG, and the pipeline graph", () => {
     const charts = chartsOf(notebook);
-    assert.equal(charts.length, 1);
+    assert.equal(charts.length, 2);
+    assert.match(charts[1] as string, /Pipeline: 3 steps, all fresh/);
     const chart = charts[0] as string;
     assert.match(chart, /<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     assert.ok((chart.match(/<circle/g) ?? []).length > 300, "the scatter plot should have a dot per penguin");
@@ -32,6 +33,7 @@ describe("notebooks/00-quickstart.ipynb under the real pipelab kernel", () => {
     const all = notebook.cells.map((_, i) => stdoutOf(notebook, i)).join("");
     assert.match(all, /▸ load: computed in [\d.]+ (ms|s)/);
     assert.match(all, /▸ clean: computed in/);
+    assert.match(all, /✓ nearest-centroid\s+fresh\s+cached in memory/);
     assert.match(all, /backend wasm \(tfjs 4\.22\.0/);
   });
 

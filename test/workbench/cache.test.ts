@@ -39,7 +39,7 @@ describe("steps with cached state", () => {
 
   it("recomputes exactly the steps downstream of a change, and says why", async () => {
     const { wb, lines } = await bench(tempDir());
-    const counts: Record<string, number> = { load: 0, clean: 0, train: 0, report: 0 };
+    const counts = { load: 0, clean: 0, train: 0, report: 0 };
     const p1 = wb.params({ lr: 0.01, minX: 1 });
     const pipeline = async (p: Readonly<{ lr: number; minX: number }>, cleanCode: "v1" | "v2" = "v1") => {
       const raw = await wb.step("load", () => (counts.load++, [0, 1, 2, 3, 4]));
