@@ -9,12 +9,18 @@
  *
  * Special values in the skeleton are objects with a "$" key; a plain object
  * that has a "$" key of its own is wrapped, so nothing is ambiguous.
+ *
+ * Arrays are where the bytes are (data frame columns, indexes): an array of
+ * numbers is stored as float64 bytes, 0..n-1 as its length, and an array of
+ * repeated strings as a dictionary with a code per element. The walk is
+ * synchronous (awaiting per element costs more than the work); a serializer
+ * that returns a promise (a tf model) is awaited once, after the walk.
  */
 import { CacheError } from "../errors";
-import { serializerFor, serializerNamed } from "./serializers";
+import { serializerFor, serializerNamed, toArray } from "./serializers";
 
 /** Bump when the payload layout changes. Part of every cache key. */
-export const CODEC_VERSION = 1;
+export const CODEC_VERSION = 2;
 
 const TYPED_ARRAYS = {
   Int8Array,
@@ -51,6 +57,7 @@ class Writer {
   readonly blobs: Blob[] = [];
   size = 0;
   readonly ancestors = new Set<object>();
+  readonly pending: Promise<() => void>[] = [];
 
   blob(view: ArrayBufferView): { o: number; n: number } {
     const offset = align8(this.size);
@@ -73,7 +80,10 @@ function typeName(value: unknown): string {
   return name ? `${/^[aeiou]/i.test(name) ? "an" : "a"} ${name}` : "an object without a prototype";
 }
 
-async function encodeValue(value: unknown, w: Writer, path: string): Promise<unknown> {
+/** An array of at least this many elements is considered for packing. */
+const PACK_MIN = 16;
+
+function encodeValue(value: unknown, w: Writer, path: string): unknown {
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -93,16 +103,56 @@ async function encodeValue(value: unknown, w: Writer, path: string): Promise<unk
   if (w.ancestors.has(obj)) throw new UnserializableError(path, typeName(value), " (it refers to itself: a circular structure)");
   w.ancestors.add(obj);
   try {
-    return await encodeObject(obj, w, path);
+    return encodeObject(obj, w, path);
   } finally {
     w.ancestors.delete(obj);
   }
 }
 
-async function encodeObject(obj: object, w: Writer, path: string): Promise<unknown> {
+/** A packed form of an array of numbers or strings, or undefined when it has other elements. */
+function packArray(arr: readonly unknown[], w: Writer): unknown {
+  const n = arr.length;
+  if (n < PACK_MIN) return undefined;
+  const first = arr[0];
+  if (typeof first === "number") {
+    let range = true;
+    for (let i = 0; i < n; i++) {
+      const v = arr[i];
+      if (typeof v !== "number") return undefined;
+      if (range && v !== i) range = false;
+    }
+    if (range) return { $: "range", n };
+    return { $: "nums", ...w.blob(Float64Array.from(arr as number[])) };
+  }
+  if (typeof first === "string") {
+    const codes = new Map<string, number>();
+    const values: string[] = [];
+    const indexes = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = arr[i];
+      if (typeof v !== "string") return undefined;
+      let code = codes.get(v);
+      if (code === undefined) {
+        code = values.length;
+        codes.set(v, code);
+        values.push(v);
+      }
+      indexes[i] = code;
+    }
+    // Mostly distinct strings gain nothing from a dictionary: keep them as JSON.
+    if (values.length > n / 2) return undefined;
+    const packed = values.length <= 256 ? Uint8Array.from(indexes) : values.length <= 65536 ? Uint16Array.from(indexes) : indexes;
+    return { $: "dict", values, t: packed.constructor.name, ...w.blob(packed) };
+  }
+  return undefined;
+}
+
+function encodeObject(obj: object, w: Writer, path: string): unknown {
   if (Array.isArray(obj)) {
+    const packed = packArray(obj, w);
+    if (packed !== undefined) return packed;
     const out: unknown[] = new Array(obj.length);
-    for (let i = 0; i < obj.length; i++) out[i] = await encodeValue(obj[i], w, `${path}[${i}]`);
+    for (let i = 0; i < obj.length; i++) out[i] = encodeValue(obj[i], w, `${path}[${i}]`);
     return out;
   }
   if (ArrayBuffer.isView(obj) && !(obj instanceof DataView)) {
@@ -118,7 +168,7 @@ async function encodeObject(obj: object, w: Writer, path: string): Promise<unkno
     const entries: unknown[] = [];
     let i = 0;
     for (const [k, v] of obj) {
-      entries.push([await encodeValue(k, w, `${path}<key ${i}>`), await encodeValue(v, w, `${path}.get(${JSON.stringify(k)})`)]);
+      entries.push([encodeValue(k, w, `${path}<key ${i}>`), encodeValue(v, w, `${path}.get(${JSON.stringify(k)})`)]);
       i++;
     }
     return { $: "map", v: entries };
@@ -126,30 +176,46 @@ async function encodeObject(obj: object, w: Writer, path: string): Promise<unkno
   if (obj instanceof Set) {
     const items: unknown[] = [];
     let i = 0;
-    for (const v of obj) items.push(await encodeValue(v, w, `${path}<item ${i++}>`));
+    for (const v of obj) items.push(encodeValue(v, w, `${path}<item ${i++}>`));
     return { $: "set", v: items };
   }
   const proto = Object.getPrototypeOf(obj) as object | null;
   if (proto === Object.prototype || proto === null) {
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(obj)) out[key] = await encodeValue((obj as Record<string, unknown>)[key], w, path ? `${path}.${key}` : key);
+    for (const key of Object.keys(obj)) out[key] = encodeValue((obj as Record<string, unknown>)[key], w, path ? `${path}.${key}` : key);
     return "$" in out ? { $: "obj", v: out } : out;
   }
   const serializer = serializerFor(obj);
   if (!serializer) throw new UnserializableError(path, typeName(obj));
-  const tree = await serializer.encode(obj);
-  return { $: "ser", n: serializer.name, ver: serializer.version, v: await encodeValue(tree, w, path) };
+  const node: { $: "ser"; n: string; ver: number; v?: unknown } = { $: "ser", n: serializer.name, ver: serializer.version };
+  const tree = serializer.encode(obj);
+  if (tree instanceof Promise) {
+    // Filled in after the walk: an async serializer (a tf model) is awaited once, not per element.
+    w.pending.push(tree.then((t) => () => (node.v = encodeValue(t, w, path))));
+  } else node.v = encodeValue(tree, w, path);
+  return node;
 }
 
 /** Encodes a value into bytes. Throws UnserializableError for what it cannot hold. */
 export async function encode(value: unknown): Promise<Buffer> {
   const w = new Writer();
-  const skeleton = Buffer.from(JSON.stringify(await encodeValue(value, w, "")), "utf8");
+  const skeletonTree = encodeValue(value, w, "");
+  while (w.pending.length > 0) {
+    const fills = await Promise.all(w.pending.splice(0));
+    for (const fill of fills) fill();
+  }
+  const skeleton = Buffer.from(JSON.stringify(skeletonTree), "utf8");
   const blobStart = align8(4 + skeleton.byteLength);
-  const out = Buffer.alloc(blobStart + w.size);
+  const out = Buffer.allocUnsafe(blobStart + w.size);
+  out.fill(0, 0, blobStart);
   out.writeUInt32LE(skeleton.byteLength, 0);
   skeleton.copy(out, 4);
-  for (const b of w.blobs) out.set(b.bytes, blobStart + b.offset);
+  let end = blobStart;
+  for (const b of w.blobs) {
+    out.fill(0, end, blobStart + b.offset);
+    out.set(b.bytes, blobStart + b.offset);
+    end = blobStart + b.offset + b.bytes.byteLength;
+  }
   return out;
 }
 
@@ -170,24 +236,23 @@ function view(r: Reader, t: string, o: number, n: number): unknown {
   return new Ctor(buffer.slice(start, start + n));
 }
 
-async function decodeValue(node: unknown, r: Reader): Promise<unknown> {
+/** A decoded value that a serializer delivers later (a promise): where to put it when it comes. */
+type Fixup = Promise<() => void>;
+
+function decodeValue(node: unknown, r: Reader, later: Fixup[], assign?: (v: unknown) => void): unknown {
   if (node === null || typeof node !== "object") return node;
   if (Array.isArray(node)) {
     const out: unknown[] = new Array(node.length);
-    for (let i = 0; i < node.length; i++) out[i] = await decodeValue(node[i], r);
+    for (let i = 0; i < node.length; i++) out[i] = decodeValue(node[i], r, later, (v) => (out[i] = v));
     return out;
   }
   const n = node as Record<string, unknown>;
   switch (n.$) {
-    case undefined: {
-      const out: Record<string, unknown> = {};
-      for (const key of Object.keys(n)) out[key] = await decodeValue(n[key], r);
-      return out;
-    }
+    case undefined:
     case "obj": {
-      const inner = n.v as Record<string, unknown>;
+      const inner = (n.$ === "obj" ? n.v : n) as Record<string, unknown>;
       const out: Record<string, unknown> = {};
-      for (const key of Object.keys(inner)) out[key] = await decodeValue(inner[key], r);
+      for (const key of Object.keys(inner)) out[key] = decodeValue(inner[key], r, later, (v) => (out[key] = v));
       return out;
     }
     case "num":
@@ -204,14 +269,31 @@ async function decodeValue(node: unknown, r: Reader): Promise<unknown> {
       const start = r.payload.byteOffset + r.blobStart + (n.o as number);
       return r.payload.buffer.slice(start, start + (n.n as number));
     }
+    case "range": {
+      const out: number[] = new Array(n.n as number);
+      for (let i = 0; i < out.length; i++) out[i] = i;
+      return out;
+    }
+    case "nums":
+      return toArray(view(r, "Float64Array", n.o as number, n.n as number) as Float64Array);
+    case "dict": {
+      const values = n.values as string[];
+      const codes = view(r, n.t as string, n.o as number, n.n as number) as Uint8Array | Uint16Array | Uint32Array;
+      const out: string[] = new Array(codes.length);
+      for (let i = 0; i < codes.length; i++) out[i] = values[codes[i] as number] as string;
+      return out;
+    }
     case "map": {
       const m = new Map<unknown, unknown>();
-      for (const [k, v] of n.v as [unknown, unknown][]) m.set(await decodeValue(k, r), await decodeValue(v, r));
+      for (const [k, v] of n.v as [unknown, unknown][]) {
+        const key = decodeValue(k, r, later);
+        m.set(key, decodeValue(v, r, later, (value) => m.set(key, value)));
+      }
       return m;
     }
     case "set": {
       const s = new Set<unknown>();
-      for (const v of n.v as unknown[]) s.add(await decodeValue(v, r));
+      for (const v of n.v as unknown[]) s.add(decodeValue(v, r, later, (value) => s.add(value)));
       return s;
     }
     case "ser": {
@@ -222,7 +304,24 @@ async function decodeValue(node: unknown, r: Reader): Promise<unknown> {
       if (serializer.version !== n.ver) {
         throw new CacheError(`the cached value was written by serializer "${String(n.n)}" version ${String(n.ver)}, this process has version ${serializer.version}`);
       }
-      return serializer.decode(await decodeValue(n.v, r));
+      const inner: Fixup[] = [];
+      const tree = decodeValue(n.v, r, inner);
+      if (inner.length > 0 || !assign) {
+        // Its tree is not complete yet, or there is no parent to fill in later: decode after the walk.
+        const done = Promise.all(inner).then(async (fills) => {
+          for (const fill of fills) fill();
+          return serializer.decode(tree);
+        });
+        if (!assign) throw new CacheError("internal: a serializer at the top level must be decoded by decode()");
+        later.push(done.then((v) => () => assign(v)));
+        return undefined;
+      }
+      const value = serializer.decode(tree);
+      if (value instanceof Promise) {
+        later.push(value.then((v) => () => assign(v)));
+        return undefined;
+      }
+      return value;
     }
     default:
       throw new CacheError(`unknown tag ${JSON.stringify(n.$)} in a cache artifact`);
@@ -235,5 +334,12 @@ export async function decode(payload: Buffer): Promise<unknown> {
   const length = payload.readUInt32LE(0);
   if (4 + length > payload.byteLength) throw new CacheError("a cache payload is truncated");
   const skeleton = JSON.parse(payload.toString("utf8", 4, 4 + length)) as unknown;
-  return decodeValue(skeleton, { payload, blobStart: align8(4 + length) });
+  const holder: { value?: unknown } = {};
+  const later: Fixup[] = [];
+  holder.value = decodeValue(skeleton, { payload, blobStart: align8(4 + length) }, later, (v) => (holder.value = v));
+  while (later.length > 0) {
+    const fills = await Promise.all(later.splice(0));
+    for (const fill of fills) fill();
+  }
+  return holder.value;
 }

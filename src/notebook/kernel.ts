@@ -25,14 +25,20 @@ const JUPYTER_MODULE = `${sep}tslab${sep}dist${sep}jupyter.js`;
  * rather than `require("tslab")` from here.
  */
 export function tslabDisplay(): TslabPublic | undefined {
+  // tslab's executor sets this global when it starts: without it there is no kernel, and no need to look.
+  if (!("__tslab__" in globalThis)) return undefined;
+  if (found) return found;
   for (const [file, mod] of Object.entries(require.cache)) {
     if (!file.endsWith(JUPYTER_MODULE) || !mod) continue;
     const exports = mod.exports as { lastWriteDisplayData?: unknown };
     if (typeof exports.lastWriteDisplayData !== "function") continue;
-    return require(join(dirname(file), "public.js")) as TslabPublic;
+    found = require(join(dirname(file), "public.js")) as TslabPublic;
+    return found;
   }
   return undefined;
 }
+
+let found: TslabPublic | undefined;
 
 /** Whether this process is a tslab kernel that can show rich output. */
 export function inKernel(): boolean {

@@ -7,7 +7,7 @@
  * records the execution with the run, and says in one line what happened.
  */
 import { createReadStream, statSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolute, join, resolve, sep } from "node:path";
 import { inspect } from "node:util";
 import { StepCache, UnserializableError, encode } from "../cache";
 import { CycleError, StepError, messageOf } from "../errors";
@@ -98,16 +98,31 @@ function preview(value: unknown): string {
   return text.length > 48 ? `${text.slice(0, 45)}...` : text;
 }
 
-/** The file of the first stack frame outside pipelab: the script that called the step. */
+/**
+ * The file of the first stack frame outside pipelab: the script that called
+ * the step. Read from V8's call sites rather than from `stack` text, which
+ * under source maps (tsx) costs milliseconds to format.
+ */
 function callerFile(): string | undefined {
-  const stack = new Error().stack ?? "";
-  for (const line of stack.split("\n").slice(1)) {
-    const m = /\(?((?:file:\/\/)?\/[^():]+):\d+:\d+\)?$/.exec(line.trim());
-    if (!m) continue;
-    const file = (m[1] as string).replace(/^file:\/\//, "");
-    if (file.startsWith(`${packageRoot}/dist/`) || file.startsWith(`${packageRoot}/src/`)) continue;
-    if (file.includes("/node_modules/") || file.startsWith("node:")) continue;
-    return decodeURIComponent(file);
+  const holder: { stack?: unknown } = {};
+  const previous = Error.prepareStackTrace;
+  const previousLimit = Error.stackTraceLimit;
+  Error.prepareStackTrace = (_error, callSites) => callSites;
+  Error.stackTraceLimit = 30;
+  try {
+    Error.captureStackTrace(holder, callerFile);
+    for (const site of (holder.stack as NodeJS.CallSite[] | undefined) ?? []) {
+      const raw = site.getFileName();
+      if (!raw) continue;
+      const file = raw.startsWith("file://") ? decodeURIComponent(raw.slice("file://".length)) : raw;
+      if (!file.startsWith("/") && !/^[A-Za-z]:[\\/]/.test(file)) continue;
+      if (file.startsWith(join(packageRoot, "dist")) || file.startsWith(join(packageRoot, "src"))) continue;
+      if (file.includes(`${sep}node_modules${sep}`)) continue;
+      return file;
+    }
+  } finally {
+    Error.prepareStackTrace = previous;
+    Error.stackTraceLimit = previousLimit;
   }
   return process.argv[1];
 }

@@ -78,6 +78,18 @@ describe("the cache codec", () => {
     assert.deepEqual(out.dtypes, df.dtypes);
     assert.deepEqual(out.index, df.index);
     assert.deepEqual(out.values, df.values);
+    // The decoded frame works like any other: danfo operations on it give the same results.
+    assert.deepEqual(out.shape, df.shape);
+    assert.deepEqual(out.head(2).values, df.head(2).values);
+    assert.deepEqual(out.column("x").values, df.column("x").values);
+    assert.deepEqual(out.dropNa({ axis: 1 }).values, df.dropNa({ axis: 1 }).values);
+    assert.deepEqual(out.loc({ rows: ['"r3"'] }).values, df.loc({ rows: ['"r3"'] }).values);
+    assert.deepEqual(dfd.toJSON(out), dfd.toJSON(df));
+    const big = new dfd.DataFrame({ g: Array.from({ length: 1000 }, (_, i) => ["a", "b", "c"][i % 3]), v: Array.from({ length: 1000 }, (_, i) => i) });
+    const bigBack = await roundTrip(big);
+    assert.deepEqual(bigBack.groupby(["g"]).col(["v"]).sum().values, big.groupby(["g"]).col(["v"]).sum().values);
+    bigBack.addColumn("w", bigBack.column("v").values.map((v) => Number(v) * 2), { inplace: true });
+    assert.deepEqual(bigBack.shape, [1000, 3]);
     // A frame returned by a danfo method (another class) is handled too.
     const filtered = df.dropNa({ axis: 1 });
     const back = await roundTrip(filtered);
