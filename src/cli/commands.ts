@@ -1,5 +1,5 @@
 import { join, resolve } from "node:path";
-import { SetupError } from "../errors";
+import { TrackingError } from "../errors";
 import {
   DEBIAN_PACKAGES,
   KERNEL_NAME,
@@ -17,7 +17,7 @@ import { StepCache } from "../cache";
 import { defaultCacheDir, formatCacheReport, pruneCache } from "../workbench";
 import { findProjectRoot, formatBytes, pipelabVersion } from "../util";
 import { CliUsageError, parse } from "./args";
-import { runReport, runsTable } from "./table";
+import { comparisonCsv, comparisonTable, runReport, runsTable } from "./table";
 
 export interface Command {
   summary: string;
@@ -149,36 +149,127 @@ const notebook: Command = {
   },
 };
 
+function runId(text: string | undefined, what: string): RunId {
+  const id = Number(text);
+  if (text === undefined || !Number.isInteger(id) || id <= 0) throw new CliUsageError(`${what}: expected a run id, got ${JSON.stringify(text ?? "")}`);
+  return id as RunId;
+}
+
+function positiveInt(text: string | undefined, name: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new CliUsageError(`invalid --${name}: ${text} (a whole number)`);
+  return n;
+}
+
+function list(text: string | undefined): string[] | undefined {
+  return text === undefined ? undefined : text.split(",").map((s) => s.trim()).filter(Boolean);
+}
+
 const runs: Command = {
-  summary: "list and show the runs in the experiment store",
-  usage: "pipelab runs ls [--experiment NAME] [--limit N] [--json] | pipelab runs show ID [--json]   (--store FILE for another store)",
+  summary: "list, show, compare, delete and export the runs in the experiment store",
+  usage: [
+    "pipelab runs ls [--experiment NAME] [--filter EXPR] [--limit N] [--offset N] [--deleted] [--json]",
+    "            pipelab runs show ID [--json]",
+    "            pipelab runs compare [ID...] [--experiment NAME] [--filter EXPR] [--params a,b] [--metrics x,y] [--sort METRIC[:asc]] [--limit N] [--json]",
+    "            pipelab runs best METRIC [--min] [--experiment NAME] [--filter EXPR] [--json]",
+    "            pipelab runs rm ID... | pipelab runs restore ID...",
+    "            pipelab runs export --format csv|json [--experiment NAME] [--filter EXPR]",
+    "            (--store FILE for another store; filters: metrics.accuracy > 0.9 and params.model = \"mlp\")",
+  ].join("\n"),
   async run(args) {
     const [action, ...rest] = args;
     const { values, positionals } = parse(
       rest,
-      { experiment: { type: "string" }, limit: { type: "string" }, json: { type: "boolean" }, store: { type: "string" } },
+      {
+        experiment: { type: "string" },
+        filter: { type: "string" },
+        limit: { type: "string" },
+        offset: { type: "string" },
+        deleted: { type: "boolean" },
+        json: { type: "boolean" },
+        store: { type: "string" },
+        params: { type: "string" },
+        metrics: { type: "string" },
+        sort: { type: "string" },
+        min: { type: "boolean" },
+        format: { type: "string" },
+      },
       true,
     );
     const store = ExperimentStore.open(values.store ?? defaultStorePath());
+    const selection = {
+      ...(values.experiment === undefined ? {} : { experiment: values.experiment }),
+      ...(values.filter === undefined ? {} : { filter: values.filter }),
+    };
     try {
-      if (action === "ls") {
-        const limit = values.limit === undefined ? 50 : Number(values.limit);
-        if (!Number.isInteger(limit) || limit <= 0) throw new CliUsageError(`invalid --limit: ${values.limit}`);
-        const list = store.listRuns({ limit, ...(values.experiment === undefined ? {} : { experiment: values.experiment }) });
-        const details = list.map((r) => store.runDetails(r.id)).filter((d): d is RunDetails => d !== undefined);
-        log(values.json ? JSON.stringify(details, null, 2) : runsTable(details));
-        return 0;
+      switch (action) {
+        case "ls": {
+          const limit = positiveInt(values.limit, "limit", 50);
+          const offset = positiveInt(values.offset, "offset", 0);
+          const found = store.listRuns({ ...selection, limit, offset, ...(values.deleted ? { includeDeleted: true } : {}) });
+          const details = found.map((r) => store.runDetails(r.id)).filter((d): d is RunDetails => d !== undefined);
+          if (values.json) log(JSON.stringify(details, null, 2));
+          else {
+            log(runsTable(details));
+            const total = store.countRuns({ ...selection, ...(values.deleted ? { includeDeleted: true } : {}) });
+            if (total > offset + found.length) log(`(${found.length} of ${total} runs; --offset ${offset + found.length} for more)`);
+          }
+          return 0;
+        }
+        case "show": {
+          const id = runId(positionals[0], "runs show");
+          const details = store.runDetails(id);
+          if (!details) throw new TrackingError(`no run ${id} in ${store.path}; \`pipelab runs ls\` lists them`);
+          const steps = store.stepExecutions(id);
+          log(values.json ? JSON.stringify({ ...details, steps }, null, 2) : runReport(details, steps));
+          return 0;
+        }
+        case "compare": {
+          const ids = positionals.map((p) => runId(p, "runs compare"));
+          const [metric, direction] = (values.sort ?? "").split(":");
+          const comparison = store.compareRuns({
+            ...selection,
+            ...(ids.length > 0 ? { ids } : {}),
+            ...(list(values.params) ? { params: list(values.params) } : {}),
+            ...(list(values.metrics) ? { metrics: list(values.metrics) } : {}),
+            ...(metric ? { orderBy: { metric, direction: direction === "asc" ? "asc" : "desc" } } : {}),
+            limit: positiveInt(values.limit, "limit", ids.length > 0 ? ids.length : 50),
+            offset: positiveInt(values.offset, "offset", 0),
+          });
+          for (const id of ids) if (!comparison.runs.some((r) => r.id === id)) throw new TrackingError(`no run ${id} in ${store.path}`);
+          log(values.json ? JSON.stringify(comparison, null, 2) : comparisonTable(comparison));
+          return 0;
+        }
+        case "best": {
+          const metric = positionals[0];
+          if (!metric) throw new CliUsageError("runs best: which metric? e.g. pipelab runs best accuracy");
+          const best = store.bestRun(metric, { ...selection, mode: values.min ? "min" : "max" });
+          if (!best) throw new TrackingError(`no run has a metric "${metric}"${values.filter ? " among those matching the filter" : ""}`);
+          log(values.json ? JSON.stringify(best, null, 2) : runReport(best, store.stepExecutions(best.id)));
+          return 0;
+        }
+        case "rm":
+        case "restore": {
+          if (positionals.length === 0) throw new CliUsageError(`runs ${action}: give one or more run ids`);
+          for (const p of positionals) {
+            const id = runId(p, `runs ${action}`);
+            if (action === "rm") store.deleteRun(id);
+            else store.restoreRun(id);
+            log(action === "rm" ? `deleted run ${id} (pipelab runs restore ${id} brings it back)` : `restored run ${id}`);
+          }
+          return 0;
+        }
+        case "export": {
+          const format = values.format ?? "csv";
+          if (format !== "csv" && format !== "json") throw new CliUsageError(`runs export: --format csv or json, got ${JSON.stringify(format)}`);
+          const comparison = store.compareRuns({ ...selection, ...(values.limit ? { limit: positiveInt(values.limit, "limit", 0) } : {}) });
+          process.stdout.write(format === "json" ? `${JSON.stringify(comparison.runs, null, 2)}\n` : comparisonCsv(comparison));
+          return 0;
+        }
+        default:
+          throw new CliUsageError(`runs: expected ls, show, compare, best, rm, restore or export, got ${JSON.stringify(action ?? "")}`);
       }
-      if (action === "show") {
-        const id = Number(positionals[0]);
-        if (!Number.isInteger(id)) throw new CliUsageError(`runs show: expected a run id, got ${JSON.stringify(positionals[0] ?? "")}`);
-        const details = store.runDetails(id as RunId);
-        if (!details) throw new SetupError(`no run ${id} in ${store.path}; \`pipelab runs ls\` lists them`);
-        const steps = store.stepExecutions(id as RunId);
-        log(values.json ? JSON.stringify({ ...details, steps }, null, 2) : runReport(details, steps));
-        return 0;
-      }
-      throw new CliUsageError(`runs: expected ls or show, got ${JSON.stringify(action ?? "")}`);
     } finally {
       store.close();
     }

@@ -1,4 +1,4 @@
-import type { RunDetails, StepExecution } from "../tracking";
+import type { RunComparison, RunDetails, StepExecution } from "../tracking";
 import { formatDuration } from "../util";
 
 /** Runs as a plain-text table for a terminal: id, experiment, status, start, params and final metrics. */
@@ -53,4 +53,72 @@ export function runReport(run: RunDetails, steps: readonly StepExecution[]): str
     lines.push(`  ${s.step}: ${how} in ${formatDuration(s.durationMs)}`);
   }
   return lines.join("\n");
+}
+
+function cell(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (typeof value === "number") return Number.isInteger(value) ? String(value) : value.toPrecision(4);
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** Lays out rows of cells in aligned columns, long cells cut with an ellipsis. */
+function textTable(header: string[], rows: string[][], maxWidth = 32): string {
+  const widths = header.map((h, i) => Math.min(maxWidth, Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length))));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => {
+        const w = widths[i] ?? 0;
+        return (c.length > w ? `${c.slice(0, w - 1)}…` : c).padEnd(w);
+      })
+      .join("  ")
+      .trimEnd();
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+/**
+ * A comparison for a terminal: one row per run, params then metrics; columns
+ * whose values differ across the runs are marked with *, and the best value
+ * of each metric (highest, or lowest for names with loss or error) with ◀.
+ */
+export function comparisonTable(c: RunComparison): string {
+  if (c.runs.length === 0) return "no runs match";
+  const lowerIsBetter = (k: string): boolean => /loss|error|mae|mse|rmse/i.test(k);
+  const header = [
+    "id",
+    "status",
+    ...c.params.map((p) => `${c.differing.params.includes(p) ? "*" : ""}${p}`),
+    ...c.metrics.map((m) => `${c.differing.metrics.includes(m) ? "*" : ""}${m}`),
+  ];
+  const rows = c.runs.map((r) => [
+    String(r.id),
+    r.status,
+    ...c.params.map((p) => cell(r.params[p])),
+    ...c.metrics.map((m) => {
+      const v = r.metrics[m];
+      const range = c.ranges[m];
+      const best = range && v !== undefined && c.runs.length > 1 && v === (lowerIsBetter(m) ? range.min : range.max);
+      return `${cell(v)}${best ? " ◀" : ""}`;
+    }),
+  ]);
+  const more = c.total > c.offset + c.runs.length ? `\n(${c.runs.length} of ${c.total} runs; --offset ${c.offset + c.runs.length} for more)` : "";
+  return `${textTable(header, rows)}\n* differs across these runs   ◀ best${more}`;
+}
+
+function csvField(value: unknown): string {
+  const text = value === undefined || value === null ? "" : typeof value === "string" ? value : typeof value === "number" ? String(value) : JSON.stringify(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** A comparison as CSV: run columns, then params.*, then metrics.*. */
+export function comparisonCsv(c: RunComparison): string {
+  const header = ["id", "name", "experiment", "status", "started_at", "ended_at", "duration_ms", ...c.params.map((p) => `params.${p}`), ...c.metrics.map((m) => `metrics.${m}`)];
+  const lines = [header.map(csvField).join(",")];
+  for (const r of c.runs) {
+    lines.push(
+      [r.id, r.name, r.experiment, r.status, r.startedAt, r.endedAt, r.durationMs, ...c.params.map((p) => r.params[p]), ...c.metrics.map((m) => r.metrics[m])]
+        .map(csvField)
+        .join(","),
+    );
+  }
+  return `${lines.join("\n")}\n`;
 }

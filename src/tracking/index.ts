@@ -1,4 +1,10 @@
-export { ExperimentStore } from "./store";
+export { ExperimentStore, STALE_HEARTBEAT_MS, checkMetric } from "./store";
+export type { ComparedRun, CompareQuery, RunComparison, RunQuery } from "./store";
+export { FilterError, compileFilter, parseFilter } from "./filter";
+export type { Comparison, FilterObject, FilterValue, RunFilter } from "./filter";
+export { gitState } from "./git";
+export type { GitState } from "./git";
+export { MetricBuffer } from "./metric-buffer";
 export { APPLICATION_ID, SCHEMA_VERSION } from "./schema";
 export { defaultStorePath } from "./location";
 export type {

@@ -110,6 +110,14 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, key)
   ) WITHOUT ROWID;
   `,
+  // 2: where the code came from (git), soft deletion, indexes for time and tag queries.
+  `
+  ALTER TABLE runs ADD COLUMN git_commit TEXT;
+  ALTER TABLE runs ADD COLUMN git_dirty INTEGER;     -- 1 when the work tree had uncommitted changes
+  ALTER TABLE runs ADD COLUMN deleted_at TEXT;       -- set by \`pipelab runs rm\`; cleared by restore
+  CREATE INDEX runs_by_started ON runs (started_at);
+  CREATE INDEX tags_by_key ON tags (key, value);
+  `,
 ];
 
 /** The schema version this pipelab writes. */

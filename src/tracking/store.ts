@@ -4,6 +4,8 @@ import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { TrackingError, messageOf } from "../errors";
 import { pipelabVersion } from "../util";
+import { compileFilter } from "./filter";
+import type { RunFilter } from "./filter";
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from "./schema";
 import type {
   ExperimentId,
@@ -17,6 +19,51 @@ import type {
   SourceKind,
   StepExecution,
 } from "./types";
+
+/** Which runs: by experiment, by filter, by id, with or without deleted ones, one page of them. */
+export interface RunQuery {
+  experiment?: string;
+  /** An expression (`metrics.accuracy > 0.9 and params.model = "mlp"`) or a filter object. */
+  filter?: RunFilter;
+  ids?: readonly RunId[];
+  includeDeleted?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+/** A comparison request: which runs, which columns (all when omitted), in which order. */
+export interface CompareQuery extends RunQuery {
+  params?: readonly string[];
+  metrics?: readonly string[];
+  /** Sort by a final metric; runs without it come last. Default: newest first. */
+  orderBy?: { metric: string; direction?: "asc" | "desc" };
+}
+
+/** One run in a comparison. */
+export interface ComparedRun {
+  id: RunId;
+  name: string | null;
+  experiment: string;
+  status: RunStatus;
+  startedAt: string;
+  endedAt: string | null;
+  durationMs: number | null;
+  params: Record<string, ParamValue>;
+  metrics: Record<string, number>;
+}
+
+/** Runs side by side, with the columns whose values differ across them. */
+export interface RunComparison {
+  /** All runs the selection matches (the page holds `runs.length` of them, from `offset`). */
+  total: number;
+  offset: number;
+  params: string[];
+  metrics: string[];
+  differing: { params: string[]; metrics: string[] };
+  /** Per metric, the lowest and highest value on this page. */
+  ranges: Record<string, { min: number; max: number }>;
+  runs: ComparedRun[];
+}
 
 /** How long a writer waits for another process's write lock before giving up. */
 const BUSY_TIMEOUT_MS = 15_000;
@@ -39,11 +86,18 @@ interface RunRow {
   tf_backend: string | null;
   error: string | null;
   failed_step: string | null;
+  git_commit: string | null;
+  git_dirty: number | null;
+  note: string | null;
+  deleted_at: string | null;
 }
 
 const RUN_COLUMNS = `r.id, e.name AS experiment, r.name, r.status, r.source_kind, r.source_path,
   r.source_hash, r.started_at, r.ended_at, r.heartbeat_at, r.host, r.pid, r.node_version,
-  r.pipelab_version, r.tf_backend, r.error, r.failed_step`;
+  r.pipelab_version, r.tf_backend, r.error, r.failed_step, r.git_commit, r.git_dirty, r.note, r.deleted_at`;
+
+/** A run on another host whose heartbeat is older than this is taken for crashed. */
+export const STALE_HEARTBEAT_MS = 10 * 60_000;
 
 function nowIso(): string {
   return new Date().toISOString();
@@ -68,6 +122,7 @@ function nowIso(): string {
 export class ExperimentStore {
   readonly path: string;
   private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(path: string, db: Database.Database) {
     this.path = path;
@@ -113,6 +168,16 @@ export class ExperimentStore {
     if (this.db.open) this.db.close();
   }
 
+  /** A prepared statement, prepared once per store. */
+  private stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   /** Runs `fn` in a write transaction begun IMMEDIATE, so it never fails half-way on a lock upgrade. */
   private write<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
@@ -136,8 +201,8 @@ export class ExperimentStore {
       this.db
         .prepare(
           `INSERT INTO runs (experiment_id, name, status, source_kind, source_path, source_hash, started_at,
-             heartbeat_at, host, pid, node_version, pipelab_version, tf_backend)
-           VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             heartbeat_at, host, pid, node_version, pipelab_version, tf_backend, git_commit, git_dirty)
+           VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           experimentId,
@@ -152,6 +217,8 @@ export class ExperimentStore {
           process.version,
           pipelabVersion(),
           init.tfBackend ?? null,
+          init.git?.commit ?? null,
+          init.git === undefined ? null : init.git.dirty ? 1 : 0,
         ),
     );
     return Number(info.lastInsertRowid) as RunId;
@@ -168,22 +235,30 @@ export class ExperimentStore {
     });
   }
 
-  /** Appends points to metric histories and updates each metric's final value. */
+  /**
+   * Appends points to metric histories and updates each metric's final value
+   * (the value at the highest step), all in one transaction: a batch of any
+   * size costs one commit. Nothing is written if any point is invalid.
+   */
   logMetrics(run: RunId, points: ReadonlyArray<{ key: string; value: number; step?: number; tsMs?: number }>): void {
+    if (points.length === 0) return;
     for (const p of points) checkMetric(p.key, p.value);
-    const insert = this.db.prepare("INSERT INTO metrics (run_id, key, value, step, ts_ms) VALUES (?, ?, ?, ?, ?)");
-    const final = this.db.prepare(
+    const now = Date.now();
+    const finals = new Map<string, { value: number; step: number; ts: number }>();
+    for (const p of points) {
+      const step = p.step ?? 0;
+      const last = finals.get(p.key);
+      if (!last || step >= last.step) finals.set(p.key, { value: p.value, step, ts: p.tsMs ?? now });
+    }
+    const insert = this.stmt("INSERT INTO metrics (run_id, key, value, step, ts_ms) VALUES (?, ?, ?, ?, ?)");
+    const final = this.stmt(
       `INSERT INTO metric_finals (run_id, key, value, step, ts_ms) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, step = excluded.step, ts_ms = excluded.ts_ms
        WHERE excluded.step >= metric_finals.step`,
     );
     this.write(() => {
-      for (const p of points) {
-        const step = p.step ?? 0;
-        const ts = p.tsMs ?? Date.now();
-        insert.run(run, p.key, p.value, step, ts);
-        final.run(run, p.key, p.value, step, ts);
-      }
+      for (const p of points) insert.run(run, p.key, p.value, p.step ?? 0, p.tsMs ?? now);
+      for (const [key, f] of finals) final.run(run, key, f.value, f.step, f.ts);
     });
   }
 
@@ -228,7 +303,51 @@ export class ExperimentStore {
 
   /** Refreshes a running run's heartbeat, the sign that its process is alive. */
   heartbeat(run: RunId): void {
-    this.write(() => this.db.prepare("UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status = 'running'").run(nowIso(), run));
+    this.write(() => this.stmt("UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status = 'running'").run(nowIso(), run));
+  }
+
+  /** Sets (or replaces) a tag of a run. */
+  setTag(run: RunId, key: string, value: string): void {
+    if (key === "") throw new TrackingError("invalid tag name: an empty string");
+    this.write(() => {
+      this.requireRun(run);
+      this.stmt("INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value").run(run, key, value);
+    });
+  }
+
+  /** Sets a run's free-text note (null clears it). */
+  setNote(run: RunId, note: string | null): void {
+    this.write(() => {
+      this.requireRun(run);
+      this.stmt("UPDATE runs SET note = ? WHERE id = ?").run(note, run);
+    });
+  }
+
+  /** Deletes a run: it leaves listings and comparisons but stays in the file until purged, and can be restored. */
+  deleteRun(run: RunId): void {
+    this.write(() => {
+      this.requireRun(run);
+      this.stmt("UPDATE runs SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL").run(nowIso(), run);
+    });
+  }
+
+  /** Brings back a deleted run. */
+  restoreRun(run: RunId): void {
+    this.write(() => {
+      this.requireRun(run);
+      this.stmt("UPDATE runs SET deleted_at = NULL WHERE id = ?").run(run);
+    });
+  }
+
+  /** Removes deleted runs for good, with their params, metrics, steps, artifacts and tags. Returns how many. */
+  purgeDeleted(): number {
+    return this.write(() => this.stmt("DELETE FROM runs WHERE deleted_at IS NOT NULL").run().changes);
+  }
+
+  private requireRun(run: RunId): void {
+    if (!this.stmt("SELECT 1 FROM runs WHERE id = ?").get(run)) {
+      throw new TrackingError(`no run ${run} in ${this.path}; \`pipelab runs ls\` lists the runs`);
+    }
   }
 
   /** Records the tfjs backend a run computes with. */
@@ -268,16 +387,166 @@ export class ExperimentStore {
     }[]) {
       metrics[m.key] = m.value;
     }
-    return { ...record, params, metrics };
+    const tags: Record<string, string> = {};
+    for (const t of this.stmt("SELECT key, value FROM tags WHERE run_id = ? ORDER BY key").all(run) as { key: string; value: string }[]) {
+      tags[t.key] = t.value;
+    }
+    return { ...record, params, metrics, tags };
   }
 
-  /** Runs, newest first, optionally of one experiment. */
-  listRuns(options: { experiment?: string; limit?: number } = {}): RunRecord[] {
-    const where = options.experiment === undefined ? "" : "WHERE e.name = @experiment";
+  /** The WHERE clause and its parameters for a selection of runs. */
+  private selection(q: RunQuery): { where: string; params: unknown[] } {
+    const clauses: string[] = [];
+    const params: unknown[] = [];
+    if (!q.includeDeleted) clauses.push("r.deleted_at IS NULL");
+    if (q.experiment !== undefined) {
+      clauses.push("e.name = ?");
+      params.push(q.experiment);
+    }
+    if (q.ids !== undefined) {
+      if (q.ids.length === 0) clauses.push("0");
+      else {
+        clauses.push(`r.id IN (${q.ids.map(() => "?").join(", ")})`);
+        params.push(...q.ids);
+      }
+    }
+    if (q.filter !== undefined) {
+      const f = compileFilter(q.filter);
+      clauses.push(`(${f.where})`);
+      params.push(...f.params);
+    }
+    return { where: clauses.length > 0 ? clauses.join(" AND ") : "1", params };
+  }
+
+  /**
+   * Runs, newest first: of one experiment, matching a filter (an expression
+   * such as `metrics.accuracy > 0.9 and params.model = "mlp"`, or an object),
+   * paginated. Deleted runs only when asked.
+   */
+  listRuns(q: RunQuery = {}): RunRecord[] {
+    const { where, params } = this.selection(q);
     const rows = this.db
-      .prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id ${where} ORDER BY r.id DESC LIMIT @limit`)
-      .all({ ...(options.experiment === undefined ? {} : { experiment: options.experiment }), limit: options.limit ?? -1 }) as RunRow[];
+      .prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE ${where} ORDER BY r.id DESC LIMIT ? OFFSET ?`)
+      .all(...params, q.limit ?? -1, q.offset ?? 0) as RunRow[];
     return rows.map(toRecord);
+  }
+
+  /** How many runs a selection holds (for pagination). */
+  countRuns(q: RunQuery = {}): number {
+    const { where, params } = this.selection(q);
+    return (this.db.prepare(`SELECT count(*) AS n FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE ${where}`).get(...params) as { n: number }).n;
+  }
+
+  /**
+   * The best run by a final metric: the highest value (`mode: "max"`, the
+   * default) or the lowest, among the runs selected.
+   */
+  bestRun(metric: string, q: RunQuery & { mode?: "max" | "min" } = {}): RunDetails | undefined {
+    const { where, params } = this.selection(q);
+    const order = q.mode === "min" ? "ASC" : "DESC";
+    const row = this.db
+      .prepare(
+        `SELECT r.id FROM runs r JOIN experiments e ON e.id = r.experiment_id
+         JOIN metric_finals m ON m.run_id = r.id AND m.key = ?
+         WHERE ${where} ORDER BY m.value ${order}, r.id DESC LIMIT 1`,
+      )
+      .get(metric, ...params) as { id: number } | undefined;
+    return row ? this.runDetails(row.id as RunId) : undefined;
+  }
+
+  /**
+   * Runs side by side: their params and final metrics as columns, the
+   * columns whose values differ across the runs marked, paginated and with
+   * column selection done in SQL, so that ten thousand runs compare fast.
+   *
+   * @example
+   * ```ts
+   * store.compareRuns({ experiment: "penguins", metrics: ["accuracy"], orderBy: { metric: "accuracy" }, limit: 20 });
+   * ```
+   */
+  compareRuns(q: CompareQuery = {}): RunComparison {
+    const { where, params } = this.selection(q);
+    const orderJoin = q.orderBy ? "LEFT JOIN metric_finals ob ON ob.run_id = r.id AND ob.key = ?" : "";
+    const orderParams = q.orderBy ? [q.orderBy.metric] : [];
+    const order = q.orderBy ? `ob.value ${q.orderBy.direction === "asc" ? "ASC" : "DESC"} NULLS LAST, r.id DESC` : "r.id DESC";
+    const page = `SELECT r.id FROM runs r JOIN experiments e ON e.id = r.experiment_id ${orderJoin} WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`;
+    const pageParams = [...orderParams, ...params, q.limit ?? -1, q.offset ?? 0];
+    const runs = this.db
+      .prepare(
+        `WITH sel AS (${page}) SELECT r.id, r.name, e.name AS experiment, r.status, r.started_at, r.ended_at
+         FROM sel JOIN runs r ON r.id = sel.id JOIN experiments e ON e.id = r.experiment_id`,
+      )
+      .all(...pageParams) as { id: number; name: string | null; experiment: string; status: RunStatus; started_at: string; ended_at: string | null }[];
+    const keyFilter = (alias: string, keys: readonly string[] | undefined): string =>
+      keys === undefined ? "" : keys.length === 0 ? " AND 0" : ` AND ${alias}.key IN (${keys.map(() => "?").join(", ")})`;
+    const metricRows = this.db
+      .prepare(`WITH sel AS (${page}) SELECT m.run_id, m.key, m.value FROM metric_finals m JOIN sel ON sel.id = m.run_id WHERE 1${keyFilter("m", q.metrics)}`)
+      .raw()
+      .all(...pageParams, ...(q.metrics ?? [])) as [number, string, number][];
+    const paramRows = this.db
+      .prepare(`WITH sel AS (${page}) SELECT p.run_id, p.key, p.type, p.value FROM params p JOIN sel ON sel.id = p.run_id WHERE 1${keyFilter("p", q.params)}`)
+      .raw()
+      .all(...pageParams, ...(q.params ?? [])) as [number, string, ParamRow["type"], string][];
+
+    const byId = new Map<number, ComparedRun>();
+    const ordered: ComparedRun[] = runs.map((r) => {
+      const run: ComparedRun = {
+        id: r.id as RunId,
+        name: r.name,
+        experiment: r.experiment,
+        status: r.status,
+        startedAt: r.started_at,
+        endedAt: r.ended_at,
+        durationMs: r.ended_at === null ? null : Date.parse(r.ended_at) - Date.parse(r.started_at),
+        params: {},
+        metrics: {},
+      };
+      byId.set(r.id, run);
+      return run;
+    });
+    const paramText = new Map<string, Set<string>>();
+    const paramCount = new Map<string, number>();
+    for (const [id, key, type, value] of paramRows) {
+      const run = byId.get(id);
+      if (!run) continue;
+      run.params[key] = decodeParam({ key, type, value });
+      (paramText.get(key) ?? paramText.set(key, new Set()).get(key))?.add(`${type}:${value}`);
+      paramCount.set(key, (paramCount.get(key) ?? 0) + 1);
+    }
+    const metricStats = new Map<string, { min: number; max: number; count: number; first: number; same: boolean }>();
+    for (const [id, key, value] of metricRows) {
+      const run = byId.get(id);
+      if (!run) continue;
+      run.metrics[key] = value;
+      const st = metricStats.get(key);
+      if (!st) metricStats.set(key, { min: value, max: value, count: 1, first: value, same: true });
+      else {
+        st.min = Math.min(st.min, value);
+        st.max = Math.max(st.max, value);
+        st.count += 1;
+        if (value !== st.first) st.same = false;
+      }
+    }
+    const paramKeys = q.params ? [...q.params] : [...paramText.keys()].sort();
+    const metricKeys = q.metrics ? [...q.metrics] : [...metricStats.keys()].sort();
+    return {
+      total: this.countRuns(q),
+      offset: q.offset ?? 0,
+      params: paramKeys,
+      metrics: metricKeys,
+      differing: {
+        params: paramKeys.filter((k) => (paramText.get(k)?.size ?? 0) > 1 || (paramCount.get(k) ?? 0) !== ordered.length),
+        metrics: metricKeys.filter((k) => {
+          const st = metricStats.get(k);
+          return !st || !st.same || st.count !== ordered.length;
+        }),
+      },
+      ranges: Object.fromEntries(metricKeys.flatMap((k) => {
+        const st = metricStats.get(k);
+        return st ? [[k, { min: st.min, max: st.max }]] : [];
+      })),
+      runs: ordered,
+    };
   }
 
   /** The history of one metric of one run, in step order. */
@@ -333,17 +602,27 @@ export class ExperimentStore {
   }
 
   /**
-   * Marks as `crashed` the runs left `running` on this host by processes that
-   * no longer exist. Runs of other hosts are left alone: their pids mean
-   * nothing here.
+   * Marks as `crashed` the runs left `running` by processes that no longer
+   * exist: on this host, a run whose process is gone; on another host (a
+   * shared file), a run whose heartbeat is older than STALE_HEARTBEAT_MS.
+   * A long synchronous step may delay heartbeats, so a local run whose
+   * process still lives is never marked.
    */
   markCrashedRuns(): number {
     const host = hostname();
-    const candidates = this.db.prepare("SELECT id, pid FROM runs WHERE status = 'running' AND host = ?").all(host) as {
+    const candidates = this.db.prepare("SELECT id, pid, host, heartbeat_at FROM runs WHERE status = 'running'").all() as {
       id: number;
       pid: number;
+      host: string;
+      heartbeat_at: string;
     }[];
-    const dead = candidates.filter((r) => r.pid !== process.pid && !processExists(r.pid));
+    const staleBefore = Date.now() - STALE_HEARTBEAT_MS;
+    const dead = candidates.filter((r) =>
+      r.host === host
+        ? r.pid !== process.pid && !processExists(r.pid)
+        : // Another machine's pid means nothing here; its heartbeat says whether it is alive.
+          Date.parse(r.heartbeat_at) < staleBefore,
+    );
     if (dead.length === 0) return 0;
     const mark = this.db.prepare(
       "UPDATE runs SET status = 'crashed', ended_at = heartbeat_at, error = 'the process running it ended without closing the run' WHERE id = ? AND status = 'running'",
@@ -398,7 +677,8 @@ function decodeParam(row: ParamRow): ParamValue {
   }
 }
 
-function checkMetric(key: string, value: unknown): void {
+/** Throws a TrackingError naming the metric when a point cannot be recorded. */
+export function checkMetric(key: string, value: unknown): void {
   if (typeof key !== "string" || key === "") throw new TrackingError(`invalid metric name: ${JSON.stringify(key)}`);
   if (typeof value !== "number") {
     throw new TrackingError(`metric "${key}" must be a number, got ${typeof value} ${JSON.stringify(value)}`);
@@ -427,6 +707,10 @@ function toRecord(row: RunRow): RunRecord {
     tfBackend: row.tf_backend,
     error: row.error,
     failedStep: row.failed_step,
+    gitCommit: row.git_commit,
+    gitDirty: row.git_dirty === null ? null : row.git_dirty === 1,
+    note: row.note,
+    deletedAt: row.deleted_at,
   };
 }
 

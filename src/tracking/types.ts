@@ -20,6 +20,8 @@ export interface RunInit {
   sourcePath?: string;
   sourceHash?: string;
   tfBackend?: string;
+  /** The git commit of the project, and whether its work tree had uncommitted changes. */
+  git?: { commit: string; dirty: boolean };
 }
 
 /** One row of the runs table, with its experiment's name. */
@@ -41,12 +43,18 @@ export interface RunRecord {
   tfBackend: string | null;
   error: string | null;
   failedStep: string | null;
+  gitCommit: string | null;
+  gitDirty: boolean | null;
+  note: string | null;
+  /** Set when the run was deleted (it can be restored). */
+  deletedAt: string | null;
 }
 
-/** A run with its parameters and final metric values. */
+/** A run with its parameters, final metric values and tags. */
 export interface RunDetails extends RunRecord {
   params: Record<string, ParamValue>;
   metrics: Record<string, number>;
+  tags: Record<string, string>;
 }
 
 /** A step execution, as the runner reports it. */

@@ -10,7 +10,7 @@ import { currentOutput, inKernel } from "../notebook";
 import type { Output } from "../notebook";
 import { defineStep, markOrigin, paramsFingerprint } from "../pipeline";
 import type { StepFunction, StepOptions } from "../pipeline";
-import { ExperimentStore, defaultStorePath } from "../tracking";
+import { ExperimentStore, MetricBuffer, defaultStorePath, gitState } from "../tracking";
 import type { ParamValue, RunId, RunStatus, SourceKind } from "../tracking";
 import { escapeHtml, findProjectRoot, sha256, writeFileAtomic } from "../util";
 import { Runner } from "./runner";
@@ -87,6 +87,7 @@ export class Workbench {
   private latestParams: object | undefined;
   private readonly stepsRun = new Map<string, "ok" | "failed">();
   private readonly runner: Runner;
+  private readonly metrics: MetricBuffer;
   private lastFailure: { step: string; error: string } | undefined;
   private status: RunStatus = "running";
   private readonly heartbeatTimer: NodeJS.Timeout;
@@ -111,6 +112,7 @@ export class Workbench {
     this.output = init.log ? withLog(currentOutput(), init.log) : currentOutput();
     this.show = new Show(this);
     this.cache = new CacheControl(init.stepCache, init.store);
+    this.metrics = new MetricBuffer(init.store, init.runId);
     this.runner = new Runner({
       store: init.store,
       runId: init.runId,
@@ -138,10 +140,12 @@ export class Workbench {
     for (const previous of openWorkbenches) previous.finish();
     const store = ExperimentStore.open(storePath);
     const source = describeSource();
+    const git = gitState(findProjectRoot());
     const runId = store.createRun({
       experiment,
       sourceKind: source.kind,
       tfBackend: backend.description,
+      ...(git ? { git } : {}),
       ...(options.runName === undefined ? {} : { name: options.runName }),
       ...(source.path === undefined ? {} : { sourcePath: source.path }),
       ...(source.hash === undefined ? {} : { sourceHash: source.hash }),
@@ -199,10 +203,12 @@ export class Workbench {
     this.assertOpen(`step "${name}"`);
     try {
       const result = await this.runner.execute<T>(def as never, this.runner.environment(inKernel()));
+      this.metrics.flush();
       this.stepsRun.set(name, "ok");
       if (this.lastFailure?.step === name) this.lastFailure = undefined;
       return result.value;
     } catch (error) {
+      this.metrics.flush();
       this.stepsRun.set(name, "failed");
       this.lastFailure = { step: name, error: messageOf(error instanceof StepError && error.cause !== undefined ? error.cause : error) };
       throw error;
@@ -261,7 +267,8 @@ export class Workbench {
       typeof keyOrMetrics === "string"
         ? [{ key: keyOrMetrics, value: valueOrStep as number, step: step ?? 0, tsMs }]
         : Object.entries(keyOrMetrics).map(([key, value]) => ({ key, value, step: valueOrStep ?? 0, tsMs }));
-    this.store.logMetrics(this.runId, points);
+    // Batched: written at the step's end, when the run ends, or within 250 ms.
+    this.metrics.add(points);
   }
 
   /**
@@ -272,6 +279,7 @@ export class Workbench {
   finish(status?: Exclude<RunStatus, "running">): void {
     if (this.status !== "running") return;
     const failure = this.lastFailure;
+    this.metrics.flush();
     this.status = status ?? (failure ? "failed" : "finished");
     clearInterval(this.heartbeatTimer);
     openWorkbenches.delete(this);

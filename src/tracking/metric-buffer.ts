@@ -1,0 +1,54 @@
+import type { ExperimentStore } from "./store";
+import { checkMetric } from "./store";
+import type { RunId } from "./types";
+
+export interface MetricPointInput {
+  key: string;
+  value: number;
+  step: number;
+  tsMs: number;
+}
+
+/**
+ * Metric points on their way to the store, written in batches: a training
+ * loop that logs every batch pays one transaction per `maxPoints` points or
+ * per `maxDelayMs`, not one per point. Invalid points are refused at once,
+ * where they are logged. `flush()` writes what is pending (the workbench
+ * calls it at each step's end and when the run ends).
+ */
+export class MetricBuffer {
+  private pending: MetricPointInput[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: ExperimentStore,
+    private readonly run: RunId,
+    readonly maxPoints = 1000,
+    readonly maxDelayMs = 250,
+  ) {}
+
+  add(points: readonly MetricPointInput[]): void {
+    for (const p of points) checkMetric(p.key, p.value);
+    for (const p of points) this.pending.push(p);
+    if (this.pending.length >= this.maxPoints) this.flush();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), this.maxDelayMs);
+      // Pending points must not keep a finished script alive: the exit hook flushes them.
+      this.timer.unref();
+    }
+  }
+
+  /** Writes every pending point now, in one transaction. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.store.logMetrics(this.run, batch);
+  }
+
+  get size(): number {
+    return this.pending.length;
+  }
+}

@@ -1,0 +1,432 @@
+import assert from "node:assert/strict";
+import Database from "better-sqlite3";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { TrackingError } from "../../src/errors";
+import { ExperimentStore } from "../../src/tracking";
+import type { RunId } from "../../src/tracking";
+import { FilterError, compileFilter, parseFilter } from "../../src/tracking/filter";
+import type { FilterField, FilterNode, FilterObject, RunFilter } from "../../src/tracking/filter";
+import { tempDir } from "../helpers/tmp";
+
+/** A tree as a short s-expression, so that expectations read at a glance. */
+function sexp(node: FilterNode): string {
+  const field = (f: FilterField) => (f.scope === "run" ? f.column : `${f.scope}[${JSON.stringify(f.key)}]`);
+  switch (node.kind) {
+    case "and":
+    case "or":
+      return `(${node.kind}${node.operands.map((o) => ` ${sexp(o)}`).join("")})`;
+    case "not":
+      return `(not ${sexp(node.operand)})`;
+    case "compare":
+      return `(${node.op} ${field(node.field)} ${JSON.stringify(node.value)})`;
+    case "in":
+      return `(in ${field(node.field)} ${node.values.map((v) => JSON.stringify(v)).join(" ")})`;
+    case "isNull":
+      return `(${node.negated ? "is-not-null" : "is-null"} ${field(node.field)})`;
+  }
+}
+
+const INJECTION = "x'; DROP TABLE runs; --";
+
+describe("parseFilter", () => {
+  const parsed = (text: string) => sexp(parseFilter(text));
+
+  it("binds not tighter than and, and and tighter than or", () => {
+    assert.equal(
+      parsed('status = "failed" or params.m = 1 and metrics.x > 2'),
+      '(or (= status "failed") (and (= params["m"] 1) (> metrics["x"] 2)))',
+    );
+    assert.equal(parsed('not status = "failed" and id = 1'), '(and (not (= status "failed")) (= id 1))');
+    assert.equal(parsed("not not id = 1"), "(not (not (= id 1)))");
+    assert.equal(parsed("id = 1 or id = 2 or id = 3"), "(or (= id 1) (= id 2) (= id 3))");
+  });
+
+  it("groups with parentheses", () => {
+    assert.equal(parsed("(id = 1 or id = 2) and id = 3"), "(and (or (= id 1) (= id 2)) (= id 3))");
+    assert.equal(parsed('not (status = "failed" and id = 1)'), '(not (and (= status "failed") (= id 1)))');
+    assert.equal(parsed("((id = 1))"), "(= id 1)");
+  });
+
+  it("reads keywords, field names and booleans in any case; keys keep theirs", () => {
+    assert.equal(
+      parsed('ID = 1 AnD NoT Status IS NOT NULL oR PARAMS.Lr IN (TRUE, False) and Metrics.X Is Null'),
+      '(or (and (= id 1) (not (is-not-null status))) (and (in params["Lr"] true false) (is-null metrics["X"])))',
+    );
+  });
+
+  it("reads all the operators, and = null / != null as is null / is not null", () => {
+    assert.equal(
+      parsed('id != 1 and id < 2 and id <= 3 and id > 4 and id >= 5 and name ~ "a" and name in ("b") and name is null'),
+      '(and (!= id 1) (< id 2) (<= id 3) (> id 4) (>= id 5) (~ name "a") (in name "b") (is-null name))',
+    );
+    assert.equal(parsed("params.k = null or params.k != null"), '(or (is-null params["k"]) (is-not-null params["k"]))');
+  });
+
+  it("reads bare and quoted keys", () => {
+    assert.equal(parsed('params."hidden size" = 1'), '(= params["hidden size"] 1)');
+    assert.equal(parsed("params.'it\\'s' = 1"), '(= params["it\'s"] 1)');
+    assert.equal(parsed("metrics.val/loss < 1"), '(< metrics["val/loss"] 1)');
+    assert.equal(parsed("params.a.b-c_d = 1"), '(= params["a.b-c_d"] 1)');
+    assert.equal(parsed("tags.Équipe = 'ok'"), '(= tags["Équipe"] "ok")');
+  });
+
+  it("reads strings in both quotes, with backslash escapes for the quote and the backslash", () => {
+    const value = (text: string) => {
+      const node = parseFilter(text);
+      assert.equal(node.kind, "compare");
+      return node.kind === "compare" ? node.value : undefined;
+    };
+    assert.equal(value('name = "say \\"hi\\""'), 'say "hi"');
+    assert.equal(value("name = 'it\\'s'"), "it's");
+    assert.equal(value('name = "back\\\\slash"'), "back\\slash");
+    assert.equal(value('name = "C:\\data"'), "C:\\data", "any other backslash is kept");
+    assert.equal(value("name = 'mixed \"quotes\"'"), 'mixed "quotes"');
+    assert.equal(value('name = ""'), "");
+  });
+
+  it("reads numbers: negative, decimal, with exponents", () => {
+    assert.equal(
+      parsed("id = 3 and metrics.x > -0.5 and metrics.x < .5 and metrics.y = 1e-3 and metrics.z = 2.5E+2 and metrics.w>-7"),
+      '(and (= id 3) (> metrics["x"] -0.5) (< metrics["x"] 0.5) (= metrics["y"] 0.001) (= metrics["z"] 250) (> metrics["w"] -7))',
+    );
+  });
+
+  it("records where each condition starts, and parses an empty filter as match-all", () => {
+    const node = parseFilter('  status = "failed" or metrics.loss < 1');
+    assert.equal(node.kind, "or");
+    if (node.kind === "or") {
+      assert.deepEqual(
+        node.operands.map((o) => (o.kind === "compare" ? o.position : undefined)),
+        [2, 23],
+      );
+    }
+    assert.deepEqual(parseFilter(""), { kind: "and", operands: [] });
+    assert.deepEqual(parseFilter(" \n "), { kind: "and", operands: [] });
+  });
+});
+
+describe("compileFilter", () => {
+  /** Every SQL literal in a compiled condition is one of these fixed ones. */
+  const FIXED_LITERALS = new Set(["'number'", "'string'", "'boolean'", "'\\'"]);
+
+  it("writes keys and values only as bound parameters", () => {
+    const filters: RunFilter[] = [
+      `params.model = "${INJECTION}" and name = '${INJECTION.replace("'", "\\'")}' or tags.note ~ "${INJECTION}"`,
+      `params."${INJECTION}" is null and metrics."${INJECTION}" > 1 and tags."${INJECTION}" in ("${INJECTION}")`,
+      { params: { [INJECTION]: INJECTION }, name: { contains: INJECTION }, experiment: { in: [INJECTION] } },
+    ];
+    for (const filter of filters) {
+      const { where, params } = compileFilter(filter);
+      assert.ok(!where.includes("DROP") && !where.includes("--") && !where.includes(";"), where);
+      for (const literal of where.match(/'[^']*'/g) ?? []) assert.ok(FIXED_LITERALS.has(literal), `unexpected literal ${literal} in ${where}`);
+      assert.ok(params.some((p) => typeof p === "string" && p.includes(INJECTION)), JSON.stringify(params));
+      assert.equal(where.split("?").length - 1, params.length, "one parameter per placeholder");
+    }
+  });
+
+  it("compiles the documented example", () => {
+    const { where, params } = compileFilter('metrics.accuracy > 0.9 and params.model = "mlp" and status in ("finished", "crashed")');
+    assert.equal(
+      where,
+      "(EXISTS (SELECT 1 FROM metric_finals m WHERE m.run_id = r.id AND m.key = ? AND m.value > ?)" +
+        " AND EXISTS (SELECT 1 FROM params p WHERE p.run_id = r.id AND p.key = ? AND (p.type = 'string' AND p.value = ?))" +
+        " AND r.status IN (?, ?))",
+    );
+    assert.deepEqual(params, ["accuracy", 0.9, "model", "mlp", "finished", "crashed"]);
+  });
+
+  it("escapes %, _ and \\ in ~ patterns", () => {
+    assert.deepEqual(compileFilter('name ~ "50%_a\\\\b"').params, ["%50\\%\\_a\\\\b%"]);
+  });
+
+  it("matches every run for an empty filter", () => {
+    assert.deepEqual(compileFilter(""), { where: "1", params: [] });
+    assert.deepEqual(compileFilter({}), { where: "1", params: [] });
+  });
+});
+
+describe("filters on a real store", () => {
+  const file = join(tempDir("pipelab-filter-"), "experiments.db");
+  const run: RunId[] = [];
+  let db: Database.Database;
+
+  before(() => {
+    const store = ExperimentStore.open(file);
+    const start = (experiment: string, sourceKind: "script" | "notebook" | "interactive", name?: string, tfBackend?: string) =>
+      store.createRun({ experiment, sourceKind, ...(name === undefined ? {} : { name }), ...(tfBackend === undefined ? {} : { tfBackend }) });
+
+    const r1 = start("penguins", "script", "baseline", "wasm");
+    store.logParams(r1, { model: "mlp", lr: 0.01, epochs: 10, stratify: true, "hidden size": 16 });
+    store.logMetric(r1, "accuracy", 0.5, 0);
+    store.logMetric(r1, "accuracy", 0.8, 1);
+    store.logMetric(r1, "accuracy", 0.91, 2);
+    store.logMetric(r1, "loss", 0.3);
+    store.endRun(r1, "finished");
+
+    const r2 = start("penguins", "notebook", "bigger", "tensorflow");
+    store.logParams(r2, { model: "mlp", lr: 0.1, epochs: 20, stratify: false });
+    store.logMetrics(r2, [
+      { key: "accuracy", value: 0.95 },
+      { key: "loss", value: 0.2 },
+    ]);
+    store.endRun(r2, "finished");
+
+    const r3 = start("penguins", "interactive");
+    store.logParams(r3, { model: "tree", depth: 5 });
+    store.logMetric(r3, "accuracy", 0.85);
+    store.endRun(r3, "failed", { error: "boom", step: "train" });
+
+    const r4 = start("cars", "script", INJECTION, "wasm");
+    store.logParams(r4, { model: INJECTION, 'we"ird key': "yes", lr: 1e-7 });
+    store.logMetric(r4, "accuracy", 0.7);
+    store.endRun(r4, "crashed");
+
+    const r5 = start("cars", "script", "linear");
+    store.logParams(r5, { model: "linear", lr: "0.01", hidden: [16, 8] });
+    store.logMetric(r5, "rmse", 3.2);
+    store.endRun(r5, "killed");
+
+    const r6 = start("cars", "notebook", "live"); // still running
+    store.close();
+    run.push(r1, r2, r3, r4, r5, r6);
+
+    db = new Database(file);
+    const tag = db.prepare("INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?)");
+    tag.run(r1, "team", "vision");
+    tag.run(r2, "team", "Vision-2");
+    tag.run(r2, "note", "50% off_peak");
+    tag.run(r3, "note", "5000 offpeak");
+    const started = db.prepare("UPDATE runs SET started_at = ? WHERE id = ?");
+    const times = ["2026-10-30T10:00:00.000Z", "2026-10-31T23:59:59.000Z", "2026-11-01T08:00:00.000Z", "2026-11-02T00:00:00.000Z", "2026-11-15T12:00:00.000Z", "2026-11-20T00:00:00.000Z"];
+    times.forEach((time, i) => started.run(time, run[i]));
+  });
+  after(() => db.close());
+
+  /** The runs (numbered 1 to 6 as above) a filter selects. */
+  function select(filter: RunFilter): number[] {
+    const { where, params } = compileFilter(filter);
+    const rows = db.prepare(`SELECT r.id FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE ${where} ORDER BY r.id`).all(...params) as {
+      id: number;
+    }[];
+    return rows.map((row) => run.indexOf(row.id as RunId) + 1);
+  }
+
+  const ALL = [1, 2, 3, 4, 5, 6];
+  /** [expression, the same as an object (when the object form can say it), the runs it selects]. */
+  const cases: [string, FilterObject | undefined, number[]][] = [
+    ['metrics.accuracy > 0.9 and params.model = "mlp" and status in ("finished", "crashed")', { metrics: { accuracy: { gt: 0.9 } }, params: { model: "mlp" }, status: { in: ["finished", "crashed"] } }, [1, 2]],
+    ["", {}, ALL],
+    // precedence
+    ['status = "failed" or params.model = "mlp" and metrics.accuracy > 0.92', undefined, [2, 3]],
+    ['(status = "failed" or params.model = "mlp") and metrics.accuracy > 0.92', undefined, [2]],
+    ['not params.model = "mlp" and metrics.accuracy > 0.8', undefined, [3]],
+    ['not (params.model = "mlp" and metrics.accuracy > 0.8)', undefined, [3, 4, 5, 6]],
+    ['METRICS.accuracy > 0.9 AND Status IN ("finished")', { metrics: { accuracy: { gt: 0.9 } }, status: { in: ["finished"] } }, [1, 2]],
+    ["Tags.team IS NULL Or PARAMS.stratify = TRUE", undefined, [1, 3, 4, 5, 6]],
+    // params keep their type
+    ["params.lr = 0.01", { params: { lr: 0.01 } }, [1]],
+    ['params.lr = "0.01"', { params: { lr: "0.01" } }, [5]],
+    ["params.lr < 0.05", { params: { lr: { lt: 0.05 } } }, [1, 4]],
+    ["params.lr >= 0.01", { params: { lr: { gte: 0.01 } } }, [1, 2]],
+    ["params.lr != 0.01", { params: { lr: { ne: 0.01 } } }, [2, 4, 5]],
+    ["params.lr in (0.1, \"0.01\")", { params: { lr: { in: [0.1, "0.01"] } } }, [2, 5]],
+    ['params.lr ~ "0.0"', { params: { lr: { contains: "0.0" } } }, [1, 5]],
+    ["params.epochs > 15", { params: { epochs: { gt: 15 } } }, [2]],
+    ["params.epochs <= 10", { params: { epochs: { lte: 10 } } }, [1]],
+    ['params.model > "r"', { params: { model: { gt: "r" } } }, [3, 4]],
+    ['params.model != "mlp"', { params: { model: { ne: "mlp" } } }, [3, 4, 5]],
+    ['params.model in ("mlp", "linear")', { params: { model: { in: ["mlp", "linear"] } } }, [1, 2, 5]],
+    ['params."hidden size" = 16', { params: { "hidden size": 16 } }, [1]],
+    ['params.hidden ~ "16"', { params: { hidden: { contains: "16" } } }, [5]],
+    ['params.hidden = "[16,8]"', undefined, []],
+    // booleans, != and is null
+    ["params.stratify = true", { params: { stratify: true } }, [1]],
+    ["params.stratify = false", { params: { stratify: false } }, [2]],
+    ["params.stratify != true", { params: { stratify: { ne: true } } }, [2]],
+    ["not params.stratify = true", undefined, [2, 3, 4, 5, 6]],
+    ["params.stratify is null", { params: { stratify: null } }, [3, 4, 5, 6]],
+    ["params.stratify = null", { params: { stratify: { eq: null } } }, [3, 4, 5, 6]],
+    ["params.stratify is not null", { params: { stratify: { ne: null } } }, [1, 2]],
+    // metrics: final values
+    ["metrics.accuracy = 0.91", { metrics: { accuracy: 0.91 } }, [1]],
+    ["metrics.accuracy = 0.8", { metrics: { accuracy: 0.8 } }, []],
+    ["metrics.loss < 0.25", { metrics: { loss: { lt: 0.25 } } }, [2]],
+    ["metrics.accuracy in (0.91, 0.7)", { metrics: { accuracy: { in: [0.91, 0.7] } } }, [1, 4]],
+    ["metrics.accuracy != 0.91", { metrics: { accuracy: { ne: 0.91 } } }, [2, 3, 4]],
+    ["metrics.accuracy >= 0.85 and metrics.accuracy < 0.95", { metrics: { accuracy: { gte: 0.85, lt: 0.95 } } }, [1, 3]],
+    ["metrics.accuracy is null", { metrics: { accuracy: null } }, [5, 6]],
+    ["metrics.rmse is not null", { metrics: { rmse: { ne: null } } }, [5]],
+    // tags
+    ['tags.team = "vision"', { tags: { team: "vision" } }, [1]],
+    ['tags.team ~ "VISION"', { tags: { team: { contains: "VISION" } } }, [1, 2]],
+    ['tags.team != "vision"', { tags: { team: { ne: "vision" } } }, [2]],
+    ["tags.team is null", { tags: { team: null } }, [3, 4, 5, 6]],
+    // run columns
+    ["id = 3", undefined, [3]],
+    ["id in (1, 4, 99)", undefined, [1, 4]],
+    ["id >= 5", undefined, [5, 6]],
+    ['name = "baseline"', { name: "baseline" }, [1]],
+    ["name is null", { name: null }, [3]],
+    ['name != "baseline"', { name: { ne: "baseline" } }, [2, 4, 5, 6]],
+    ['name ~ "NEAR"', { name: { contains: "NEAR" } }, [5]],
+    ['name ~ "LIN"', { name: { contains: "LIN" } }, [1, 5]],
+    ['experiment = "cars"', { experiment: "cars" }, [4, 5, 6]],
+    ['experiment ~ "pen"', { experiment: { contains: "pen" } }, [1, 2, 3]],
+    ['experiment = "cars" and source != "script"', { experiment: "cars", source: { ne: "script" } }, [6]],
+    ['status = "running"', { status: "running" }, [6]],
+    ['source = "notebook"', { source: "notebook" }, [2, 6]],
+    ["ended is null", undefined, [6]],
+    ['backend = "wasm"', undefined, [1, 4]],
+    ["backend is null", undefined, [3, 5, 6]],
+    ['started > "2026-11-01"', { startedAfter: "2026-11-01" }, [3, 4, 5, 6]],
+    ['started < "2026-11-01"', { startedBefore: new Date("2026-11-01T00:00:00Z") }, [1, 2]],
+    ['started > "2026-11-01T08:00:00.000Z"', { startedAfter: new Date("2026-11-01T08:00:00Z") }, [4, 5, 6]],
+    ['started > "2026-11-01" and started < "2026-11-16"', { startedAfter: "2026-11-01", startedBefore: new Date("2026-11-16T00:00:00Z") }, [3, 4, 5]],
+  ];
+
+  for (const [text, object, expected] of cases) {
+    it(`${JSON.stringify(text)} selects runs [${expected.join(", ")}]${object ? ", as does its object form" : ""}`, () => {
+      assert.deepEqual(select(text), expected);
+      if (object) assert.deepEqual(select(object), expected, JSON.stringify(object));
+    });
+  }
+
+  it("takes injection attempts literally and leaves the database intact", () => {
+    const tablesBefore = db.prepare("SELECT name FROM sqlite_schema ORDER BY name").all();
+    assert.deepEqual(select(`params.model = "${INJECTION}"`), [4]);
+    assert.deepEqual(select(`name = '${INJECTION.replace("'", "\\'")}'`), [4]);
+    assert.deepEqual(select({ name: INJECTION }), [4]);
+    assert.deepEqual(select('params."we\\"ird key" = "yes"'), [4]);
+    assert.deepEqual(select({ params: { 'we"ird key': "yes" } }), [4]);
+    assert.deepEqual(select(`params."x'); DROP TABLE runs; --" is null`), ALL);
+    assert.deepEqual(select({ params: { "a' OR '1'='1": "x" } }), []);
+    assert.deepEqual(select(`params.model ~ "'; DROP"`), [4]);
+    assert.deepEqual(db.prepare("SELECT name FROM sqlite_schema ORDER BY name").all(), tablesBefore);
+    assert.equal((db.prepare("SELECT count(*) AS n FROM runs").get() as { n: number }).n, 6);
+  });
+
+  it("takes % and _ in ~ literally", () => {
+    // Unescaped, these patterns would also match "5000 offpeak" (run 3) and every named run.
+    assert.equal((db.prepare("SELECT count(*) AS n FROM tags WHERE value LIKE '%50%%' OR value LIKE '%f_p%'").get() as { n: number }).n, 2);
+    assert.deepEqual(select('tags.note ~ "50%"'), [2]);
+    assert.deepEqual(select('tags.note ~ "f_p"'), [2]);
+    assert.deepEqual(select({ tags: { note: { contains: "off_" } } }), [2]);
+    assert.deepEqual(select('name ~ "%"'), []);
+    assert.deepEqual(select('name ~ "_"'), []);
+    assert.deepEqual(select('name ~ "\\\\"'), []);
+  });
+});
+
+describe("filter errors", () => {
+  /** Asserts that `text` fails at `position`, with a message matching `problem`, the column and a caret. */
+  function rejects(text: string, position: number, problem: RegExp): void {
+    assert.throws(
+      () => compileFilter(text),
+      (error: unknown) => {
+        assert.ok(error instanceof FilterError, String(error));
+        assert.ok(error instanceof TrackingError);
+        assert.equal(error.name, "FilterError");
+        assert.equal(error.position, position, error.message);
+        assert.match(error.message, new RegExp(`^invalid filter at column ${position + 1}: `));
+        assert.match(error.message, problem);
+        assert.ok(error.message.endsWith(`\n  ${text}\n  ${" ".repeat(position)}^`), error.message);
+        return true;
+      },
+    );
+  }
+
+  it("shows the column and a caret under the problem", () => {
+    assert.throws(() => parseFilter('metrics.accuracy > and status = "finished"'), {
+      name: "FilterError",
+      position: 19,
+      message: 'invalid filter at column 20: expected a value after ">"\n  metrics.accuracy > and status = "finished"\n                     ^',
+    });
+  });
+
+  const cases: [string, number, RegExp][] = [
+    // missing values
+    ["metrics.accuracy >", 18, /expected a value after ">"$/m],
+    ['status = "failed" and', 21, /expected a field such as metrics.accuracy or status, got the end of the filter/],
+    ["status = finished", 9, /expected a value after "=", got finished; quote text: "finished"/],
+    ['status in ("failed", )', 21, /expected a value after ","/],
+    // unknown fields, with the closest known one
+    ['stauts = "finished"', 0, /unknown field "stauts"; did you mean "status"\?/],
+    ["metric.accuracy > 0.9", 0, /unknown field "metric.accuracy"; did you mean "metrics.accuracy"\?/],
+    ["accuracy > 0.9", 0, /unknown field "accuracy"; did you mean metrics.accuracy, params.accuracy or tags.accuracy\?/],
+    ["config.lr = 1", 0, /unknown field "config.lr"; fields are params.KEY, metrics.KEY, tags.KEY, id, name/],
+    ["params. = 1", 7, /expected a key after "params."/],
+    ['params."" = 1', 7, /empty key after "params."/],
+    // strings and numbers
+    ['name = "abc', 7, /unterminated string: add the closing "/],
+    ["params.'hidden size = 1", 7, /unterminated string: add the closing '/],
+    ["metrics.accuracy > 0.9abc", 19, /invalid number "0.9abc"/],
+    ['name = "a" @', 11, /unexpected character "@"/],
+    // parentheses and trailing text
+    ['(status = "failed" or id = 1', 0, /"\(" is never closed: add "\)"/],
+    ['status in ("failed", "killed"', 10, /"\(" is never closed/],
+    ['status = "failed")', 17, /unexpected "\)" without a matching "\("/],
+    ['status = "failed" extra', 18, /unexpected "extra" after a complete condition; join conditions with and \/ or/],
+    ['(status = "failed" id = 1)', 19, /unexpected "id": join conditions with and \/ or, or close the "\(" of column 1/],
+    ['status in ("failed" "killed")', 20, /expected "," or "\)" in the list, got "killed"/],
+    // operators
+    ["metrics.accuracy == 0.9", 17, /unknown operator "=="; use =, !=, <, <=, >, >=, ~, in \(\.\.\.\), is null or is not null/],
+    ['params.model like "m"', 13, /unknown operator "like"/],
+    ['status not in ("failed")', 7, /unknown operator "not".*not status/],
+    ["metrics.accuracy 0.9", 17, /expected an operator after metrics.accuracy, got "0.9"/],
+    ["status is nul", 10, /expected null or not null after is/],
+    ['status in "failed"', 10, /expected "\(" after in/],
+    ["status in ()", 10, /empty list after in: give at least one value/],
+    // types
+    ['metrics.accuracy = "high"', 19, /metric "accuracy" is a number: compare it with a number, not "high"/],
+    ["metrics.accuracy = true", 19, /metric "accuracy" is a number/],
+    ['metrics.loss ~ "x"', 13, /metric "loss" is a number: ~ \(contains\) applies to text/],
+    ['metrics.accuracy in (0.9, "x")', 26, /metric "accuracy" is a number/],
+    ['status = "bogus"', 9, /unknown status "bogus"; use running, finished, failed, killed, crashed/],
+    ['status in ("finished", "bogus")', 23, /unknown status "bogus"/],
+    ['status < "finished"', 7, /status has no order/],
+    ['source = "cron"', 9, /unknown source "cron"; use notebook, script, interactive/],
+    ["tags.seed = 42", 12, /tag "seed" is text: quote the value, as in tags.seed = "42"/],
+    ["name = 42", 7, /name is text/],
+    ["params.stratify > true", 16, /booleans have no order/],
+    ["params.model ~ 3", 15, /~ \(contains\) takes a quoted string, not 3/],
+    ['id = "3"', 5, /id is a number: compare it with a number, not "3"/],
+    ['started > "yesterday"', 10, /started is an ISO 8601 time in UTC/],
+    ['ended < "2026-11-01 10:00"', 8, /ended is an ISO 8601 time/],
+    ["params.x in (1, null)", 16, /null cannot be in an in list; use or params.x is null/],
+    ["metrics.x < null", 12, /null can only follow = or !=/],
+  ];
+  for (const [text, position, problem] of cases) {
+    it(`rejects ${JSON.stringify(text)} at column ${position + 1}`, () => rejects(text, position, problem));
+  }
+
+  const objectCases: [string, unknown, RegExp][] = [
+    ["an unknown comparison", { metrics: { accuracy: { gtt: 0.9 } } }, /^invalid filter: unknown comparison "gtt" for metrics.accuracy; use eq, ne, lt, lte, gt, gte, in, contains$/],
+    ["an unknown key", { metric: { accuracy: 1 } }, /^invalid filter: unknown filter key "metric"; did you mean "metrics"\?/],
+    ["an unknown status", { status: "bogus" }, /unknown status "bogus"; use running, finished/],
+    ["a string for a metric", { metrics: { accuracy: "high" } }, /metric "accuracy" is a number: compare it with a number, not "high"/],
+    ["a number for a tag", { tags: { team: { lt: 3 } } }, /tag "team" is text/],
+    ["an empty in", { status: { in: [] } }, /empty list after in for status/],
+    ["an in that is not a list", { status: { in: "finished" } }, /in for status must be an array/],
+    ["a list instead of in", { params: { lr: [0.1, 0.2] } }, /params.lr: to match any of several values, write \{ in: \[\.\.\.\] \}/],
+    ["an empty comparison", { params: { lr: {} } }, /empty comparison for params.lr/],
+    ["a value that is not a filter value", { params: { lr: Number.NaN } }, /invalid value for params.lr: NaN/],
+    ["a time that is not ISO", { startedAfter: "yesterday" }, /started is an ISO 8601 time/],
+    ["an invalid Date", { startedBefore: new Date("nope") }, /startedBefore must be a valid Date/],
+    ["params that are not an object", { params: "lr=1" }, /params must be an object/],
+  ];
+  for (const [what, filter, problem] of objectCases) {
+    it(`rejects an object filter with ${what}, at position -1 and without a caret`, () => {
+      assert.throws(
+        () => compileFilter(filter as FilterObject),
+        (error: unknown) => {
+          assert.ok(error instanceof FilterError, String(error));
+          assert.equal(error.position, -1);
+          assert.match(error.message, problem);
+          assert.ok(!error.message.includes("\n"), error.message);
+          return true;
+        },
+      );
+    });
+  }
+});
