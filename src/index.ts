@@ -19,8 +19,24 @@ export {
   StepError,
   TrackingError,
 } from "./errors";
-export { ExperimentStore, defaultStorePath } from "./tracking";
-export type { MetricPoint, ParamValue, RunDetails, RunId, RunRecord, RunStatus, SourceKind, StepExecution } from "./tracking";
+export { ExperimentStore, FilterError, defaultStorePath } from "./tracking";
+export type {
+  ComparedRun,
+  CompareQuery,
+  Comparison,
+  FilterObject,
+  MetricPoint,
+  ParamValue,
+  RunComparison,
+  RunDetails,
+  RunFilter,
+  RunId,
+  RunQuery,
+  RunRecord,
+  RunStatus,
+  SourceKind,
+  StepExecution,
+} from "./tracking";
 export { datasetNames, datasetPath, loadDataset, loadDatasetRows } from "./data";
 export { renderPlot } from "./charts";
 export type { RenderedChart } from "./charts";

@@ -11,6 +11,7 @@ const EXPECTED = [
   "DataError",
   "ExperimentStore",
   "ExportError",
+  "FilterError",
   "PipelabError",
   "SetupError",
   "Show",

@@ -29,9 +29,10 @@ export function runsTable(runs: readonly RunDetails[]): string {
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
+/** A number for a table: integers whole, others to 4 significant digits without trailing zeros. */
 function formatNumber(value: number | undefined): string {
   if (value === undefined) return "";
-  return Number.isInteger(value) ? String(value) : value.toPrecision(4);
+  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
 }
 
 /** One run for a terminal: its record, parameters, final metrics and steps. */
@@ -57,7 +58,7 @@ export function runReport(run: RunDetails, steps: readonly StepExecution[]): str
 
 function cell(value: unknown): string {
   if (value === undefined || value === null) return "";
-  if (typeof value === "number") return Number.isInteger(value) ? String(value) : value.toPrecision(4);
+  if (typeof value === "number") return formatNumber(value);
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 

@@ -271,6 +271,17 @@ export class Workbench {
     this.metrics.add(points);
   }
 
+  /** Tags the run (a key and a text value), e.g. `wb.tag("stage", "baseline")`. */
+  tag(key: string, value: string): void {
+    this.assertOpen("tag");
+    this.store.setTag(this.runId, key, value);
+  }
+
+  /** Sets the run's free-text note. */
+  note(text: string): void {
+    this.store.setNote(this.runId, text);
+  }
+
   /**
    * Ends the run: `finished` unless a step failed and was not fixed since,
    * in which case `failed` with that step and its error. Called at exit; call

@@ -111,3 +111,89 @@ describe("pipelab cache", () => {
     assert.match(refuse.stderr, /give --keep-runs N and\/or --newer-than DATE/);
   });
 });
+
+describe("pipelab runs: filter, compare, best, rm, restore, export", () => {
+  const dir = tempDir();
+  const file = join(dir, "experiments.db");
+  const store = ExperimentStore.open(file);
+  const ids: number[] = [];
+  for (const [model, lr, acc] of [
+    ["mlp", 0.01, 0.95],
+    ["mlp", 0.1, 0.91],
+    ["linear", 0.01, 0.88],
+  ] as const) {
+    const run = store.createRun({ experiment: "penguins", sourceKind: "script" });
+    store.logParams(run, { model, lr, seed: 7 });
+    store.logMetrics(run, [
+      { key: "accuracy", value: acc },
+      { key: "loss", value: 1 - acc },
+    ]);
+    store.endRun(run, "finished");
+    ids.push(run);
+  }
+  store.close();
+  const [a, b, c] = ids as [number, number, number];
+
+  it("lists the runs a filter selects", () => {
+    const r = pipelab(["runs", "ls", "--store", file, "--filter", 'metrics.accuracy > 0.9 and params.model = "mlp"', "--json"]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual((JSON.parse(r.stdout) as { id: number }[]).map((x) => x.id), [b, a]);
+  });
+
+  it("points at the mistake in a malformed filter", () => {
+    const r = pipelab(["runs", "ls", "--store", file, "--filter", "metrics.accuracy > and status = 1"]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /invalid filter at column 20/);
+    assert.match(r.stderr, /\n\s+metrics\.accuracy > and status = 1\n\s+\^/);
+  });
+
+  it("treats an injection attempt as a value, and the store survives", () => {
+    const r = pipelab(["runs", "ls", "--store", file, "--filter", `params.model = "x'; DROP TABLE runs; --"`, "--json"]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), []);
+    assert.equal(JSON.parse(pipelab(["runs", "ls", "--store", file, "--json"]).stdout).length, 3);
+  });
+
+  it("compares runs, marking differing columns and the best values", () => {
+    const r = pipelab(["runs", "compare", String(a), String(b), String(c), "--store", file]);
+    assert.equal(r.status, 0, r.stderr);
+    const [header] = r.stdout.split("\n");
+    assert.match(header ?? "", /id\s+status\s+\*lr\s+\*model\s+seed\s+\*accuracy\s+\*loss/, "seed is the same everywhere, the rest differ");
+    assert.match(r.stdout, new RegExp(`${a}\\s+finished\\s+0\\.01\\s+mlp\\s+7\\s+0\\.95 ◀\\s+0\\.05 ◀`));
+    const json = JSON.parse(pipelab(["runs", "compare", "--store", file, "--metrics", "accuracy", "--sort", "accuracy:asc", "--json"]).stdout) as {
+      runs: { id: number }[];
+      metrics: string[];
+    };
+    assert.deepEqual(json.metrics, ["accuracy"]);
+    assert.deepEqual(json.runs.map((x) => x.id), [c, b, a]);
+  });
+
+  it("finds the best run by a metric, highest or lowest", () => {
+    assert.equal((JSON.parse(pipelab(["runs", "best", "accuracy", "--store", file, "--json"]).stdout) as { id: number }).id, a);
+    assert.equal((JSON.parse(pipelab(["runs", "best", "accuracy", "--min", "--store", file, "--json"]).stdout) as { id: number }).id, c);
+    const none = pipelab(["runs", "best", "f1", "--store", file]);
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /no run has a metric "f1"/);
+  });
+
+  it("deletes and restores runs", () => {
+    assert.equal(pipelab(["runs", "rm", String(b), "--store", file]).status, 0);
+    assert.deepEqual((JSON.parse(pipelab(["runs", "ls", "--store", file, "--json"]).stdout) as { id: number }[]).map((x) => x.id), [c, a]);
+    assert.equal(pipelab(["runs", "restore", String(b), "--store", file]).status, 0);
+    assert.equal(JSON.parse(pipelab(["runs", "ls", "--store", file, "--json"]).stdout).length, 3);
+    const unknown = pipelab(["runs", "rm", "999", "--store", file]);
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.stderr, /no run 999/);
+  });
+
+  it("exports runs as CSV and JSON", () => {
+    const csv = pipelab(["runs", "export", "--format", "csv", "--store", file]);
+    assert.equal(csv.status, 0, csv.stderr);
+    const lines = csv.stdout.trim().split("\n");
+    assert.equal(lines[0], "id,name,experiment,status,started_at,ended_at,duration_ms,params.lr,params.model,params.seed,metrics.accuracy,metrics.loss");
+    assert.equal(lines.length, 4);
+    assert.match(lines[1] ?? "", new RegExp(`^${c},,penguins,finished,.*,0\\.01,linear,7,0\\.88,`));
+    const json = JSON.parse(pipelab(["runs", "export", "--format", "json", "--store", file]).stdout) as { params: { model: string } }[];
+    assert.deepEqual(json.map((r) => r.params.model).sort(), ["linear", "mlp", "mlp"]);
+  });
+});

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ExperimentStore } from "../../src/tracking";
@@ -35,6 +36,13 @@ describe("notebooks/00-quickstart.ipynb under the real pipelab kernel", () => {
     assert.match(all, /▸ clean: computed in/);
     assert.match(all, /✓ nearest-centroid\s+fresh\s+cached in memory/);
     assert.match(all, /backend wasm \(tfjs 4\.22\.0/);
+  });
+
+  it("shows the notebook's run in `pipelab runs ls` with its params, metric and status", () => {
+    const r = spawnSync(process.execPath, [join(root, "dist", "cli", "main.js"), "runs", "ls", "--store", store], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /id\s+experiment\s+status\s+started\s+params\s+accuracy/);
+    assert.match(r.stdout, /\n1\s+quickstart\s+finished\s+\S+ \S+\s+seed=7 testFraction=0\.25\s+0\.9643/);
   });
 
   it("records the run, its parameters and its metric in the store", () => {
