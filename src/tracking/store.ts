@@ -186,6 +186,7 @@ export class ExperimentStore {
   /** The id of the experiment called `name`, created if needed. */
   experimentId(name: string): ExperimentId {
     if (name.trim() === "") throw new TrackingError(`invalid experiment name: ${JSON.stringify(name)} (use a non-empty name)`);
+    checkName("experiment", name);
     return this.write(() => {
       this.db.prepare("INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING").run(name, nowIso());
       const row = this.db.prepare("SELECT id FROM experiments WHERE name = ?").get(name) as { id: number };
@@ -195,6 +196,7 @@ export class ExperimentStore {
 
   /** Starts a run in state `running` and returns its id. */
   createRun(init: RunInit): RunId {
+    if (init.name !== undefined) checkName("run", init.name);
     const experimentId = this.experimentId(init.experiment);
     const now = nowIso();
     const info = this.write(() =>
@@ -309,6 +311,8 @@ export class ExperimentStore {
   /** Sets (or replaces) a tag of a run. */
   setTag(run: RunId, key: string, value: string): void {
     if (key === "") throw new TrackingError("invalid tag name: an empty string");
+    checkName("tag", key);
+    checkValueSize(`tag "${key}"`, String(value));
     this.write(() => {
       this.requireRun(run);
       this.stmt("INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value").run(run, key, value);
@@ -317,6 +321,7 @@ export class ExperimentStore {
 
   /** Sets a run's free-text note (null clears it). */
   setNote(run: RunId, note: string | null): void {
+    if (note !== null) checkValueSize("the note", note);
     this.write(() => {
       this.requireRun(run);
       this.stmt("UPDATE runs SET note = ? WHERE id = ?").run(note, run);
@@ -640,7 +645,34 @@ interface ParamRow {
   value: string;
 }
 
+/** The largest parameter or tag value the store takes: bigger things are artifacts, not parameters. */
+export const MAX_VALUE_BYTES = 64 * 1024;
+/** The longest name (of an experiment, run, parameter, metric or tag) the store takes. */
+export const MAX_NAME_LENGTH = 256;
+
+function checkName(what: string, name: string): void {
+  if (name.length > MAX_NAME_LENGTH) {
+    throw new TrackingError(`${what} name is ${name.length} characters long, over the ${MAX_NAME_LENGTH} the store takes: "${name.slice(0, 40)}..."`);
+  }
+}
+
+function checkValueSize(what: string, text: string): void {
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_VALUE_BYTES) {
+    throw new TrackingError(
+      `${what} is ${bytes} bytes, over the ${MAX_VALUE_BYTES} the store takes for one value: keep big values (data, models, texts) as step outputs or artifacts`,
+    );
+  }
+}
+
 function encodeParam(key: string, value: ParamValue): ["number" | "string" | "boolean" | "json", string] {
+  checkName("parameter", key);
+  const [type, text] = encodeParamValue(key, value);
+  checkValueSize(`parameter "${key}"`, text);
+  return [type, text];
+}
+
+function encodeParamValue(key: string, value: ParamValue): ["number" | "string" | "boolean" | "json", string] {
   switch (typeof value) {
     case "number":
       if (!Number.isFinite(value)) return ["json", String(value)];
@@ -680,6 +712,7 @@ function decodeParam(row: ParamRow): ParamValue {
 /** Throws a TrackingError naming the metric when a point cannot be recorded. */
 export function checkMetric(key: string, value: unknown): void {
   if (typeof key !== "string" || key === "") throw new TrackingError(`invalid metric name: ${JSON.stringify(key)}`);
+  checkName("metric", key);
   if (typeof value !== "number") {
     throw new TrackingError(`metric "${key}" must be a number, got ${typeof value} ${JSON.stringify(value)}`);
   }

@@ -158,3 +158,19 @@ describe("ExperimentStore", () => {
     assert.throws(() => ExperimentStore.open(dir), /is a folder; give a file path/);
   });
 });
+
+describe("ExperimentStore: oversized input", () => {
+  it("refuses huge parameter, tag and note values and overlong names, naming them, keeping what was stored", () => {
+    const store = ExperimentStore.open(join(tempDir(), "big.db"));
+    const run = store.createRun({ experiment: "e", sourceKind: "script" });
+    store.logParams(run, { ok: 1 });
+    const huge = "x".repeat(70 * 1024);
+    assert.throws(() => store.logParams(run, { ok: 2, notes: huge }), /parameter "notes" is 71680 bytes, over the 65536 .*step outputs or artifacts/);
+    assert.deepEqual(store.runDetails(run)?.params, { ok: 1 }, "a refused batch writes nothing");
+    assert.throws(() => store.setTag(run, "t", huge), /tag "t" is 71680 bytes/);
+    assert.throws(() => store.setNote(run, huge), /the note is 71680 bytes/);
+    assert.throws(() => store.logMetric(run, "m".repeat(300), 1), /metric name is 300 characters long/);
+    assert.throws(() => store.createRun({ experiment: "e".repeat(300), sourceKind: "script" }), /experiment name is 300 characters long/);
+    store.close();
+  });
+});
