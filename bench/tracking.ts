@@ -23,12 +23,16 @@
  *    to group calls, so setup is slower than it could be, and is reported on
  *    its own). Then compareRuns (all runs, all columns; first page; two
  *    columns ordered by a metric; a filter), bestRun and listRuns. The target
- *    is: all 10,000 runs compared in under 200 ms. Where compareRuns' time
- *    goes is measured by timing each SQL statement it prepares and runs (the
- *    store's connection is wrapped for that, outside the headline timings):
- *    the runs page, the final-metrics rows, the params rows, countRuns; the
- *    rest is the JavaScript pivot (building the run objects, decoding params,
- *    the differing columns and ranges).
+ *    is: all 10,000 runs compared in under 200 ms. Where each compareRuns
+ *    call's time goes (`breakdowns`) is measured by timing each SQL statement
+ *    it prepares and runs (the store's private connection is wrapped for
+ *    that, outside the headline timings): the runs page, the final-metrics
+ *    rows, the params rows, countRuns; the rest is the JavaScript pivot
+ *    (building the run objects, decoding params, the differing columns and
+ *    ranges). Each statement is also replayed inside `SELECT count(*)` to
+ *    time SQLite's share without handing rows to JavaScript (`sqliteOnly`, a
+ *    lower bound), with its query plan, and `rowFloors` times plain whole-table SELECTs of metric_finals and
+ *    params: what reading that many rows into JavaScript costs at least.
  * 3. Opening a store holding 1,000,000 metric points (100 runs x 10 metrics x
  *    1,000 steps, logged with logMetrics one run at a time): ExperimentStore.open
  *    + close on a fresh object, and metricHistory of one 1,000-point history.
@@ -303,29 +307,36 @@ function buildCompareStore(file: string): Record<string, number> {
 /** What one SQL statement of a timed call cost: its prepare and its execution. */
 interface StatementTime {
   sql: string;
+  args: unknown[];
   prepareMs: number;
   runMs: number;
   rows: number;
 }
 
+/** The store's connection: private, reached here only to time compareRuns' statements. */
+function connectionOf(store: ExperimentStore): Database.Database {
+  return (store as unknown as { db: Database.Database }).db;
+}
+
 /**
- * Wraps the store's private connection so that every statement prepared (and
- * each all/get on it) is timed, to split compareRuns into its SQL and its
- * JavaScript. A bench-only look inside: the connection is private.
+ * Wraps the store's connection so that every statement prepared (and each
+ * all/get on it) is timed, to split compareRuns into its SQL and its
+ * JavaScript. `restore` removes the wrapper.
  */
 function instrument(store: ExperimentStore): { times: StatementTime[]; restore: () => void } {
-  const db = (store as unknown as { db: Database.Database }).db;
+  const db = connectionOf(store);
   const times: StatementTime[] = [];
   const prepare = db.prepare.bind(db);
   const wrapped = (sql: string): Database.Statement => {
     const t = performance.now();
     const statement = prepare(sql);
-    const entry: StatementTime = { sql, prepareMs: performance.now() - t, runMs: 0, rows: 0 };
+    const entry: StatementTime = { sql, args: [], prepareMs: performance.now() - t, runMs: 0, rows: 0 };
     times.push(entry);
     const all = statement.all.bind(statement);
     const get = statement.get.bind(statement);
     Object.assign(statement, {
       all: (...args: unknown[]) => {
+        entry.args = args;
         const s = performance.now();
         const rows = all(...args);
         entry.runMs += performance.now() - s;
@@ -333,6 +344,7 @@ function instrument(store: ExperimentStore): { times: StatementTime[]; restore: 
         return rows;
       },
       get: (...args: unknown[]) => {
+        entry.args = args;
         const s = performance.now();
         const row = get(...args);
         entry.runMs += performance.now() - s;
@@ -355,7 +367,15 @@ function partOf(sql: string): string {
   return "other";
 }
 
-/** compareRuns(q) timed whole, and split into its statements (prepare + run) and the JavaScript around them. */
+/**
+ * compareRuns(q) timed whole, and split into its statements (prepare + run)
+ * and the JavaScript around them ("javascriptPivot": total minus every
+ * statement). Each row-returning statement is then replayed wrapped in
+ * `SELECT count(*) FROM (...)` with the same arguments: SQLite's own work,
+ * without handing rows to JavaScript ("sqliteOnly"). That is a lower bound:
+ * with no column to return, SQLite may pick a covering index the real
+ * statement cannot use (`queryPlans` shows the real statements' plans).
+ */
 async function compareBreakdown(store: ExperimentStore, q: CompareQuery): Promise<Record<string, unknown>> {
   const perPart = new Map<string, number[]>();
   const rows: Record<string, number> = {};
@@ -363,6 +383,7 @@ async function compareBreakdown(store: ExperimentStore, q: CompareQuery): Promis
     (perPart.get(k) ?? perPart.set(k, []).get(k))?.push(round(v));
   };
   const { times, restore } = instrument(store);
+  const statements: StatementTime[] = [];
   try {
     for (let i = 0; i < WARMUPS + RUNS; i++) {
       collectGarbage();
@@ -388,12 +409,51 @@ async function compareBreakdown(store: ExperimentStore, q: CompareQuery): Promis
         push(`${part}.prepare`, acc.prepare);
       }
       push("javascriptPivot", total - sql);
+      statements.splice(0, statements.length, ...times);
     }
   } finally {
     restore();
   }
+  const db = connectionOf(store);
+  const plans: Record<string, string> = {};
+  for (const st of statements) {
+    const part = partOf(st.sql);
+    plans[part] = (db.prepare(`EXPLAIN QUERY PLAN ${st.sql}`).all(...st.args) as { detail: string }[]).map((r) => r.detail).join(" | ");
+    if (part === "countRuns") continue;
+    const counted = db.prepare(`SELECT count(*) FROM (${st.sql})`).pluck();
+    const sqlite = await sample(() => {
+      const t = performance.now();
+      counted.get(...st.args);
+      return performance.now() - t;
+    });
+    perPart.set(`${part}.sqliteOnly`, sqlite);
+  }
   const medians = Object.fromEntries([...perPart].map(([k, v]) => [k, median(v)]));
-  return { medianMs: medians, rowsRead: rows, samples: Object.fromEntries(perPart) };
+  return { medianMs: medians, rowsRead: rows, queryPlans: plans, samples: Object.fromEntries(perPart) };
+}
+
+/**
+ * The least it costs to hand the comparison's rows to JavaScript through
+ * better-sqlite3: whole-table SELECTs of metric_finals and params, raw arrays,
+ * no join, no pivot (and a sum in SQL, for SQLite's scan alone).
+ */
+async function rowFloors(store: ExperimentStore): Promise<Record<string, unknown>> {
+  const db = connectionOf(store);
+  const floors: [string, () => unknown][] = [
+    ["selectAllMetricFinalsRaw", () => db.prepare("SELECT run_id, key, value FROM metric_finals").raw().all()],
+    ["selectAllMetricFinalsValuesPluck", () => db.prepare("SELECT value FROM metric_finals").pluck().all()],
+    ["sumMetricFinalsInSql", () => db.prepare("SELECT total(value) FROM metric_finals").pluck().get()],
+    ["selectAllParamsRaw", () => db.prepare("SELECT run_id, key, type, value FROM params").raw().all()],
+  ];
+  const samples: Record<string, number[]> = {};
+  for (const [name, op] of floors) {
+    samples[name] = await sample(() => {
+      const t = performance.now();
+      op();
+      return performance.now() - t;
+    });
+  }
+  return { medianMs: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)])), samples };
 }
 
 async function measureCompare(dir: string): Promise<Record<string, unknown>> {
@@ -432,10 +492,18 @@ async function measureCompare(dir: string): Promise<Record<string, unknown>> {
       throw new Error(`compareRuns({}) returned ${all.runs.length} runs and ${all.metrics.length} metrics`);
     }
 
-    progress("compare: where compareRuns({}) spends its time");
-    const breakdownAll = await compareBreakdown(store, {});
-    progress("compare: where compareRuns({ filter }) spends its time");
-    const breakdownFiltered = await compareBreakdown(store, { filter: 'metrics.m0 > 0.5 and params.model = "mlp"' });
+    const breakdowns: Record<string, unknown> = {};
+    for (const [name, q] of [
+      ["compareAll", {}],
+      ["compareFirstPage50", { limit: 50 }],
+      ["compareTwoMetricsOrderedPage50", { metrics: ["m0", "m1"], orderBy: { metric: "m0" }, limit: 50 }],
+      ["compareFiltered", { filter: 'metrics.m0 > 0.5 and params.model = "mlp"' }],
+    ] as const) {
+      progress(`compare: where ${name} spends its time`);
+      breakdowns[name] = await compareBreakdown(store, q);
+    }
+    progress("compare: the cost of reading the rows alone");
+    const floors = await rowFloors(store);
 
     const medians = Object.fromEntries(Object.entries(samples).map(([k, v]) => [`${k}Ms`, median(v)]));
     const compareAllMs = median(samples.compareAll ?? []);
@@ -448,8 +516,8 @@ async function measureCompare(dir: string): Promise<Record<string, unknown>> {
       ...medians,
       results: checks,
       target: { compareAllUnderMs: 200, met: compareAllMs < 200 },
-      compareAllBreakdown: breakdownAll,
-      compareFilteredBreakdown: breakdownFiltered,
+      breakdowns,
+      rowFloors: floors,
       samples,
     };
   } finally {
