@@ -474,64 +474,80 @@ export class ExperimentStore {
     const orderJoin = q.orderBy ? "LEFT JOIN metric_finals ob ON ob.run_id = r.id AND ob.key = ?" : "";
     const orderParams = q.orderBy ? [q.orderBy.metric] : [];
     const order = q.orderBy ? `ob.value ${q.orderBy.direction === "asc" ? "ASC" : "DESC"} NULLS LAST, r.id DESC` : "r.id DESC";
-    const page = `SELECT r.id FROM runs r JOIN experiments e ON e.id = r.experiment_id ${orderJoin} WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`;
-    const pageParams = [...orderParams, ...params, q.limit ?? -1, q.offset ?? 0];
-    const runs = this.db
-      .prepare(
-        `WITH sel AS (${page}) SELECT r.id, r.name, e.name AS experiment, r.status, r.started_at, r.ended_at
-         FROM sel JOIN runs r ON r.id = sel.id JOIN experiments e ON e.id = r.experiment_id`,
-      )
-      .all(...pageParams) as { id: number; name: string | null; experiment: string; status: RunStatus; started_at: string; ended_at: string | null }[];
     const keyFilter = (alias: string, keys: readonly string[] | undefined): string =>
       keys === undefined ? "" : keys.length === 0 ? " AND 0" : ` AND ${alias}.key IN (${keys.map(() => "?").join(", ")})`;
-    const metricRows = this.db
-      .prepare(`WITH sel AS (${page}) SELECT m.run_id, m.key, m.value FROM metric_finals m JOIN sel ON sel.id = m.run_id WHERE 1${keyFilter("m", q.metrics)}`)
-      .raw()
-      .all(...pageParams, ...(q.metrics ?? [])) as [number, string, number][];
-    const paramRows = this.db
-      .prepare(`WITH sel AS (${page}) SELECT p.run_id, p.key, p.type, p.value FROM params p JOIN sel ON sel.id = p.run_id WHERE 1${keyFilter("p", q.params)}`)
-      .raw()
-      .all(...pageParams, ...(q.params ?? [])) as [number, string, ParamRow["type"], string][];
+    // One row per run, its metrics and params gathered by SQLite into JSON objects: handing
+    // JavaScript 10,000 rows instead of 250,000 (one per run and column) is most of the speed.
+    const metricsColumn = (id: string): string =>
+      `(SELECT json_group_object(m.key, m.value) FROM metric_finals m WHERE m.run_id = ${id}${keyFilter("m", q.metrics)})`;
+    const paramsColumn = (id: string): string =>
+      `(SELECT json_group_object(p.key, json_array(p.type, p.value)) FROM params p WHERE p.run_id = ${id}${keyFilter("p", q.params)})`;
+    const keyParams = [...(q.metrics ?? []), ...(q.params ?? [])];
+    // Newest first is the rowid order: SQLite pages through it and gathers each run's JSON as it
+    // goes. Sorting by a metric first picks the page's ids, then gathers only for them.
+    const sql = q.orderBy
+      ? `WITH sel AS MATERIALIZED (
+           SELECT r.id AS id, row_number() OVER (ORDER BY ${order}) AS rn
+           FROM runs r JOIN experiments e ON e.id = r.experiment_id ${orderJoin}
+           WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?)
+         SELECT r.id, r.name, e.name, r.status, r.started_at, r.ended_at, ${metricsColumn("sel.id")}, ${paramsColumn("sel.id")}
+         FROM sel JOIN runs r ON r.id = sel.id JOIN experiments e ON e.id = r.experiment_id
+         ORDER BY sel.rn`
+      : `SELECT r.id, r.name, e.name, r.status, r.started_at, r.ended_at, ${metricsColumn("r.id")}, ${paramsColumn("r.id")}
+         FROM runs r JOIN experiments e ON e.id = r.experiment_id
+         WHERE ${where} ORDER BY r.id DESC LIMIT ? OFFSET ?`;
+    const args = q.orderBy ? [...orderParams, ...params, q.limit ?? -1, q.offset ?? 0, ...keyParams] : [...keyParams, ...params, q.limit ?? -1, q.offset ?? 0];
+    const rows = this.db.prepare(sql).raw().all(...args) as [
+      number,
+      string | null,
+      string,
+      RunStatus,
+      string,
+      string | null,
+      string | null,
+      string | null,
+    ][];
 
-    const byId = new Map<number, ComparedRun>();
-    const ordered: ComparedRun[] = runs.map((r) => {
-      const run: ComparedRun = {
-        id: r.id as RunId,
-        name: r.name,
-        experiment: r.experiment,
-        status: r.status,
-        startedAt: r.started_at,
-        endedAt: r.ended_at,
-        durationMs: r.ended_at === null ? null : Date.parse(r.ended_at) - Date.parse(r.started_at),
-        params: {},
-        metrics: {},
-      };
-      byId.set(r.id, run);
-      return run;
-    });
-    const paramText = new Map<string, Set<string>>();
-    const paramCount = new Map<string, number>();
-    for (const [id, key, type, value] of paramRows) {
-      const run = byId.get(id);
-      if (!run) continue;
-      run.params[key] = decodeParam({ key, type, value });
-      (paramText.get(key) ?? paramText.set(key, new Set()).get(key))?.add(`${type}:${value}`);
-      paramCount.set(key, (paramCount.get(key) ?? 0) + 1);
-    }
+    const paramText = new Map<string, { first: string; same: boolean; count: number }>();
     const metricStats = new Map<string, { min: number; max: number; count: number; first: number; same: boolean }>();
-    for (const [id, key, value] of metricRows) {
-      const run = byId.get(id);
-      if (!run) continue;
-      run.metrics[key] = value;
-      const st = metricStats.get(key);
-      if (!st) metricStats.set(key, { min: value, max: value, count: 1, first: value, same: true });
-      else {
-        st.min = Math.min(st.min, value);
-        st.max = Math.max(st.max, value);
-        st.count += 1;
-        if (value !== st.first) st.same = false;
+    const runs: ComparedRun[] = rows.map(([id, name, experiment, status, startedAt, endedAt, metricsJson, paramsJson]) => {
+      const metrics = (metricsJson ? JSON.parse(metricsJson) : {}) as Record<string, number>;
+      for (const key in metrics) {
+        const value = metrics[key] as number;
+        const st = metricStats.get(key);
+        if (!st) metricStats.set(key, { min: value, max: value, count: 1, first: value, same: true });
+        else {
+          if (value < st.min) st.min = value;
+          if (value > st.max) st.max = value;
+          st.count += 1;
+          if (value !== st.first) st.same = false;
+        }
       }
-    }
+      const typed = (paramsJson ? JSON.parse(paramsJson) : {}) as Record<string, [ParamRow["type"], string]>;
+      const runParams: Record<string, ParamValue> = {};
+      for (const key in typed) {
+        const [type, value] = typed[key] as [ParamRow["type"], string];
+        runParams[key] = decodeParam({ key, type, value: String(value) });
+        const text = `${type}:${value}`;
+        const st = paramText.get(key);
+        if (!st) paramText.set(key, { first: text, same: true, count: 1 });
+        else {
+          st.count += 1;
+          if (text !== st.first) st.same = false;
+        }
+      }
+      return {
+        id: id as RunId,
+        name,
+        experiment,
+        status,
+        startedAt,
+        endedAt,
+        durationMs: endedAt === null ? null : Date.parse(endedAt) - Date.parse(startedAt),
+        params: runParams,
+        metrics,
+      };
+    });
     const paramKeys = q.params ? [...q.params] : [...paramText.keys()].sort();
     const metricKeys = q.metrics ? [...q.metrics] : [...metricStats.keys()].sort();
     return {
@@ -540,17 +556,22 @@ export class ExperimentStore {
       params: paramKeys,
       metrics: metricKeys,
       differing: {
-        params: paramKeys.filter((k) => (paramText.get(k)?.size ?? 0) > 1 || (paramCount.get(k) ?? 0) !== ordered.length),
+        params: paramKeys.filter((k) => {
+          const st = paramText.get(k);
+          return !st || !st.same || st.count !== runs.length;
+        }),
         metrics: metricKeys.filter((k) => {
           const st = metricStats.get(k);
-          return !st || !st.same || st.count !== ordered.length;
+          return !st || !st.same || st.count !== runs.length;
         }),
       },
-      ranges: Object.fromEntries(metricKeys.flatMap((k) => {
-        const st = metricStats.get(k);
-        return st ? [[k, { min: st.min, max: st.max }]] : [];
-      })),
-      runs: ordered,
+      ranges: Object.fromEntries(
+        metricKeys.flatMap((k) => {
+          const st = metricStats.get(k);
+          return st ? [[k, { min: st.min, max: st.max }]] : [];
+        }),
+      ),
+      runs,
     };
   }
 
