@@ -33,8 +33,6 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import * as tf from "@tensorflow/tfjs";
 import * as dfd from "danfojs-node";
 import { StepCache, decode, encode } from "../src/cache";
@@ -45,49 +43,14 @@ import { loadDatasetRows } from "../src/data";
 import { initBackend } from "../src/ml";
 import { sha256 } from "../src/util";
 import { Workbench } from "../src/workbench";
+import { RUNS, WARMUPS, collectGarbage, median, progressFor, round, sample } from "./lib";
 
-const RUNS = 5;
-const WARMUPS = 1;
 const CHAIN_REPEATS = 50;
 const FRAME_ROWS = 100_000;
 const TENSOR_SHAPE: [number, number] = [2560, 1024];
 const MB = 1024 * 1024;
 
-function progress(line: string): void {
-  process.stderr.write(`[bench cache] ${line}\n`);
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
-}
-
-function median(samples: readonly number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const m = sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-  return round(m);
-}
-
-/** A full garbage collection: V8's gc(), reached without needing node --expose-gc. */
-const collectGarbage: () => void = (() => {
-  setFlagsFromString("--expose-gc");
-  return runInNewContext("gc") as () => void;
-})();
-
-/**
- * Runs `once` WARMUPS + RUNS times and keeps the last RUNS results. `once`
- * times its own operation and returns milliseconds, so that set-up and
- * clean-up around the operation stay out of the measurement.
- */
-async function sample(once: () => Promise<number> | number, runs = RUNS, warmups = WARMUPS, gcFirst = true): Promise<number[]> {
-  const samples: number[] = [];
-  for (let i = 0; i < warmups + runs; i++) {
-    if (gcFirst) collectGarbage();
-    const ms = await once();
-    if (i >= warmups) samples.push(round(ms));
-  }
-  return samples;
-}
+const progress = progressFor("cache");
 
 // ---------------------------------------------------------------------------
 // Fixtures

@@ -52,15 +52,12 @@ import Database from "better-sqlite3";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { seededRandom } from "../src/ml";
 import { ExperimentStore } from "../src/tracking";
 import type { CompareQuery, ParamValue, RunId } from "../src/tracking";
 import { Workbench } from "../src/workbench";
+import { RUNS, WARMUPS, collectGarbage, median, progressFor, round, sample } from "./lib";
 
-const RUNS = 5;
-const WARMUPS = 1;
 const LOG_POINTS = 200_000;
 const METRIC_NAMES = ["loss", "accuracy", "lr", "grad_norm"] as const;
 const COMPARE_RUNS = 10_000;
@@ -70,41 +67,7 @@ const BIG_KEYS = 10;
 const BIG_STEPS = 1_000;
 const MB = 1024 * 1024;
 
-function progress(line: string): void {
-  process.stderr.write(`[bench tracking] ${line}\n`);
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
-}
-
-function median(samples: readonly number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const m = sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-  return round(m);
-}
-
-/** A full garbage collection: V8's gc(), reached without needing node --expose-gc. */
-const collectGarbage: () => void = (() => {
-  setFlagsFromString("--expose-gc");
-  return runInNewContext("gc") as () => void;
-})();
-
-/**
- * Runs `once` WARMUPS + RUNS times and keeps the last RUNS results. `once`
- * times its own operation and returns milliseconds, so that set-up and
- * clean-up around the operation stay out of the measurement.
- */
-async function sample(once: () => Promise<number> | number, runs = RUNS, warmups = WARMUPS): Promise<number[]> {
-  const samples: number[] = [];
-  for (let i = 0; i < warmups + runs; i++) {
-    collectGarbage();
-    const ms = await once();
-    if (i >= warmups) samples.push(round(ms));
-  }
-  return samples;
-}
+const progress = progressFor("tracking");
 
 function perSecond(count: number, ms: number): number {
   return Math.round(count / (ms / 1000));
