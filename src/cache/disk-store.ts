@@ -17,6 +17,8 @@ export interface ArtifactHeader {
   /** sha256 of the payload: the output's fingerprint and the checksum verified on every read. */
   checksum: string;
   payloadBytes: number;
+  /** Metric points the step logged while computing, replayed into runs that reuse the output. */
+  logged?: { key: string; value: number; step: number }[];
 }
 
 /** An artifact whose bytes are not what its header promised: truncated, corrupted, or not an artifact. */
@@ -55,7 +57,7 @@ export class DiskStore {
   }
 
   /** Writes an artifact; returns its header. */
-  write(key: string, payload: Buffer, meta: { step: string; runId: number | null }): ArtifactHeader {
+  write(key: string, payload: Buffer, meta: { step: string; runId: number | null; logged?: ArtifactHeader["logged"] }): ArtifactHeader {
     const header: ArtifactHeader = {
       key,
       step: meta.step,
@@ -63,6 +65,7 @@ export class DiskStore {
       createdAt: new Date().toISOString(),
       checksum: sha256(payload),
       payloadBytes: payload.byteLength,
+      ...(meta.logged && meta.logged.length > 0 ? { logged: meta.logged } : {}),
     };
     const headerBytes = Buffer.from(JSON.stringify(header), "utf8");
     // The payload starts 8-byte aligned so that typed arrays decode as views.
@@ -105,7 +108,10 @@ export class DiskStore {
   readHeader(path: string): ArtifactHeader {
     const fd = openSync(path, "r");
     try {
-      const head = Buffer.alloc(64 * 1024);
+      const prefix = Buffer.alloc(MAGIC.byteLength + 4);
+      readSync(fd, prefix, 0, prefix.byteLength, 0);
+      const length = prefix.subarray(0, MAGIC.byteLength).equals(MAGIC) ? prefix.readUInt32LE(MAGIC.byteLength) : 0;
+      const head = Buffer.alloc(prefix.byteLength + length);
       const n = readSync(fd, head, 0, head.byteLength, 0);
       return parseHeader(head.subarray(0, n), path).header;
     } finally {

@@ -6,6 +6,8 @@ export interface MemoryEntry {
   runId: number | null;
   /** Its serialized size, or 0 when it was never serialized. */
   bytes: number;
+  /** Metric points the step logged while computing it. */
+  logged: { key: string; value: number; step: number }[];
 }
 
 /**

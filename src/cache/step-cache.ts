@@ -14,6 +14,8 @@ export interface CacheHit {
   /** The run that computed it. */
   runId: number | null;
   bytes: number;
+  /** Metric points the step logged while computing the value, to replay into the run that reuses it. */
+  logged: { key: string; value: number; step: number }[];
 }
 
 /** What storing an output produced. */
@@ -72,7 +74,9 @@ export class StepCache {
    */
   async get(key: string, onCorrupt: (message: string) => void = () => {}): Promise<CacheHit | undefined> {
     const inMemory = this.memory.get(key);
-    if (inMemory) return { value: inMemory.value, tier: "memory", fingerprint: inMemory.fingerprint, runId: inMemory.runId, bytes: inMemory.bytes };
+    if (inMemory) {
+      return { value: inMemory.value, tier: "memory", fingerprint: inMemory.fingerprint, runId: inMemory.runId, bytes: inMemory.bytes, logged: inMemory.logged };
+    }
     let found: ReturnType<DiskStore["read"]>;
     try {
       found = this.disk.read(key);
@@ -91,7 +95,7 @@ export class StepCache {
       onCorrupt(`cache artifact ${this.disk.fileOf(key)} could not be decoded (${(error as Error).message}); it was deleted and the step recomputes`);
       return undefined;
     }
-    const entry = { value, fingerprint: found.header.checksum, runId: found.header.runId, bytes: found.header.payloadBytes };
+    const entry = { value, fingerprint: found.header.checksum, runId: found.header.runId, bytes: found.header.payloadBytes, logged: found.header.logged ?? [] };
     this.memory.set(key, entry);
     return { ...entry, tier: "disk" };
   }
@@ -108,16 +112,21 @@ export class StepCache {
    * process only; "off" keeps nothing. The returned fingerprint is the sha256
    * of the serialized bytes, so equal outputs have equal fingerprints.
    */
-  async put(key: string, value: unknown, meta: { step: string; runId: number | null; mode: StoreMode }): Promise<Stored> {
+  async put(
+    key: string,
+    value: unknown,
+    meta: { step: string; runId: number | null; mode: StoreMode; logged?: { key: string; value: number; step: number }[] },
+  ): Promise<Stored> {
+    const logged = meta.logged ?? [];
     if (meta.mode === "disk") {
       const payload = await encode(value);
-      const header = this.disk.write(key, payload, { step: meta.step, runId: meta.runId });
-      this.memory.set(key, { value, fingerprint: header.checksum, runId: meta.runId, bytes: payload.byteLength });
+      const header = this.disk.write(key, payload, { step: meta.step, runId: meta.runId, logged });
+      this.memory.set(key, { value, fingerprint: header.checksum, runId: meta.runId, bytes: payload.byteLength, logged });
       return { fingerprint: header.checksum, bytes: payload.byteLength };
     }
     // Not on disk: the output is a function of the key, so the key stands for it; "off" never repeats.
     const fingerprint = meta.mode === "memory" ? sha256(`memory:${key}`) : sha256(randomBytes(32));
-    if (meta.mode === "memory") this.memory.set(key, { value, fingerprint, runId: meta.runId, bytes: 0 });
+    if (meta.mode === "memory") this.memory.set(key, { value, fingerprint, runId: meta.runId, bytes: 0, logged });
     return { fingerprint, bytes: 0 };
   }
 

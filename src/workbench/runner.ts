@@ -25,6 +25,9 @@ import {
   analyzeFunction,
 } from "../pipeline";
 import type { CodeEnvironment, InputRef, KeyParts, StepDefinition } from "../pipeline";
+import { progressDisplay } from "../notebook";
+import { withStepContext } from "../run-context";
+import type { LoggedPoint } from "../run-context";
 import type { ExperimentStore, RunId } from "../tracking";
 import { formatDuration, packageRoot, sha256 } from "../util";
 
@@ -64,6 +67,8 @@ export interface RunnerContext {
   currentParamsObject(): object | undefined;
   say(line: string): void;
   warn(line: string): void;
+  /** Logs metric points to the current run (batched). */
+  log(points: readonly LoggedPoint[]): void;
 }
 
 /** What one step execution did. */
@@ -220,6 +225,9 @@ export class Runner {
     if (mode !== "off" && !forced) {
       const hit = await this.ctx.cache.get(key, (message) => this.ctx.warn(`step "${def.name}": ${message}`));
       if (hit) {
+        // What the step logged when it computed this output (a training history, final metrics)
+        // belongs to every run that uses the output.
+        if (hit.logged.length > 0) this.ctx.log(hit.logged);
         hit.fingerprint = primitiveFingerprint(hit.value) ?? hit.fingerprint;
         markOrigin(hit.value, { kind: "step", step: def.name, fingerprint: hit.fingerprint });
         const durationMs = performance.now() - started;
@@ -242,9 +250,20 @@ export class Runner {
 
     const why = forced ? ["invalidated"] : previous && previous.key !== key ? explainChange(previous, { parts, inputs }) : [];
     const computeStart = performance.now();
+    const logged: LoggedPoint[] = [];
     let value: T;
     try {
-      value = (await def.fn(def.inputs)) as T;
+      value = (await withStepContext(
+        {
+          step: def.name,
+          log: (points) => {
+            this.ctx.log(points);
+            logged.push(...points);
+          },
+          progress: (title) => progressDisplay(`${def.name}: ${title}`),
+        },
+        () => def.fn(def.inputs),
+      )) as T;
     } catch (error) {
       const durationMs = performance.now() - started;
       this.ctx.store.recordStep(this.ctx.runId, { step: def.name, cacheKey: key, outcome: "failed", durationMs, error: messageOf(error) });
@@ -254,7 +273,7 @@ export class Runner {
     }
     let stored;
     try {
-      stored = await this.ctx.cache.put(key, value, { step: def.name, runId: this.ctx.runId, mode });
+      stored = await this.ctx.cache.put(key, value, { step: def.name, runId: this.ctx.runId, mode, logged });
     } catch (error) {
       if (!(error instanceof UnserializableError)) throw error;
       const durationMs = performance.now() - started;

@@ -13,6 +13,7 @@ import type { StepFunction, StepOptions } from "../pipeline";
 import { ExperimentStore, MetricBuffer, defaultStorePath, gitState } from "../tracking";
 import type { ParamValue, RunId, RunStatus, SourceKind } from "../tracking";
 import { escapeHtml, findProjectRoot, sha256, writeFileAtomic } from "../util";
+import { currentStep } from "../run-context";
 import { Runner } from "./runner";
 import type { PlanEntry } from "./runner";
 import { CacheControl } from "./cache-control";
@@ -122,6 +123,7 @@ export class Workbench {
       currentParamsObject: () => this.latestParams,
       say: (line) => this.say(line),
       warn: (line) => this.output.text(`⚠ ${line}`),
+      log: (points) => this.metrics.add(points.map((p) => ({ ...p, tsMs: Date.now() }))),
     });
     this.heartbeatTimer = setInterval(() => this.beat(), 30_000);
     // The heartbeat must not keep a finished script (or a shut-down kernel) alive.
@@ -262,13 +264,15 @@ export class Workbench {
   log(metrics: Readonly<Record<string, number>>, step?: number): void;
   log(keyOrMetrics: string | Readonly<Record<string, number>>, valueOrStep?: number, step?: number): void {
     this.assertOpen("log");
-    const tsMs = Date.now();
     const points =
       typeof keyOrMetrics === "string"
-        ? [{ key: keyOrMetrics, value: valueOrStep as number, step: step ?? 0, tsMs }]
-        : Object.entries(keyOrMetrics).map(([key, value]) => ({ key, value, step: valueOrStep ?? 0, tsMs }));
+        ? [{ key: keyOrMetrics, value: valueOrStep as number, step: step ?? 0 }]
+        : Object.entries(keyOrMetrics).map(([key, value]) => ({ key, value, step: valueOrStep ?? 0 }));
+    // Inside a step, through the step's context: the points are then kept with its cached output.
+    const inStep = currentStep();
+    if (inStep) inStep.log(points);
     // Batched: written at the step's end, when the run ends, or within 250 ms.
-    this.metrics.add(points);
+    else this.metrics.add(points.map((p) => ({ ...p, tsMs: Date.now() })));
   }
 
   /** Tags the run (a key and a text value), e.g. `wb.tag("stage", "baseline")`. */

@@ -57,6 +57,16 @@ describe("the disk tier", () => {
     assert.equal(fresh.where(key("d")), undefined);
   });
 
+  it("keeps the metric points a step logged with its output, for a restarted process", async () => {
+    const cacheDir = join(dir, "logged");
+    const logged = Array.from({ length: 5000 }, (_, i) => ({ key: "loss", value: 1 / (i + 1), step: i }));
+    await new StepCache({ dir: cacheDir }).put(key("e"), [1], { step: "train", runId: 4, mode: "disk", logged });
+    const hit = await new StepCache({ dir: cacheDir }).get(key("e"));
+    assert.equal(hit?.tier, "disk");
+    assert.deepEqual(hit?.logged, logged);
+    assert.equal(new StepCache({ dir: cacheDir }).report().byStep.train?.artifacts, 1, "a long header still lists");
+  });
+
   it("survives two processes writing the same key at once", async () => {
     const shared = join(dir, "concurrent");
     const script = `

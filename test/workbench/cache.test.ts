@@ -187,6 +187,34 @@ describe("steps with cached state", () => {
   });
 });
 
+describe("metrics logged by a cached step", () => {
+  it("are replayed into the run that reuses the output, from memory and from disk", async () => {
+    const dir = tempDir();
+    const { wb: first } = await bench(dir);
+    const train = (wb: Workbench) =>
+      wb.step("train", () => {
+        for (let epoch = 1; epoch <= 3; epoch++) wb.log({ loss: 1 / epoch, accuracy: 0.8 + epoch / 100 }, epoch);
+        return { weights: [1, 2, 3] };
+      });
+    await train(first);
+    first.finish();
+    const { wb: second, lines } = await bench(dir);
+    await train(second);
+    assert.match(last(lines, "train"), /cached \(memory, from run 1\)/);
+    second.finish();
+    const s = ExperimentStore.open(first.store.path);
+    for (const run of [first.runId, second.runId]) {
+      assert.deepEqual(s.metricHistory(run, "loss").map((p) => [p.step, p.value]), [
+        [1, 1],
+        [2, 0.5],
+        [3, 1 / 3],
+      ]);
+      assert.equal(s.runDetails(run)?.metrics.accuracy, 0.8 + 3 / 100);
+    }
+    s.close();
+  });
+});
+
 const moduleThreshold = 1;
 function scale(x: number): number {
   return x * 10;
