@@ -1,3 +1,5 @@
 export { BACKEND_ENV, initBackend } from "./backend";
 export type { BackendInfo, BackendName } from "./backend";
 export { seededRandom, shuffled } from "./random";
+export { predict, predictProba, trainModel } from "./models";
+export type { Activation, Features, Labels, OptimizerName, Task, TrainData, TrainOptions, TrainedModel } from "./models";
