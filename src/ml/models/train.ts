@@ -125,10 +125,11 @@ function build(t: typeof TF, inputs: number, outputs: number, o: ReturnType<type
   return model;
 }
 
-/** The classes of classification labels, sorted (numbers numerically, else as text). */
+/** The classes of classification labels, sorted as scikit-learn (and our metrics) sort them: numbers numerically, else by code points. */
 function classesOf(labels: readonly (string | number | boolean)[]): (string | number | boolean)[] {
   const unique = [...new Set(labels)];
-  return unique.every((v) => typeof v === "number") ? (unique as number[]).sort((a, b) => a - b) : unique.sort((a, b) => String(a).localeCompare(String(b)));
+  if (unique.every((v) => typeof v === "number")) return (unique as number[]).sort((a, b) => a - b);
+  return unique.sort((a, b) => (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0));
 }
 
 /** Targets as a tensor: one-hot rows for classification, a column of numbers for regression. */
