@@ -40,5 +40,43 @@ export type {
 export { datasetNames, datasetPath, loadDataset, loadDatasetRows } from "./data";
 export { renderPlot } from "./charts";
 export type { RenderedChart } from "./charts";
-export { initBackend, seededRandom, shuffled } from "./ml";
-export type { BackendInfo, BackendName } from "./ml";
+export {
+  ColumnTransformer,
+  LabelEncoder,
+  MinMaxScaler,
+  OneHotEncoder,
+  SimpleImputer,
+  StandardScaler,
+  castColumns,
+  evaluate,
+  initBackend,
+  metrics,
+  predict,
+  predictProba,
+  readCsv,
+  readJson,
+  seededRandom,
+  shuffled,
+  trainModel,
+  trainTestSplit,
+  trainValTestSplit,
+  transformerFromJSON,
+} from "./ml";
+export type {
+  BackendInfo,
+  BackendName,
+  ClassificationReport,
+  ColumnType,
+  EvaluationReport,
+  Features,
+  Labels,
+  NamedTransformer,
+  RegressionReport,
+  Task,
+  TrainData,
+  TrainOptions,
+  TrainTestSplit,
+  TrainValTestSplit,
+  TrainedModel,
+  Transformer,
+} from "./ml";

@@ -6,3 +6,19 @@ export type { Activation, Features, Labels, OptimizerName, Task, TrainData, Trai
 export { evaluate } from "./evaluate";
 export type { ClassCurves, ClassificationReport, EvaluateOptions, EvaluationReport, RegressionReport } from "./evaluate";
 export * as metrics from "./metrics";
+export {
+  ColumnTransformer,
+  LabelEncoder,
+  MinMaxScaler,
+  OneHotEncoder,
+  SimpleImputer,
+  StandardScaler,
+  castColumns,
+  isTransformer,
+  readCsv,
+  readJson,
+  trainTestSplit,
+  trainValTestSplit,
+  transformerFromJSON,
+} from "./prep";
+export type { ColumnType, ImputeStrategy, NamedTransformer, Transformer, TransformerJSON, TrainTestSplit, TrainValTestSplit } from "./prep";
