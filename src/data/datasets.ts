@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, extname, join, resolve } from "node:path";
 import type { DataFrame } from "danfojs-node";
 import { DataError, messageOf } from "../errors";
+import { parseCsv } from "./csv";
 
 /** Data sets of vega-datasets that load as tables (CSV, TSV or a JSON array of records). */
 const TABULAR = new Set([".csv", ".tsv", ".json"]);
@@ -78,57 +79,20 @@ export function loadDataset(name: string): DataFrame {
   return new DataFrame(rows);
 }
 
-/** A small CSV reader for the vega-datasets files: quoted fields, numbers typed, empty cells null. */
+/** Rows of a delimited file, numbers typed, empty cells null. */
 function parseDelimited(text: string, sep: string): Record<string, unknown>[] {
-  const records = splitRecords(text, sep);
-  const header = records.shift();
-  if (!header) return [];
-  return records
-    .filter((r) => !(r.length === 1 && r[0] === ""))
-    .map((fields) => {
-      const row: Record<string, unknown> = {};
-      header.forEach((column, i) => {
-        row[column] = typeCell(fields[i]);
-      });
-      return row;
+  const { header, records } = parseCsv(text, sep);
+  return records.map((fields) => {
+    const row: Record<string, unknown> = {};
+    header.forEach((column, i) => {
+      row[column] = typeCell(fields[i]);
     });
+    return row;
+  });
 }
 
 function typeCell(cell: string | undefined): unknown {
   if (cell === undefined || cell === "") return null;
   const n = Number(cell);
   return Number.isNaN(n) || cell.trim() === "" ? cell : n;
-}
-
-function splitRecords(text: string, sep: string): string[][] {
-  const records: string[][] = [];
-  let field = "";
-  let record: string[] = [];
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === sep) {
-      record.push(field);
-      field = "";
-    } else if (c === "\n" || c === "\r") {
-      if (c === "\r" && text[i + 1] === "\n") i++;
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = "";
-    } else field += c;
-  }
-  if (field !== "" || record.length > 0) {
-    record.push(field);
-    records.push(record);
-  }
-  return records;
 }

@@ -1,1 +1,3 @@
 export { datasetNames, datasetPath, datasetsDir, loadDataset, loadDatasetRows } from "./datasets";
+export { CsvSyntaxError, parseCsv } from "./csv";
+export type { ParsedCsv } from "./csv";

@@ -3,7 +3,7 @@ import { extname, resolve } from "node:path";
 import type { DataFrame } from "danfojs-node";
 import { DataError, messageOf } from "../../errors";
 import { type ColumnType, DECIMAL, castColumns } from "./cast";
-import { CsvSyntaxError, type ParsedCsv, parseCsv } from "./csv";
+import { CsvSyntaxError, type ParsedCsv, parseCsv } from "../../data";
 import { type Cell, type OutputColumn, describeValue, isMissing, makeFrame, quote } from "./frame";
 
 /** Options of {@link readCsv}. */

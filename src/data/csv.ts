@@ -2,10 +2,9 @@
  * A strict CSV/TSV parser: RFC 4180 quoting ("a ""quoted"" field", line
  * breaks inside quotes), CRLF or LF, a UTF-8 byte order mark skipped.
  *
- * It mirrors the lenient reader of src/data/datasets.ts (which is not
- * exported, and is meant for the known-good vega-datasets files) but says
- * where a file is malformed: an unterminated quote, text after a closing
- * quote, a record with more or fewer fields than the header.
+ * It says where a file is malformed: an unterminated quote, text after a
+ * closing quote, a record with more or fewer fields than the header. Both the
+ * vega-datasets loader and `readCsv` read through it.
  */
 
 /** A parsed file: the header, the records, and the line each record starts on (1-based). */
