@@ -43,7 +43,7 @@ import { loadDatasetRows } from "../src/data";
 import { initBackend } from "../src/ml";
 import { sha256 } from "../src/util";
 import { Workbench } from "../src/workbench";
-import { RUNS, WARMUPS, collectGarbage, median, progressFor, round, sample } from "./lib";
+import { RUNS, WARMUPS, collectGarbage, machineInfo, median, progressFor, round, sample } from "./lib";
 
 const CHAIN_REPEATS = 50;
 const FRAME_ROWS = 100_000;
@@ -433,13 +433,8 @@ async function main(): Promise<void> {
   try {
     progress("initializing the TensorFlow.js backend");
     const backend = await initBackend();
-    const cpus = os.cpus();
     const machine = {
-      node: process.version,
-      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-      cpus: cpus.length,
-      cpuModel: cpus[0]?.model ?? "unknown",
-      totalMemoryGB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+      ...machineInfo(),
       tfBackend: backend.description,
       tmpdir: os.tmpdir(),
     };

@@ -2,6 +2,7 @@
  * What the benchmarks share: progress lines on stderr, medians, a forced
  * garbage collection, and repeated timed samples.
  */
+import os from "node:os";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 
@@ -45,4 +46,16 @@ export async function sample(once: () => Promise<number> | number, runs = RUNS, 
     if (i >= warmups) samples.push(round(ms));
   }
   return samples;
+}
+
+/** The machine a benchmark ran on, for its JSON. */
+export function machineInfo(): { node: string; platform: string; cpus: number; cpuModel: string; totalMemoryGB: number } {
+  const cpus = os.cpus();
+  return {
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? "unknown",
+    totalMemoryGB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+  };
 }

@@ -56,7 +56,7 @@ import { seededRandom } from "../src/ml";
 import { ExperimentStore } from "../src/tracking";
 import type { CompareQuery, ParamValue, RunId } from "../src/tracking";
 import { Workbench } from "../src/workbench";
-import { RUNS, WARMUPS, collectGarbage, median, progressFor, round, sample } from "./lib";
+import { RUNS, WARMUPS, collectGarbage, machineInfo, median, progressFor, round, sample } from "./lib";
 
 const LOG_POINTS = 200_000;
 const METRIC_NAMES = ["loss", "accuracy", "lr", "grad_norm"] as const;
@@ -557,13 +557,8 @@ async function measureOpen(dir: string): Promise<Record<string, unknown>> {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(os.tmpdir(), "pipelab-bench-tracking-"));
   try {
-    const cpus = os.cpus();
     const machine = {
-      node: process.version,
-      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-      cpus: cpus.length,
-      cpuModel: cpus[0]?.model ?? "unknown",
-      totalMemoryGB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+      ...machineInfo(),
       sqlite: (() => {
         const db = new Database(":memory:");
         try {
