@@ -1,5 +1,6 @@
 import type { PlotOptions } from "@observablehq/plot";
 import { chartDocument } from "./dom";
+import { plotLib } from "./plot";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -24,9 +25,7 @@ export interface RenderedChart {
  * ```
  */
 export function renderPlot(options: PlotOptions): RenderedChart {
-  // Plot is ESM-only; Node >= 20.19 lets this CommonJS module require it.
-  const Plot = require("@observablehq/plot") as typeof import("@observablehq/plot");
-  const element = Plot.plot({ ...options, document: chartDocument() }) as Element;
+  const element = plotLib().plot({ ...options, document: chartDocument() }) as Element;
   const svgs = element.tagName.toLowerCase() === "svg" ? [element] : Array.from(element.querySelectorAll("svg"));
   for (const svg of svgs) svg.setAttribute("xmlns", SVG_NS);
   return {

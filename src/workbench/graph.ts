@@ -1,5 +1,4 @@
-import type * as PlotTypes from "@observablehq/plot";
-import { renderPlot } from "../charts";
+import { plotLib, renderPlot } from "../charts";
 import type { RenderedChart } from "../charts";
 import type { PlanEntry, StepState } from "./runner";
 
@@ -12,7 +11,7 @@ const STATE_COLORS: Record<StepState, string> = { fresh: "#1b9e77", stale: "#d95
  * inputs, nodes colored by plan state.
  */
 export function renderPipelineGraph(entries: readonly PlanEntry[]): RenderedChart {
-  const Plot = require("@observablehq/plot") as typeof PlotTypes;
+  const Plot = plotLib();
   const depth = new Map<string, number>();
   for (const e of entries) depth.set(e.step, Math.max(0, ...e.upstream.map((u) => (depth.get(u) ?? 0) + 1)));
   const row = new Map<string, number>();
