@@ -5,3 +5,5 @@ export { plotLib } from "./plot";
 export { DASHES, HIGHLIGHT, OKABE_ITO, SEQUENTIAL_SCHEME, seriesColors, seriesStyle } from "./palette";
 export { downsample } from "./downsample";
 export type { XY } from "./downsample";
+export { runsTable } from "./runs-table";
+export type { RunsTableOptions } from "./runs-table";

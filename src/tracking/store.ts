@@ -575,6 +575,20 @@ export class ExperimentStore {
     };
   }
 
+  /** How many steps of each run were computed and how many came from the cache. */
+  stepCounts(runs: readonly RunId[]): Map<RunId, { computed: number; cached: number; failed: number }> {
+    const out = new Map<RunId, { computed: number; cached: number; failed: number }>();
+    if (runs.length === 0) return out;
+    const rows = this.db
+      .prepare(
+        `SELECT run_id, sum(outcome = 'miss') AS computed, sum(outcome = 'hit') AS cached, sum(outcome = 'failed') AS failed
+         FROM step_executions WHERE run_id IN (${runs.map(() => "?").join(", ")}) GROUP BY run_id`,
+      )
+      .all(...runs) as { run_id: number; computed: number; cached: number; failed: number }[];
+    for (const r of rows) out.set(r.run_id as RunId, { computed: r.computed, cached: r.cached, failed: r.failed });
+    return out;
+  }
+
   /** The history of one metric of one run, in step order. */
   metricHistory(run: RunId, key: string): MetricPoint[] {
     return (
