@@ -307,22 +307,29 @@ export class Workbench {
   }
 
   /** @internal Shows a chart under the cell, or writes it to a file outside a notebook. */
-  displayChart(html: string, standaloneSvg: boolean, title: string | undefined): string | undefined {
+  displayChart(html: string, standaloneSvg: boolean, title: string | undefined, kind: "chart" | "table" = "chart"): string | undefined {
     this.chartCount += 1;
-    const label = title ?? `chart ${this.chartCount}`;
+    const label = title ?? `${kind} ${this.chartCount}`;
     if (this.output.rich) {
       if (standaloneSvg) this.output.svg(html, label);
       else this.output.html(html, label);
       return undefined;
     }
+    // Outside a notebook: an HTML page (and the chart's SVG on its own) among the run's artifacts.
     const dir = join(findProjectRoot(dirname(this.store.path)), ".pipelab", "charts", `run-${this.runId}`);
-    const file = join(dir, `${String(this.chartCount).padStart(2, "0")}-${slug(label)}.html`);
+    const base = join(dir, `${String(this.chartCount).padStart(2, "0")}-${slug(label)}`);
     mkdirSync(dir, { recursive: true });
-    const page = `<!doctype html>\n<html><head><meta charset="utf-8"><title>${escapeHtml(label)}</title></head><body>\n${html}\n</body></html>\n`;
-    writeFileAtomic(file, page);
-    this.store.recordArtifact(this.runId, { name: label, kind: "chart", path: file });
-    this.output.text(`chart "${label}" written to ${file}`);
-    return file;
+    const page = `<!doctype html>\n<html><head><meta charset="utf-8"><title>${escapeHtml(label)}</title></head><body style="font-family:system-ui,sans-serif">\n${html}\n</body></html>\n`;
+    writeFileAtomic(`${base}.html`, page);
+    this.store.recordArtifact(this.runId, { name: label, kind, path: `${base}.html` });
+    // The chart itself is the last <svg> of a figure: legend swatches come first.
+    const start = html.lastIndexOf("<svg");
+    if (kind === "chart" && start >= 0) {
+      writeFileAtomic(`${base}.svg`, `${html.slice(start, html.lastIndexOf("</svg>") + "</svg>".length)}\n`);
+      this.store.recordArtifact(this.runId, { name: label, kind: "chart-svg", path: `${base}.svg` });
+    }
+    this.output.text(`${kind} "${label}" written to ${base}.html${kind === "chart" && start >= 0 ? ` and .svg` : ""}`);
+    return `${base}.html`;
   }
 
   private assertOpen(what: string): void {
