@@ -5,13 +5,14 @@ import { dirname, join } from "node:path";
 const SNAPSHOTS = join(__dirname, "..", "snapshots");
 
 /**
- * Normalizes a chart for comparison: numbers rounded to 1 decimal (layout
- * arithmetic differs in the last digits across machines), and Plot's
+ * Normalizes a chart for comparison: numbers inside tags (coordinates, path
+ * data) rounded to 1 decimal, as layout arithmetic differs in the last digits
+ * across machines; text a reader sees is left exactly as drawn; Plot's
  * generated class names made stable.
  */
 export function normalizeSvg(svg: string): string {
   return svg
-    .replace(/-?\d+\.\d+/g, (n) => String(Math.round(Number(n) * 10) / 10))
+    .replace(/<[^>]+>/g, (tag) => tag.replace(/-?\d+\.\d+/g, (n) => String(Math.round(Number(n) * 10) / 10)))
     .replace(/plot-[0-9a-f]{6}/g, "plot-xxxxxx")
     .trim();
 }
