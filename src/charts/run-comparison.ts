@@ -120,8 +120,8 @@ function valueLabels(rows: readonly Row[]): PlotModule.Markish[] {
 
 /**
  * Whether lower or higher is better for a metric, from its name: lower for
- * losses and errors (loss, error, mae, mse, rmse), higher otherwise.
- * @internal
+ * losses and errors (loss, error, mae, mse, rmse), higher otherwise. The
+ * tables and charts of runs all judge "best" this way.
  */
 export function metricMode(metric: string): "min" | "max" {
   return /loss|error|mae|mse|rmse/i.test(metric) ? "min" : "max";

@@ -1,6 +1,7 @@
 import type { RunComparison, RunId } from "../tracking";
 import { escapeHtml } from "../util";
 import { HIGHLIGHT } from "./palette";
+import { metricMode } from "./run-comparison";
 
 /** Options of the runs table. */
 export interface RunsTableOptions {
@@ -10,7 +11,7 @@ export interface RunsTableOptions {
   lowerIsBetter?: (metric: string) => boolean;
 }
 
-const defaultLowerIsBetter = (metric: string): boolean => /loss|error|mae|mse|rmse/i.test(metric);
+const defaultLowerIsBetter = (metric: string): boolean => metricMode(metric) === "min";
 
 function formatValue(value: unknown): string {
   if (value === undefined || value === null) return "";

@@ -1,4 +1,5 @@
 import type { RunComparison, RunDetails, StepExecution } from "../tracking";
+import { metricMode } from "../charts";
 import { formatDuration } from "../util";
 
 /** Runs as a plain-text table for a terminal: id, experiment, status, start, params and final metrics. */
@@ -83,7 +84,7 @@ function textTable(header: string[], rows: string[][], maxWidth = 32): string {
  */
 export function comparisonTable(c: RunComparison): string {
   if (c.runs.length === 0) return "no runs match";
-  const lowerIsBetter = (k: string): boolean => /loss|error|mae|mse|rmse/i.test(k);
+  const lowerIsBetter = (k: string): boolean => metricMode(k) === "min";
   const header = [
     "id",
     "status",

@@ -575,6 +575,19 @@ export class ExperimentStore {
     };
   }
 
+  /** The artifacts (charts, tables, files) recorded with a run, in order. */
+  listArtifacts(run: RunId): { name: string; kind: string; cacheKey: string | null; path: string | null; createdAt: string }[] {
+    return (
+      this.stmt("SELECT name, kind, cache_key, path, created_at FROM artifacts WHERE run_id = ? ORDER BY id").all(run) as {
+        name: string;
+        kind: string;
+        cache_key: string | null;
+        path: string | null;
+        created_at: string;
+      }[]
+    ).map((a) => ({ name: a.name, kind: a.kind, cacheKey: a.cache_key, path: a.path, createdAt: a.created_at }));
+  }
+
   /** How many steps of each run were computed and how many came from the cache. */
   stepCounts(runs: readonly RunId[]): Map<RunId, { computed: number; cached: number; failed: number }> {
     const out = new Map<RunId, { computed: number; cached: number; failed: number }>();
