@@ -58,13 +58,12 @@ interface StepNode {
 
 export interface RunnerContext {
   store: ExperimentStore;
-  runId: RunId;
+  /** The current run: steps are recorded in it. */
+  runId(): RunId;
   cache: StepCache;
   projectRoot: string;
   /** The workbench's current parameters: a step that took them sees later changes in plans. */
   currentParams(): Readonly<Record<string, unknown>>;
-  /** The latest frozen parameter object, for re-running steps that took one. */
-  currentParamsObject(): object | undefined;
   say(line: string): void;
   warn(line: string): void;
   /** Logs metric points to the current run (batched). */
@@ -232,7 +231,7 @@ export class Runner {
         markOrigin(hit.value, { kind: "step", step: def.name, fingerprint: hit.fingerprint });
         const durationMs = performance.now() - started;
         this.remember({ def, env, parts, inputs, key, fingerprint: hit.fingerprint, value: hit.value, forced: false });
-        this.ctx.store.recordStep(this.ctx.runId, {
+        this.ctx.store.recordStep(this.ctx.runId(), {
           step: def.name,
           cacheKey: key,
           outcome: "hit",
@@ -266,14 +265,14 @@ export class Runner {
       )) as T;
     } catch (error) {
       const durationMs = performance.now() - started;
-      this.ctx.store.recordStep(this.ctx.runId, { step: def.name, cacheKey: key, outcome: "failed", durationMs, error: messageOf(error) });
+      this.ctx.store.recordStep(this.ctx.runId(), { step: def.name, cacheKey: key, outcome: "failed", durationMs, error: messageOf(error) });
       throw new StepError(def.name, `step "${def.name}" failed after ${formatDuration(performance.now() - computeStart)}: ${messageOf(error)}`, {
         cause: error,
       });
     }
     let stored;
     try {
-      stored = await this.ctx.cache.put(key, value, { step: def.name, runId: this.ctx.runId, mode, logged });
+      stored = await this.ctx.cache.put(key, value, { step: def.name, runId: this.ctx.runId(), mode, logged });
     } catch (error) {
       if (!(error instanceof UnserializableError)) throw error;
       const durationMs = performance.now() - started;
@@ -281,7 +280,7 @@ export class Runner {
         `the output of step "${def.name}" cannot be cached on disk: ${error.message}. ` +
         `Register a serializer for it (registerSerializer({ name, version, test, encode, decode })), ` +
         `or keep it in this process only: wb.step("${def.name}", inputs, fn, { cache: "memory" })`;
-      this.ctx.store.recordStep(this.ctx.runId, { step: def.name, cacheKey: key, outcome: "failed", durationMs, error: message });
+      this.ctx.store.recordStep(this.ctx.runId(), { step: def.name, cacheKey: key, outcome: "failed", durationMs, error: message });
       throw new StepError(def.name, message, { cause: error });
     }
     // A primitive output is known by its content, so that the step taking it links back here.
@@ -289,7 +288,7 @@ export class Runner {
     markOrigin(value, { kind: "step", step: def.name, fingerprint: stored.fingerprint });
     const durationMs = performance.now() - started;
     this.remember({ def, env, parts, inputs, key, fingerprint: stored.fingerprint, value, forced: false });
-    this.ctx.store.recordStep(this.ctx.runId, {
+    this.ctx.store.recordStep(this.ctx.runId(), {
       step: def.name,
       cacheKey: key,
       outcome: "miss",
@@ -410,7 +409,13 @@ export class Runner {
       for (const [name, value] of Object.entries(node.def.inputs as Record<string, unknown>)) {
         const ref = node.inputs[name];
         if (ref?.kind === "step") inputs[name] = this.nodes.get(ref.step)?.value ?? value;
-        else if (ref?.kind === "params") inputs[name] = this.ctx.currentParamsObject() ?? value;
+        else if (ref?.kind === "params") {
+          // The parameter set the step took, with today's values: the keys it had, as the plan compares them.
+          const params = this.ctx.currentParams();
+          const values = Object.freeze(Object.fromEntries(Object.keys(ref.values).map((k) => [k, k in params ? params[k] : ref.values[k]])));
+          markOrigin(values, { kind: "params", fingerprint: paramsFingerprint(values), values });
+          inputs[name] = values;
+        }
         else inputs[name] = value;
       }
       const result = await this.execute({ ...node.def, inputs }, node.env);

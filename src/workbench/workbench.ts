@@ -23,7 +23,7 @@ import type { Output } from "../notebook";
 import { defineStep, markOrigin, paramsFingerprint } from "../pipeline";
 import type { StepFunction, StepOptions } from "../pipeline";
 import { ExperimentStore, MetricBuffer, defaultStorePath, gitState } from "../tracking";
-import type { ParamValue, RunId, RunStatus, SourceKind } from "../tracking";
+import type { ParamValue, RunId, RunInit, RunStatus, SourceKind } from "../tracking";
 import { escapeHtml, findProjectRoot, sha256, writeFileAtomic } from "../util";
 import { currentStep } from "../run-context";
 import { Runner } from "./runner";
@@ -84,7 +84,8 @@ let exitHooksInstalled = false;
 export class Workbench {
   readonly experiment: string;
   readonly store: ExperimentStore;
-  readonly runId: RunId;
+  private currentRun: RunId;
+  private readonly runInit: RunInit;
   /** The TensorFlow.js backend this run computes with, e.g. "wasm (tfjs 4.22.0, simd)". */
   readonly backend: string;
   /** Chart and table entry points: `wb.show.plot(...)`, `wb.show.graph()`. */
@@ -97,10 +98,9 @@ export class Workbench {
   private readonly output: Output;
   private readonly quiet: boolean;
   private readonly paramValues: Record<string, ParamValue> = {};
-  private latestParams: object | undefined;
   private readonly stepsRun = new Map<string, "ok" | "failed">();
   private readonly runner: Runner;
-  private readonly metrics: MetricBuffer;
+  private metrics: MetricBuffer;
   private lastFailure: { step: string; error: string } | undefined;
   private status: RunStatus = "running";
   private readonly heartbeatTimer: NodeJS.Timeout;
@@ -110,6 +110,7 @@ export class Workbench {
     experiment: string;
     store: ExperimentStore;
     runId: RunId;
+    runInit: RunInit;
     backend: string;
     quiet: boolean;
     log: ((line: string) => void) | undefined;
@@ -118,7 +119,8 @@ export class Workbench {
   }) {
     this.experiment = init.experiment;
     this.store = init.store;
-    this.runId = init.runId;
+    this.currentRun = init.runId;
+    this.runInit = init.runInit;
     this.backend = init.backend;
     this.quiet = init.quiet;
     this.projectRoot = init.projectRoot;
@@ -128,11 +130,10 @@ export class Workbench {
     this.metrics = new MetricBuffer(init.store, init.runId);
     this.runner = new Runner({
       store: init.store,
-      runId: init.runId,
+      runId: () => this.currentRun,
       cache: init.stepCache,
       projectRoot: init.projectRoot,
       currentParams: () => this.paramValues,
-      currentParamsObject: () => this.latestParams,
       say: (line) => this.say(line),
       warn: (line) => this.output.text(`⚠ ${line}`),
       log: (points) => this.metrics.add(points.map((p) => ({ ...p, tsMs: Date.now() }))),
@@ -155,7 +156,7 @@ export class Workbench {
     const store = ExperimentStore.open(storePath);
     const source = describeSource();
     const git = gitState(findProjectRoot());
-    const runId = store.createRun({
+    const runInit: RunInit = {
       experiment,
       sourceKind: source.kind,
       tfBackend: backend.description,
@@ -163,13 +164,15 @@ export class Workbench {
       ...(options.runName === undefined ? {} : { name: options.runName }),
       ...(source.path === undefined ? {} : { sourcePath: source.path }),
       ...(source.hash === undefined ? {} : { sourceHash: source.hash }),
-    });
+    };
+    const runId = store.createRun(runInit);
     const cacheDir = options.cacheDir === undefined ? defaultCacheDir() : resolve(options.cacheDir);
     const stepCache = sharedCache(cacheDir);
     const wb = new Workbench({
       experiment,
       store,
       runId,
+      runInit,
       backend: backend.description,
       quiet: options.quiet ?? false,
       log: options.log,
@@ -187,12 +190,15 @@ export class Workbench {
    * steps can take them as inputs. Calling it again adds or overrides keys.
    */
   params<P extends Record<string, ParamValue>>(values: P): Readonly<P> {
+    this.assertOpen("params");
+    // A run is one parameter set: changing a value already set starts the next run.
+    const changed = Object.keys(values).filter((k) => k in this.paramValues && JSON.stringify(this.paramValues[k]) !== JSON.stringify(values[k]));
+    if (changed.length > 0) this.nextRun(changed.map((k) => `${k} ${JSON.stringify(this.paramValues[k])} -> ${JSON.stringify(values[k])}`).join(", "));
     this.store.logParams(this.runId, values);
     Object.assign(this.paramValues, values);
     const frozen = Object.freeze({ ...values });
     // A parameter set passed whole to a step is identified by its values, not re-hashed each time.
     markOrigin(frozen, { kind: "params", fingerprint: paramsFingerprint(frozen), values: frozen });
-    this.latestParams = frozen;
     return frozen;
   }
 
@@ -227,6 +233,24 @@ export class Workbench {
       this.lastFailure = { step: name, error: messageOf(error instanceof StepError && error.cause !== undefined ? error.cause : error) };
       throw error;
     }
+  }
+
+  /** The id of the current run (it changes when a parameter value changes: see `params`). */
+  get runId(): RunId {
+    return this.currentRun;
+  }
+
+  /** Ends the current run and starts the next one, with the same parameters so far. */
+  private nextRun(why: string): void {
+    this.metrics.flush();
+    const failure = this.lastFailure;
+    const previous = this.currentRun;
+    this.store.endRun(previous, failure ? "failed" : "finished", failure);
+    this.currentRun = this.store.createRun(this.runInit);
+    this.metrics = new MetricBuffer(this.store, this.currentRun);
+    this.lastFailure = undefined;
+    this.store.logParams(this.currentRun, this.paramValues);
+    this.say(`pipelab: parameters changed (${why}): run ${previous} ended, run ${this.currentRun} started`);
   }
 
   /**

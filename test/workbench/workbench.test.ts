@@ -79,6 +79,24 @@ describe("Workbench in a script", () => {
     wb.finish();
   });
 
+  it("starts a new run when a parameter value changes, carrying the other parameters", async () => {
+    const lines: string[] = [];
+    const wb = await Workbench.open({ experiment: "unit", store, log: (l) => lines.push(l) });
+    wb.params({ lr: 0.01, hidden: 16 });
+    const first = wb.runId;
+    wb.params({ lr: 0.01 });
+    assert.equal(wb.runId, first, "the same value again: the same run");
+    wb.params({ hidden: 32 });
+    assert.notEqual(wb.runId, first);
+    assert.ok(lines.some((l) => l === `pipelab: parameters changed (hidden 16 -> 32): run ${first} ended, run ${wb.runId} started`));
+    wb.finish();
+    const s = ExperimentStore.open(store);
+    assert.equal(s.getRun(first)?.status, "finished");
+    assert.deepEqual(s.runDetails(first)?.params, { hidden: 16, lr: 0.01 });
+    assert.deepEqual(s.runDetails(wb.runId)?.params, { hidden: 32, lr: 0.01 });
+    s.close();
+  });
+
   it("opening a new workbench finishes the previous one's run (a re-run cell)", async () => {
     const first = await Workbench.open({ experiment: "unit", store, quiet: true });
     const second = await Workbench.open({ experiment: "unit", store, quiet: true });
