@@ -40,6 +40,8 @@ export type {
 export { datasetNames, datasetPath, loadDataset, loadDatasetRows } from "./data";
 export { renderPlot } from "./charts";
 export type { RenderedChart } from "./charts";
+/** Every chart and table as a function returning the rendered chart (wb.show.* draws them). */
+export * as charts from "./charts";
 export {
   ColumnTransformer,
   LabelEncoder,

@@ -25,6 +25,7 @@ const EXPECTED = [
   "TrackingError",
   "Workbench",
   "castColumns",
+  "charts",
   "datasetNames",
   "datasetPath",
   "defaultStorePath",
