@@ -25,7 +25,9 @@ describe("notebooks/01-penguins-classification.ipynb under the real pipelab kern
     const charts = chartsOf(first);
     // distributions, learning curves, confusion matrix, ROC, the runs table's chart: 5 SVG charts (the table is HTML).
     assert.ok(charts.length >= 5, `${charts.length} charts`);
-    for (const title of ["Learning curves", "Confusion matrix", "ROC"]) assert.ok(charts.some((c) => c.includes(title)), `a chart titled ${title}`);
+    for (const title of ["Feature distributions", "Learning curves", "Confusion matrix", "ROC", "Precision", "test_accuracy", "Parameters and metrics of"]) {
+      assert.ok(charts.some((c) => c.includes(title)), `a chart titled ${title}`);
+    }
   });
 
   it("reaches the accuracy floor: test accuracy of at least 0.95", () => {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import * as dfd from "danfojs-node";
 import { evaluate, seededRandom, trainModel } from "../../src/ml";
 import { ExperimentStore } from "../../src/tracking";
 import { Workbench } from "../../src/workbench";
@@ -31,11 +32,18 @@ describe("wb.show in a script", () => {
         wb.show.roc(report);
         wb.show.pr(report);
         assert.throws(() => wb.show.residuals(report!), /takes the report of a regression, from evaluate\(\); got a classification report/);
+        const xr = x.map((row) => [row[0] as number]);
+        const yr = x.map((row) => 2 * (row[0] as number) + (row[1] as number));
+        const regressor = await wb.step("regress", () => trainModel({ x: xr, y: yr }, { task: "regression", epochs: 5, seed: 1, progress: false }));
+        const regression = await wb.step("evaluate-regression", { regressor }, ({ regressor }) => evaluate(regressor, xr, yr, { prefix: "reg_" }));
+        wb.show.residuals(regression);
+        wb.show.predictedVsActual(regression);
+        wb.show.distributions(new dfd.DataFrame({ u: x.map((r) => r[0]), v: x.map((r) => r[1]), label: y }), { by: "label" });
       }
       wb.finish();
       if (lr === 0.1) {
         const written = lines.filter((l) => / written to /.test(l));
-        assert.equal(written.length, 8, written.join("\n"));
+        assert.equal(written.length, 11, written.join("\n"));
         for (const line of written) {
           const file = /written to (\S+\.html)/.exec(line)?.[1] as string;
           assert.ok(existsSync(file), file);
@@ -47,8 +55,8 @@ describe("wb.show in a script", () => {
         }
         const store = ExperimentStore.open(join(dir, "experiments.db"));
         const artifacts = store.listArtifacts(wb.runId).map((a) => a.kind);
-        assert.equal(artifacts.filter((k) => k === "chart").length, 7);
-        assert.equal(artifacts.filter((k) => k === "chart-svg").length, 7);
+        assert.equal(artifacts.filter((k) => k === "chart").length, 10);
+        assert.equal(artifacts.filter((k) => k === "chart-svg").length, 10);
         assert.equal(artifacts.filter((k) => k === "table").length, 1);
         store.close();
       }

@@ -39,6 +39,11 @@ export interface TrainOptions {
   earlyStopping?: { monitor?: string; patience?: number; minDelta?: number; restoreBestWeights?: boolean };
   /** Show a progress display (default true). */
   progress?: boolean;
+  /**
+   * A prefix for the metric names logged to the run, when one run trains
+   * several models: "mlp_" logs mlp_loss and val_mlp_loss. Default "".
+   */
+  metricPrefix?: string;
 }
 
 /** What training returns: a plain object (cacheable as a step output) holding the model and what it needs. */
@@ -77,6 +82,7 @@ function check(options: TrainOptions): Required<Omit<TrainOptions, "earlyStoppin
     epochs: 50,
     batchSize: 32,
     progress: true,
+    metricPrefix: "",
     ...options,
   };
   if (o.task !== "classification" && o.task !== "regression") throw new DataError(`invalid task ${JSON.stringify(o.task)}: use "classification" or "regression"`);
@@ -237,7 +243,8 @@ export async function trainModel(data: TrainData, options: TrainOptions): Promis
         }
         history.push(entry);
         const { epoch: _e, ...metrics } = entry;
-        step?.log(Object.entries(metrics).map(([key, value]) => ({ key, value, step: epoch })));
+        const logged = (key: string): string => (key.startsWith("val_") ? `val_${o.metricPrefix}${key.slice(4)}` : `${o.metricPrefix}${key}`);
+        step?.log(Object.entries(metrics).map(([key, value]) => ({ key: logged(key), value, step: epoch })));
         progress?.update(`epoch ${epoch}/${o.epochs} · ${Object.entries(metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(" · ")}`);
 
         const value = entry[monitor];
