@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ExperimentStore } from "../../src/tracking";
+import type { RunDetails } from "../../src/tracking";
 import { chartsOf, errorsOf, executeNotebook, stdoutOf, testKernel } from "../helpers/jupyter";
 import type { Notebook } from "../helpers/jupyter";
 import { tempDir } from "../helpers/tmp";
@@ -59,7 +60,11 @@ describe("notebooks/01-penguins-classification.ipynb under the real pipelab kern
     // Each execution makes two runs: one per parameter set (hidden 16, then 32).
     const runs = s.listRuns({ experiment: "penguins" }).map((r) => s.runDetails(r.id)!);
     assert.deepEqual(runs.map((r) => r.params.hidden), [32, 16, 32, 16]);
-    for (const [cached, computed] of [[runs[0]!, runs[2]!], [runs[1]!, runs[3]!]]) {
+    const pairs: [RunDetails, RunDetails][] = [
+      [runs[0]!, runs[2]!],
+      [runs[1]!, runs[3]!],
+    ];
+    for (const [cached, computed] of pairs) {
       assert.equal(cached.metrics.test_accuracy, computed.metrics.test_accuracy, "a cached run has the same final metrics");
       assert.equal(s.metricHistory(cached.id, "val_accuracy").length, 60, "and the training history, replayed from the cache");
     }
