@@ -115,6 +115,13 @@ export function paramVsMetric(store: ExperimentStore, metric: string, options: P
   ].filter((n) => n !== "");
 
   const facet = { fx: "col", fy: "row" } as const;
+  // When every run scores the same, widen the y domain around that value: a collapsed
+  // domain gives one long tick label (0.976744) that runs into the axis label.
+  const values = dots.map((d) => d.value);
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const pad = lo === hi ? Math.max(Math.abs(lo) * 0.01, 1e-3) : 0;
+  const yDomain = pad > 0 ? { domain: [lo - pad, hi + pad] } : {};
   return renderPlot({
     title: options.title ?? `${metric} by parameter`,
     subtitle: notes.join(" · "),
@@ -130,7 +137,7 @@ export function paramVsMetric(store: ExperimentStore, metric: string, options: P
     fy: { axis: null, domain: Array.from({ length: rows }, (_, i) => i), paddingInner: rowPadding, paddingOuter: 0 },
     x: { axis: null, domain: [0, 1] },
     // Inset: dots at the lowest and highest values stay clear of the panel's frame.
-    y: { label: `↑ ${metric}`, grid: true, nice: true, inset: 10, labelAnchor: "center", labelArrow: "none" },
+    y: { label: `↑ ${metric}`, grid: true, nice: true, inset: 10, labelAnchor: "center", labelArrow: "none", ...yDomain },
     marks: [
       Plot.frame({ stroke: "#ccc" }),
       Plot.ruleX(ticks, { x: "position", ...facet, stroke: "#000", strokeOpacity: 0.08 }),
