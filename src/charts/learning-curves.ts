@@ -102,7 +102,8 @@ export function learningCurves(store: ExperimentStore, metric: string, options: 
   const points: Point[] = [];
   runs.forEach((run, i) => {
     for (const { key, kind } of keys) {
-      const history = store.metricHistory(run.id, key).map((p) => ({ x: p.step, y: p.value }));
+      // Thinned in SQLite first (extremes kept), then to the exact budget here.
+      const history = store.metricHistory(run.id, key, { maxPoints: maxPoints * 2 }).map((p) => ({ x: p.step, y: p.value }));
       for (const p of downsample(history, maxPoints)) {
         // The series names the run in full: it is the line's tooltip.
         points.push({ label: labels[i] as string, series: `${runLabel(run, Infinity)} · ${key}`, kind, step: p.x, value: p.y });

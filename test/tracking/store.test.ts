@@ -174,3 +174,20 @@ describe("ExperimentStore: oversized input", () => {
     store.close();
   });
 });
+
+describe("ExperimentStore.metricHistory with maxPoints", () => {
+  it("thins a long history in SQLite, keeping the lowest and highest points", () => {
+    const store = ExperimentStore.open(join(tempDir(), "long.db"));
+    const run = store.createRun({ experiment: "e", sourceKind: "script" });
+    const points = Array.from({ length: 10_000 }, (_, i) => ({ key: "loss", value: 1 / (1 + i / 100) + (i === 7777 ? 3 : 0) - (i === 2222 ? 2 : 0), step: i }));
+    store.logMetrics(run, points);
+    const thin = store.metricHistory(run, "loss", { maxPoints: 200 });
+    assert.ok(thin.length <= 200 && thin.length >= 100, `${thin.length} points`);
+    assert.ok(thin.some((p) => p.step === 7777), "the spike survives");
+    assert.ok(thin.some((p) => p.step === 2222), "the dip survives");
+    assert.deepEqual(thin.map((p) => p.step), [...thin.map((p) => p.step)].sort((a, b) => a - b), "in step order");
+    assert.equal(store.metricHistory(run, "loss").length, 10_000, "without maxPoints, the whole history");
+    assert.equal(store.metricHistory(run, "loss", { maxPoints: 20_000 }).length, 10_000, "a short history comes back whole");
+    store.close();
+  });
+});
