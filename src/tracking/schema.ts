@@ -118,6 +118,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX runs_by_started ON runs (started_at);
   CREATE INDEX tags_by_key ON tags (key, value);
   `,
+  // 3: the history index covers the values, so a long history is thinned without reading the table.
+  `
+  DROP INDEX metrics_by_run_key;
+  CREATE INDEX metrics_by_run_key ON metrics (run_id, key, step, value);
+  `,
 ];
 
 /** The schema version this pipelab writes. */

@@ -606,7 +606,8 @@ export class ExperimentStore {
    * The history of one metric of one run, in step order. With `maxPoints`, a
    * long history is thinned inside SQLite, keeping each bucket's lowest and
    * highest point (so spikes survive): a chart of 100 runs x 100,000 steps
-   * moves thousands of rows to JavaScript, not ten million.
+   * moves thousands of rows to JavaScript, not ten million. Thinned points
+   * carry no timestamp (tsMs 0).
    */
   metricHistory(run: RunId, key: string, options: { maxPoints?: number } = {}): MetricPoint[] {
     const max = options.maxPoints;
@@ -617,16 +618,24 @@ export class ExperimentStore {
         hi: number | null;
       };
       if (span.n > max && span.lo !== null && span.hi !== null) {
+        // One small query per bucket for its lowest and one for its highest point: each reads its
+        // slice of the covering index (run_id, key, step, value) and nothing else. SQLite returns the
+        // other columns of the row that holds a min() or max().
         const buckets = Math.max(1, Math.floor(max / 2));
         const width = (span.hi - span.lo + 1) / buckets;
-        // SQLite returns the other columns of the row that holds a group's min() or max().
-        const rows = this.stmt(
-          `SELECT step, min(value) AS value, ts_ms FROM metrics WHERE run_id = ? AND key = ? GROUP BY CAST((step - ?) / ? AS INTEGER)
-           UNION
-           SELECT step, max(value) AS value, ts_ms FROM metrics WHERE run_id = ? AND key = ? GROUP BY CAST((step - ?) / ? AS INTEGER)
-           ORDER BY step`,
-        ).all(run, key, span.lo, width, run, key, span.lo, width) as { step: number; value: number; ts_ms: number }[];
-        return rows.map((r) => ({ step: r.step, value: r.value, tsMs: r.ts_ms }));
+        const lowest = this.stmt("SELECT step, min(value) AS value FROM metrics WHERE run_id = ? AND key = ? AND step >= ? AND step < ?");
+        const highest = this.stmt("SELECT step, max(value) AS value FROM metrics WHERE run_id = ? AND key = ? AND step >= ? AND step < ?");
+        const points: MetricPoint[] = [];
+        for (let b = 0; b < buckets; b++) {
+          const from = span.lo + Math.ceil(b * width);
+          const to = b === buckets - 1 ? span.hi + 1 : span.lo + Math.ceil((b + 1) * width);
+          const lo = lowest.get(run, key, from, to) as { step: number | null; value: number | null };
+          const hi = highest.get(run, key, from, to) as { step: number | null; value: number | null };
+          if (lo.step === null || hi.step === null) continue;
+          const pair = lo.step <= hi.step ? [lo, hi] : [hi, lo];
+          for (const p of pair) if (points.at(-1)?.step !== p.step) points.push({ step: p.step as number, value: p.value as number, tsMs: 0 });
+        }
+        return points;
       }
     }
     return (

@@ -305,15 +305,16 @@ export class Workbench {
   log(metrics: Readonly<Record<string, number>>, step?: number): void;
   log(keyOrMetrics: string | Readonly<Record<string, number>>, valueOrStep?: number, step?: number): void {
     this.assertOpen("log");
+    const tsMs = Date.now();
     const points =
       typeof keyOrMetrics === "string"
-        ? [{ key: keyOrMetrics, value: valueOrStep as number, step: step ?? 0 }]
-        : Object.entries(keyOrMetrics).map(([key, value]) => ({ key, value, step: valueOrStep ?? 0 }));
+        ? [{ key: keyOrMetrics, value: valueOrStep as number, step: step ?? 0, tsMs }]
+        : Object.entries(keyOrMetrics).map(([key, value]) => ({ key, value, step: valueOrStep ?? 0, tsMs }));
     // Inside a step, through the step's context: the points are then kept with its cached output.
     const inStep = currentStep();
     if (inStep) inStep.log(points);
     // Batched: written at the step's end, when the run ends, or within 250 ms.
-    else this.metrics.add(points.map((p) => ({ ...p, tsMs: Date.now() })));
+    else this.metrics.add(points);
   }
 
   /** Tags the run (a key and a text value), e.g. `wb.tag("stage", "baseline")`. */
