@@ -1,8 +1,10 @@
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { TrackingError } from "../errors";
 import {
   DEBIAN_PACKAGES,
   KERNEL_NAME,
+  aptInstall,
   ensureJupyter,
   installKernel,
   listKernels,
@@ -74,6 +76,7 @@ const setup: Command = {
     });
     const report = ensureJupyter({ install: !values["no-install"], log });
     log(`Jupyter: ${report.python} (Python ${report.version}; notebook ${report.modules.notebook}, nbclient ${report.modules.nbclient})`);
+    if (values["for-tests"]) ensureChromium(!values["no-install"]);
     if (!values["no-kernel"] && !values["for-tests"]) {
       const dir = installKernel({ python: report.python, location: { kind: "user" } });
       log(`kernel: "${KERNEL_NAME}" registered in ${dir}`);
@@ -81,6 +84,13 @@ const setup: Command = {
     return 0;
   },
 };
+
+/** The browser test drives Debian's chromium; install it with the rest when allowed. */
+function ensureChromium(install: boolean): void {
+  if (existsSync("/usr/bin/chromium")) return;
+  if (install && aptInstall(["chromium"], log) && existsSync("/usr/bin/chromium")) return;
+  log("note: /usr/bin/chromium is missing, so the browser test will fail; install it with: sudo apt-get install -y chromium");
+}
 
 const doctor: Command = {
   summary: "report what pipelab finds on this machine, changing nothing",

@@ -255,7 +255,8 @@ export class Workbench {
 
   /**
    * Says which steps would recompute and why, without running anything (like
-   * `dvc status`). With a target, that step and the steps it depends on.
+   * `dvc status`). With a target, that step and the steps it depends on. As a
+   * cell's last expression it shows as a table: one line per step.
    *
    * @example
    * ```ts
@@ -264,7 +265,8 @@ export class Workbench {
    */
   async plan(target?: string): Promise<PlanEntry[]> {
     const entries = await this.runner.plan(target);
-    if (!this.quiet) this.output.text(formatPlan(entries));
+    // Shown as a table where a notebook prints a cell's value (or console.log prints it).
+    Object.defineProperty(entries, inspect.custom, { value: () => formatPlan(entries), enumerable: false });
     return entries;
   }
 

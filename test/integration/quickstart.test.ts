@@ -36,6 +36,7 @@ describe("notebooks/00-quickstart.ipynb under the real pipelab kernel", () => {
     assert.match(all, /▸ clean: computed in/);
     assert.match(all, /✓ nearest-centroid\s+fresh\s+cached in memory/);
     assert.match(all, /backend wasm \(tfjs 4\.22\.0/);
+    assert.doesNotMatch(all, /⚠/, "no step reads anything it does not declare");
   });
 
   it("shows the notebook's run in `pipelab runs ls` with its params, metric and status", () => {
