@@ -114,3 +114,26 @@ describe("trainModel", () => {
     back.model.dispose();
   });
 });
+
+describe("trainModel with imbalanced classes", () => {
+  it("oversamples the smaller classes deterministically, and that lifts their recall", async () => {
+    const r = seededRandom(5);
+    // 300 of class "common", 30 of "rare", overlapping a little.
+    const x: number[][] = [];
+    const y: string[] = [];
+    for (let i = 0; i < 330; i++) {
+      const rare = i >= 300;
+      x.push([(rare ? 0.5 : 0) + r() - 0.5, (rare ? 0.5 : 0) + r() - 0.5]);
+      y.push(rare ? "rare" : "common");
+    }
+    const base = { task: "classification" as const, hidden: [8], epochs: 20, learningRate: 0.05, seed: 2, progress: false };
+    const plain = await trainModel({ x, y }, base);
+    const balanced = await trainModel({ x, y }, { ...base, balance: "oversample" });
+    const again = await trainModel({ x, y }, { ...base, balance: "oversample" });
+    assert.deepEqual(balanced.history, again.history, "deterministic");
+    const recall = (m: typeof plain) => predict(m, x.slice(300)).filter((p) => p === "rare").length / 30;
+    assert.ok(recall(balanced) > recall(plain), `rare recall: ${recall(plain)} plain, ${recall(balanced)} oversampled`);
+    await assert.rejects(trainModel({ x, y: x.map(() => 1) }, { task: "regression", seed: 1, balance: "oversample", progress: false }), /"oversample" is for classification/);
+    [plain, balanced, again].forEach((m) => m.model.dispose());
+  });
+});

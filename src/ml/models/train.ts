@@ -40,6 +40,12 @@ export interface TrainOptions {
   /** Show a progress display (default true). */
   progress?: boolean;
   /**
+   * Class imbalance (classification): "oversample" repeats the rows of the
+   * smaller classes, drawn with a seed, so that every class counts as much as
+   * the largest in each epoch. Default "none".
+   */
+  balance?: "none" | "oversample";
+  /**
    * A prefix for the metric names logged to the run, when one run trains
    * several models: "mlp_" logs mlp_loss and val_mlp_loss. Default "".
    */
@@ -83,6 +89,7 @@ function check(options: TrainOptions): Required<Omit<TrainOptions, "earlyStoppin
     batchSize: 32,
     progress: true,
     metricPrefix: "",
+    balance: "none" as "none" | "oversample",
     ...options,
   };
   if (o.task !== "classification" && o.task !== "regression") throw new DataError(`invalid task ${JSON.stringify(o.task)}: use "classification" or "regression"`);
@@ -93,6 +100,8 @@ function check(options: TrainOptions): Required<Omit<TrainOptions, "earlyStoppin
   if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new DataError(`invalid epochs ${o.epochs}: use a whole number of at least 1`);
   if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new DataError(`invalid batchSize ${o.batchSize}: use a whole number of at least 1`);
   if (!["adam", "sgd", "rmsprop"].includes(o.optimizer)) throw new DataError(`invalid optimizer ${JSON.stringify(o.optimizer)}: use adam, sgd or rmsprop`);
+  if (o.balance !== "none" && o.balance !== "oversample") throw new DataError(`invalid balance ${JSON.stringify(o.balance)}: use "none" or "oversample"`);
+  if (o.balance === "oversample" && o.task !== "classification") throw new DataError('balance "oversample" is for classification; this is a regression');
   return o;
 }
 
@@ -209,18 +218,32 @@ export async function trainModel(data: TrainData, options: TrainOptions): Promis
   const history: Record<string, number>[] = [];
   let best = { value: higherIsBetter ? -Infinity : Infinity, epoch: 0, weights: undefined as TF.Tensor[] | undefined };
   const order = seededRandom(o.seed);
+  // The rows an epoch goes through: each once, or (oversampling) the smaller classes' rows
+  // repeated, plus a seeded draw of them, up to the size of the largest class.
+  const rowsOfEpoch = ((): number[] => {
+    const all = Array.from({ length: x.rows }, (_, i) => i);
+    if (o.balance !== "oversample") return all;
+    const byClass = new Map<string | number | boolean, number[]>();
+    yLabels.forEach((label, i) => (byClass.get(label) ?? byClass.set(label, []).get(label))?.push(i));
+    const largest = Math.max(...[...byClass.values()].map((rows) => rows.length));
+    const draw = seededRandom(o.seed + 1);
+    return [...byClass.values()].flatMap((rows) => [
+      ...Array.from({ length: Math.floor(largest / rows.length) }, () => rows).flat(),
+      ...Array.from({ length: largest % rows.length }, () => rows[Math.floor(draw() * rows.length)] as number),
+    ]);
+  })();
   try {
     await withSeededMathRandom(o.seed, async () => {
       for (let epoch = 1; epoch <= o.epochs; epoch++) {
         // A seeded permutation of the rows: the same batches, in the same order, every run.
-        const perm = Array.from({ length: x.rows }, (_, i) => i);
+        const perm = [...rowsOfEpoch];
         for (let i = perm.length - 1; i > 0; i--) {
           const j = Math.floor(order() * (i + 1));
           [perm[i], perm[j]] = [perm[j] as number, perm[i] as number];
         }
         let lossSum = 0;
         let metricSum = 0;
-        for (let start = 0; start < x.rows; start += o.batchSize) {
+        for (let start = 0; start < perm.length; start += o.batchSize) {
           const idx = perm.slice(start, start + o.batchSize);
           const [bx, by] = t.tidy(() => {
             const ids = t.tensor1d(idx, "int32");
@@ -234,7 +257,7 @@ export async function trainModel(data: TrainData, options: TrainOptions): Promis
             throw new DataError(`training diverged at epoch ${epoch}: the loss is ${out[0]}. Lower the learning rate (now ${o.learningRate}) or scale the features (StandardScaler)`);
           }
         }
-        const entry: Record<string, number> = { epoch, loss: lossSum / x.rows, [metricName]: metricSum / x.rows };
+        const entry: Record<string, number> = { epoch, loss: lossSum / perm.length, [metricName]: metricSum / perm.length };
         if (xv && yv) {
           const evaluated = model.evaluate(xv, yv, { batchSize: 1024 }) as TF.Scalar[];
           entry.val_loss = (await (evaluated[0] as TF.Scalar).data())[0] as number;
