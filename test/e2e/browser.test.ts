@@ -61,12 +61,12 @@ describe("a notebook in a real browser: Jupyter Notebook on 127.0.0.1, headless 
     });
     // The chart is the big <svg> of an output (legend swatches are small ones).
     await page.waitForFunction(
-      () => [...document.querySelectorAll(".output_area svg")].some((svg) => svg.getBoundingClientRect().width > 200),
+      () => Array.from(document.querySelectorAll(".output_area svg")).some((svg) => svg.getBoundingClientRect().width > 200),
       null,
       { timeout: 180_000 },
     );
     await page.evaluate(() => {
-      const big = [...document.querySelectorAll(".output_area svg")].find((svg) => svg.getBoundingClientRect().width > 200);
+      const big = Array.from(document.querySelectorAll(".output_area svg")).find((svg) => svg.getBoundingClientRect().width > 200);
       big?.setAttribute("data-test-chart", "1");
     });
     const chart = page.locator('svg[data-test-chart="1"]');
