@@ -2,7 +2,8 @@
 
 Usage: python3 scripts/make-notebook.py notebooks/src/00-quickstart.txt notebooks/00-quickstart.ipynb
 
-The description holds cells separated by lines `%% markdown` or `%% code`.
+The description holds cells separated by lines `%% markdown` or `%% code`; words after
+the kind are the cell's tags (`%% code skip-export`).
 """
 import json
 import sys
@@ -20,7 +21,8 @@ def cells_of(text):
     if kind:
         cells.append((kind, lines))
     out = []
-    for kind, lines in cells:
+    for header, lines in cells:
+        kind, *tags = header.split()
         while lines and not lines[-1].strip():
             lines.pop()
         while lines and not lines[0].strip():
@@ -28,7 +30,7 @@ def cells_of(text):
         source = [l + "\n" for l in lines]
         if source:
             source[-1] = source[-1][:-1]
-        cell = {"cell_type": kind, "metadata": {}, "source": source}
+        cell = {"cell_type": kind, "metadata": {"tags": tags} if tags else {}, "source": source}
         if kind == "code":
             cell.update(execution_count=None, outputs=[])
         out.append(cell)

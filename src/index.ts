@@ -4,7 +4,7 @@
  * This file is the public API: what it exports, by name, is what users get.
  * test/public-api.test.ts snapshots the list so that changes are deliberate.
  */
-export { CacheControl, Show, Workbench } from "./workbench";
+export { CacheControl, Show, Workbench, runMain } from "./workbench";
 export type { PlanEntry, PruneOptions, StepState, WorkbenchOptions } from "./workbench";
 export type { CacheMode, StepFunction, StepOptions } from "./pipeline";
 export { registerSerializer } from "./cache";

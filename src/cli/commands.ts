@@ -19,6 +19,7 @@ import { StepCache } from "../cache";
 import { defaultCacheDir, formatCacheReport, pruneCache } from "../workbench";
 import { findProjectRoot, formatBytes, pipelabVersion } from "../util";
 import { CliUsageError, parse } from "./args";
+import { PIPELINE_COMMANDS } from "./pipeline-commands";
 import { comparisonCsv, comparisonTable, runReport, runsTable } from "./table";
 
 export interface Command {
@@ -330,7 +331,7 @@ const cache: Command = {
   },
 };
 
-export const COMMANDS: Record<string, Command> = { setup, doctor, notebook, kernel, runs, cache };
+export const COMMANDS: Record<string, Command> = { setup, doctor, notebook, kernel, runs, cache, ...PIPELINE_COMMANDS };
 
 export function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}\n  ${" ".repeat(9)} ${c.usage}`);

@@ -16,7 +16,7 @@ import type {
 } from "../charts";
 import type { ClassificationReport, EvaluationReport, RegressionReport } from "../ml";
 import type { CompareQuery } from "../tracking";
-import { PipelabError, StepError, messageOf } from "../errors";
+import { PipelabError, StepError, TrackingError, messageOf } from "../errors";
 import { initBackend } from "../ml";
 import { currentOutput, inKernel } from "../notebook";
 import type { Output } from "../notebook";
@@ -166,6 +166,7 @@ export class Workbench {
       ...(source.hash === undefined ? {} : { sourceHash: source.hash }),
     };
     const runId = store.createRun(runInit);
+    for (const [key, value] of Object.entries(runTags())) store.setTag(runId, key, value);
     const cacheDir = options.cacheDir === undefined ? defaultCacheDir() : resolve(options.cacheDir);
     const stepCache = sharedCache(cacheDir);
     const wb = new Workbench({
@@ -189,8 +190,10 @@ export class Workbench {
    * Declares the run's parameters and records them. Returns them, frozen, so
    * steps can take them as inputs. Calling it again adds or overrides keys.
    */
-  params<P extends Record<string, ParamValue>>(values: P): Readonly<P> {
+  params<P extends Record<string, ParamValue>>(declared: P): Readonly<P> {
     this.assertOpen("params");
+    // `pipelab run --param` and `pipelab sweep` pass values through the environment.
+    const values = applyOverrides(declared);
     // A run is one parameter set: changing a value already set starts the next run.
     const changed = Object.keys(values).filter((k) => k in this.paramValues && JSON.stringify(this.paramValues[k]) !== JSON.stringify(values[k]));
     if (changed.length > 0) this.nextRun(changed.map((k) => `${k} ${JSON.stringify(this.paramValues[k])} -> ${JSON.stringify(values[k])}`).join(", "));
@@ -247,6 +250,7 @@ export class Workbench {
     const previous = this.currentRun;
     this.store.endRun(previous, failure ? "failed" : "finished", failure);
     this.currentRun = this.store.createRun(this.runInit);
+    for (const [key, value] of Object.entries(runTags())) this.store.setTag(this.currentRun, key, value);
     this.metrics = new MetricBuffer(this.store, this.currentRun);
     this.lastFailure = undefined;
     this.store.logParams(this.currentRun, this.paramValues);
@@ -280,6 +284,11 @@ export class Workbench {
   invalidate(step: string): void {
     this.runner.invalidate(step);
     this.say(`▸ ${step}: invalidated; it recomputes on its next execution`);
+  }
+
+  /** @internal Prints a warning line under the cell (or to the log). */
+  note_(line: string): void {
+    this.output.text(`⚠ ${line}`);
   }
 
   /** @internal Writes pending metric points, so that charts read them. */
@@ -425,8 +434,19 @@ export class Workbench {
 export class Show {
   constructor(private readonly wb: Workbench) {}
 
-  private draw(chart: RenderedChart): void {
-    this.wb.displayChart(chart.html, chart.standaloneSvg, chart.title);
+  private draw(chart: RenderedChart | (() => RenderedChart)): void {
+    let rendered: RenderedChart;
+    try {
+      rendered = typeof chart === "function" ? chart() : chart;
+    } catch (error) {
+      // Nothing to chart (no runs with the metric, nothing varying) is a note, not a failure of the pipeline.
+      if (error instanceof TrackingError) {
+        this.wb.note_(`chart not drawn: ${error.message}`);
+        return;
+      }
+      throw error;
+    }
+    this.wb.displayChart(rendered.html, rendered.standaloneSvg, rendered.title);
   }
 
   private inExperiment<O extends { experiment?: string; runs?: unknown; filter?: unknown }>(options: O | undefined): O {
@@ -452,7 +472,7 @@ export class Show {
   /** A metric's history per epoch, one line per run; train and validation when both exist. */
   learningCurves(metric: string, options?: LearningCurvesOptions): void {
     this.wb.flushMetrics();
-    this.draw(charts.learningCurves(this.wb.store, metric, this.inExperiment(options)));
+    this.draw(() => charts.learningCurves(this.wb.store, metric, this.inExperiment(options)));
   }
 
   /**
@@ -474,19 +494,19 @@ export class Show {
     });
     const table = charts.runsTable(comparison, { steps: this.wb.store.stepCounts(comparison.runs.map((r) => r.id)) });
     this.wb.displayChart(table, false, `Runs of ${o.experiment ?? "the selection"}`, "table");
-    if (metric !== undefined) this.draw(charts.runComparison(this.wb.store, metric, o));
+    if (metric !== undefined) this.draw(() => charts.runComparison(this.wb.store, metric, o));
   }
 
   /** A metric against each parameter that varies, one dot per run. */
   paramVsMetric(metric: string, options?: ParamVsMetricOptions): void {
     this.wb.flushMetrics();
-    this.draw(charts.paramVsMetric(this.wb.store, metric, this.inExperiment(options)));
+    this.draw(() => charts.paramVsMetric(this.wb.store, metric, this.inExperiment(options)));
   }
 
   /** Params and metrics across runs as parallel coordinates. */
   parallel(options?: ParallelCoordinatesOptions): void {
     this.wb.flushMetrics();
-    this.draw(charts.parallelCoordinates(this.wb.store, this.inExperiment(options)));
+    this.draw(() => charts.parallelCoordinates(this.wb.store, this.inExperiment(options)));
   }
 
   /** The confusion matrix of an evaluation report: counts and row-normalized rates. */
@@ -540,6 +560,46 @@ function regression(report: EvaluationReport, chart: string): RegressionReport {
     throw new PipelabError(`wb.show.${chart} takes the report of a regression, from evaluate(); got ${report?.kind === "pipelab.report" ? "a classification report" : typeof report}`);
   }
   return report;
+}
+
+/** The environment variable through which `pipelab sweep` tags the runs it makes (a JSON object of text values). */
+export const TAGS_ENV = "PIPELAB_TAGS";
+
+function runTags(): Record<string, string> {
+  const text = process.env[TAGS_ENV];
+  if (!text) return {};
+  try {
+    return Object.fromEntries(Object.entries(JSON.parse(text) as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+  } catch {
+    throw new PipelabError(`${TAGS_ENV} is not a JSON object: ${text}`);
+  }
+}
+
+/** The environment variable through which `pipelab run` and `pipelab sweep` override parameters (a JSON object). */
+export const PARAMS_ENV = "PIPELAB_PARAMS";
+
+let overrides: Record<string, unknown> | undefined;
+
+/** The declared parameters with the overrides of PIPELAB_PARAMS applied, their types checked. */
+function applyOverrides<P extends Record<string, ParamValue>>(declared: P): P {
+  if (overrides === undefined) {
+    const text = process.env[PARAMS_ENV];
+    try {
+      overrides = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      throw new PipelabError(`${PARAMS_ENV} is not a JSON object: ${text}`);
+    }
+  }
+  const out: Record<string, ParamValue> = { ...declared };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (!(key in declared)) continue;
+    const expected = typeof declared[key];
+    if (typeof value !== expected && !(declared[key] === null || typeof declared[key] === "object")) {
+      throw new PipelabError(`parameter "${key}" is a ${expected} (declared ${JSON.stringify(declared[key])}); the override ${JSON.stringify(value)} is a ${typeof value}`);
+    }
+    out[key] = value as ParamValue;
+  }
+  return out as P;
 }
 
 /** An output whose text lines go to `log`; charts still go where they would. */

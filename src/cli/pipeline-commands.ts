@@ -1,0 +1,413 @@
+/**
+ * From notebook to scripted pipeline: `pipelab export`, `run`, `verify`, `sweep`.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { basename, dirname, extname, join, relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { ExportError, TrackingError } from "../errors";
+import { declaredParams, notebookToScript, parseParamArgs, readNotebook } from "../export";
+import type { DeclaredParam } from "../export";
+import { ensureJupyter, installKernel } from "../setup";
+import { ExperimentStore, defaultStorePath } from "../tracking";
+import type { RunDetails } from "../tracking";
+import { findProjectRoot, writeFileAtomic } from "../util";
+import { PARAMS_ENV, TAGS_ENV } from "../workbench";
+import { CliUsageError, parse } from "./args";
+import type { Command } from "./commands";
+import { comparisonTable } from "./table";
+
+const log = (line: string): void => console.log(line);
+
+/** The parameters a notebook or script declares (wb.params({...}) literals). */
+function paramsOf(file: string): DeclaredParam[] {
+  if (extname(file) === ".ipynb") {
+    return declaredParams(
+      readNotebook(file)
+        .cells.filter((c) => c.kind === "code")
+        .map((c) => c.source)
+        .join("\n;\n"),
+    );
+  }
+  return declaredParams(readFileSync(file, "utf8"));
+}
+
+function requireFile(file: string | undefined, what: string): string {
+  if (!file) throw new CliUsageError(`${what}: which file?`);
+  const path = resolve(file);
+  if (!existsSync(path)) throw new ExportError(`${path} does not exist`);
+  return path;
+}
+
+/** The default place of a notebook's exported script: pipelines/NAME.ts at the project root. */
+function defaultScriptPath(notebook: string): string {
+  return join(findProjectRoot(dirname(notebook)), "pipelines", `${basename(notebook, ".ipynb").replace(/^\d+-/, "")}.ts`);
+}
+
+export interface RunOutcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a pipeline script in a child process (tsx), with parameter overrides and extra environment. */
+export function runScript(script: string, options: { params?: Record<string, unknown>; env?: NodeJS.ProcessEnv; echo?: boolean }): Promise<RunOutcome> {
+  const loader = pathToFileURL(require.resolve("tsx")).href;
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ["--import", loader, script], {
+      cwd: dirname(script),
+      env: { ...process.env, ...options.env, ...(options.params ? { [PARAMS_ENV]: JSON.stringify(options.params) } : {}) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+      if (options.echo) process.stdout.write(d);
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      if (options.echo) process.stderr.write(d);
+    });
+    child.on("exit", (code) => done({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+/** Executes a notebook through the pipelab kernel (nbconvert), with parameter overrides; saves the executed copy. */
+export function runNotebook(notebook: string, options: { params?: Record<string, unknown>; output?: string; env?: NodeJS.ProcessEnv; echo?: boolean }): Promise<RunOutcome & { executed: string }> {
+  const python = ensureJupyter({ install: false, log }).python;
+  installKernel({ python, location: { kind: "user" } });
+  const executed = options.output ?? join(dirname(notebook), `${basename(notebook, ".ipynb")}.executed.ipynb`);
+  return new Promise((done) => {
+    const child = spawn(
+      python,
+      ["-m", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=pipelab", "--ExecutePreprocessor.timeout=3600", "--output-dir", dirname(executed), "--output", basename(executed), notebook],
+      {
+        cwd: dirname(notebook),
+        env: {
+          ...process.env,
+          PYDEVD_DISABLE_FILE_VALIDATION: "1",
+          PIPELAB_SOURCE: notebook,
+          ...options.env,
+          ...(options.params ? { [PARAMS_ENV]: JSON.stringify(options.params) } : {}),
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("exit", (code) => done({ code: code ?? 1, stdout, stderr, executed }));
+  });
+}
+
+/** The failing cell of an nbconvert run, in a few lines, without Python's traceback. */
+function notebookFailure(stderr: string): string {
+  const start = stderr.indexOf("An error occurred while executing the following cell:");
+  if (start < 0) return stderr.split("\n").filter((l) => l.trim() && !/frozen|PYDEVD|Debugg/.test(l)).slice(-8).join("\n");
+  return stderr.slice(start).split("\n").slice(0, 12).join("\n");
+}
+
+const exportCommand: Command = {
+  summary: "turn a notebook into a typed pipeline script",
+  usage: "pipelab export NOTEBOOK.ipynb [-o pipelines/NAME.ts] [--check]   (--check: also type-check it with tsc --noEmit)",
+  async run(args) {
+    const { values, positionals } = parse(args, { output: { type: "string", short: "o" }, check: { type: "boolean" } }, true);
+    const notebook = requireFile(positionals[0], "export");
+    const script = resolve(values.output ?? defaultScriptPath(notebook));
+    const text = notebookToScript(readNotebook(notebook), { scriptPath: script, exportedAt: new Date() });
+    mkdirSync(dirname(script), { recursive: true });
+    writeFileAtomic(script, text);
+    const params = paramsOf(script);
+    log(`exported ${relative(process.cwd(), notebook)} to ${relative(process.cwd(), script)}`);
+    if (params.length > 0) log(`parameters: ${params.map((p) => `${p.name}=${JSON.stringify(p.default)}`).join(" ")}`);
+    log(`run it: npx pipelab run ${relative(process.cwd(), script)}${params[0] ? ` --param ${params[0].name}=...` : ""}`);
+    if (values.check) {
+      const problems = typecheck(script);
+      if (problems) throw new ExportError(`the exported script does not type-check:\n${problems}`);
+      log("type-check: ok");
+    }
+    return 0;
+  },
+};
+
+/** Type-checks one script with tsc --noEmit (strict, Node 20 modules); returns the diagnostics, or "" when it passes. */
+export function typecheck(script: string): string {
+  const ts = require("typescript") as typeof import("typescript");
+  const program = ts.createProgram([script], {
+    strict: true,
+    noEmit: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    skipLibCheck: true,
+    esModuleInterop: true,
+    types: ["node"],
+  });
+  const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.category === ts.DiagnosticCategory.Error);
+  return ts.formatDiagnostics(diagnostics, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => process.cwd(), getNewLine: () => "\n" });
+}
+
+function paramArgs(args: string[]): { params: string[]; rest: string[] } {
+  const params: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === "--param" || a === "-p") {
+      const v = args[++i];
+      if (v === undefined) throw new CliUsageError(`${a} needs a value: --param name=value`);
+      params.push(v);
+    } else if (a.startsWith("--param=")) params.push(a.slice("--param=".length));
+    else rest.push(a);
+  }
+  return { params, rest };
+}
+
+const runCommand: Command = {
+  summary: "run a pipeline script headless, or execute a notebook through the pipelab kernel, with parameters",
+  usage: "pipelab run SCRIPT.ts|NOTEBOOK.ipynb [--param name=value ...] [-o EXECUTED.ipynb]",
+  async run(args) {
+    const { params: paramTexts, rest } = paramArgs(args);
+    const { values, positionals } = parse(rest, { output: { type: "string", short: "o" } }, true);
+    const file = requireFile(positionals[0], "run");
+    const params = parseParamArgs(paramTexts, paramsOf(file), relative(process.cwd(), file));
+    if (extname(file) === ".ipynb") {
+      const r = await runNotebook(file, { params, ...(values.output ? { output: resolve(values.output) } : {}) });
+      if (r.code !== 0) {
+        console.error(`pipelab: the notebook failed; the executed copy is not saved.\n${notebookFailure(r.stderr)}`);
+        return 1;
+      }
+      log(`executed ${relative(process.cwd(), file)}: saved ${relative(process.cwd(), r.executed)}`);
+      return 0;
+    }
+    const r = await runScript(file, { params, echo: true });
+    return r.code;
+  },
+};
+
+/** Two metric values equal within a tolerance (absolute, and relative for large values). */
+function close(a: number, b: number, tolerance: number): boolean {
+  return Math.abs(a - b) <= tolerance * Math.max(1, Math.abs(a), Math.abs(b));
+}
+
+const verifyCommand: Command = {
+  summary: "export a notebook, run the script without cache, and compare its metrics with the notebook's last run of the same parameters",
+  usage: "pipelab verify NOTEBOOK.ipynb [--param name=value ...] [--tolerance 1e-9]",
+  async run(args) {
+    const { params: paramTexts, rest } = paramArgs(args);
+    const { values, positionals } = parse(rest, { tolerance: { type: "string" }, store: { type: "string" } }, true);
+    const notebook = requireFile(positionals[0], "verify");
+    const tolerance = values.tolerance === undefined ? 1e-9 : Number(values.tolerance);
+    if (!(tolerance >= 0)) throw new CliUsageError(`invalid --tolerance: ${values.tolerance}`);
+    const params = parseParamArgs(paramTexts, paramsOf(notebook), relative(process.cwd(), notebook));
+    const root = findProjectRoot(dirname(notebook));
+    const dir = join(root, ".pipelab", "verify");
+    mkdirSync(dir, { recursive: true });
+    const script = join(dir, `${basename(notebook, ".ipynb")}.ts`);
+    writeFileAtomic(script, notebookToScript(readNotebook(notebook), { scriptPath: script }));
+    const cache = mkdtempSync(join(dir, "cache-"));
+    const storePath = resolve(values.store ?? defaultStorePath(dirname(notebook)));
+    log(`verify: running ${relative(process.cwd(), script)} without cache ...`);
+    let r: RunOutcome;
+    try {
+      r = await runScript(script, { params, env: { PIPELAB_CACHE_DIR: cache, PIPELAB_STORE: storePath, [TAGS_ENV]: JSON.stringify({ verify: basename(notebook) }) } });
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+    if (r.code !== 0) {
+      console.error(`pipelab: the exported script failed:\n${r.stderr.trim().split("\n").slice(-6).join("\n")}`);
+      return 1;
+    }
+    const runIds = [...r.stdout.matchAll(/run (\d+) (?:of experiment|started)/g)].map((m) => Number(m[1]));
+    const store = ExperimentStore.open(storePath);
+    try {
+      let failed = 0;
+      for (const id of [...new Set(runIds)]) {
+        const scriptRun = store.runDetails(id as RunDetails["id"]);
+        if (!scriptRun) continue;
+        const candidates = store
+          .listRuns({ experiment: scriptRun.experiment, filter: { source: "notebook", status: "finished" } })
+          .map((x) => store.runDetails(x.id))
+          .filter((x): x is RunDetails => x !== undefined && JSON.stringify(sorted(x.params)) === JSON.stringify(sorted(scriptRun.params)));
+        const notebookRun = candidates[0];
+        if (!notebookRun) {
+          throw new TrackingError(
+            `no finished notebook run of experiment "${scriptRun.experiment}" has the parameters ${JSON.stringify(sorted(scriptRun.params))}: run the notebook first (pipelab run ${relative(process.cwd(), notebook)})`,
+          );
+        }
+        const keys = Object.keys(notebookRun.metrics).sort();
+        const diffs = keys.filter((k) => scriptRun.metrics[k] === undefined || !close(notebookRun.metrics[k] as number, scriptRun.metrics[k] as number, tolerance));
+        if (diffs.length === 0) {
+          log(`✓ script run ${id} reproduces notebook run ${notebookRun.id}: ${keys.length} metrics equal (tolerance ${tolerance})`);
+        } else {
+          failed += 1;
+          log(`✗ script run ${id} differs from notebook run ${notebookRun.id}:`);
+          for (const k of diffs) log(`    ${k}: notebook ${notebookRun.metrics[k]}, script ${scriptRun.metrics[k] ?? "(missing)"}`);
+        }
+      }
+      if (runIds.length === 0) throw new TrackingError("the script made no run (does it call Workbench.open?)");
+      return failed === 0 ? 0 : 1;
+    } finally {
+      store.close();
+    }
+  },
+};
+
+function sorted(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** One point of a sweep: the parameters of one run. */
+export interface SweepJob {
+  index: number;
+  params: Record<string, unknown>;
+}
+
+/** What running a job gave. */
+export interface SweepResult {
+  job: SweepJob;
+  ok: boolean;
+  error?: string;
+  durationMs: number;
+}
+
+/**
+ * Where sweep jobs run. The local pool runs child processes on this machine;
+ * a distributed queue can implement the same interface without changing the
+ * command: it receives a job, runs the script with the job's parameters and
+ * the sweep's tag, and reports the outcome.
+ */
+export interface SweepExecutor {
+  run(job: SweepJob): Promise<SweepResult>;
+}
+
+/** The local executor: `pipelab run SCRIPT --param ...` in a child process per job. */
+export class LocalProcessExecutor implements SweepExecutor {
+  constructor(
+    private readonly script: string,
+    private readonly tags: Record<string, string>,
+  ) {}
+
+  async run(job: SweepJob): Promise<SweepResult> {
+    const started = Date.now();
+    const r = await runScript(this.script, { params: job.params, env: { [TAGS_ENV]: JSON.stringify({ ...this.tags, sweep_job: String(job.index) }) } });
+    const error = r.code === 0 ? undefined : r.stderr.trim().split("\n").slice(-3).join(" ");
+    return { job, ok: r.code === 0, ...(error === undefined ? {} : { error }), durationMs: Date.now() - started };
+  }
+}
+
+/**
+ * Runs the jobs on an executor, `parallel` at a time. The first job runs
+ * alone: it fills the cache with the steps that do not depend on the swept
+ * parameters, which every later job then reuses.
+ */
+export async function runSweep(jobs: readonly SweepJob[], executor: SweepExecutor, parallel: number, onDone: (r: SweepResult) => void): Promise<SweepResult[]> {
+  const results: SweepResult[] = [];
+  const queue = [...jobs];
+  const first = queue.shift();
+  if (first) {
+    const r = await executor.run(first);
+    results.push(r);
+    onDone(r);
+  }
+  const worker = async (): Promise<void> => {
+    for (let job = queue.shift(); job; job = queue.shift()) {
+      const r = await executor.run(job);
+      results.push(r);
+      onDone(r);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));
+  return results.sort((a, b) => a.job.index - b.job.index);
+}
+
+/** The combinations of a grid: name=v1,v2 name2=v3 ... */
+export function gridJobs(specs: readonly string[], declared: readonly DeclaredParam[], where: string): SweepJob[] {
+  const axes = specs.map((spec) => {
+    const eq = spec.indexOf("=");
+    if (eq <= 0) throw new CliUsageError(`invalid grid axis ${JSON.stringify(spec)}: use name=v1,v2,...`);
+    const name = spec.slice(0, eq);
+    const values = spec.slice(eq + 1).split(",");
+    return { name, values: values.map((v) => parseParamArgs([`${name}=${v}`], declared, where)[name]) };
+  });
+  let combos: Record<string, unknown>[] = [{}];
+  for (const axis of axes) combos = combos.flatMap((c) => axis.values.map((v) => ({ ...c, [axis.name]: v })));
+  return combos.map((params, index) => ({ index, params }));
+}
+
+/** `count` random points: name=lo:hi (uniform; log-uniform when both > 0 and hi/lo >= 100) or name=v1,v2 (a choice). */
+export function randomJobs(count: number, specs: readonly string[], declared: readonly DeclaredParam[], where: string, seed: number): SweepJob[] {
+  const { seededRandom } = require("../ml/random") as typeof import("../ml/random");
+  const random = seededRandom(seed);
+  const byName = new Map(declared.map((d) => [d.name, d]));
+  const axes = specs.map((spec) => {
+    const eq = spec.indexOf("=");
+    if (eq <= 0) throw new CliUsageError(`invalid range ${JSON.stringify(spec)}: use name=low:high or name=v1,v2`);
+    const name = spec.slice(0, eq);
+    const text = spec.slice(eq + 1);
+    parseParamArgs([`${name}=${text.split(/[:,]/)[0]}`], declared, where);
+    const range = /^(-?[\d.e+-]+):(-?[\d.e+-]+)$/.exec(text);
+    if (range) {
+      const lo = Number(range[1]);
+      const hi = Number(range[2]);
+      const integer = byName.get(name)?.type === "number" && Number.isInteger(byName.get(name)?.default) && Number.isInteger(lo) && Number.isInteger(hi);
+      const log = lo > 0 && hi / lo >= 100;
+      return { name, draw: (): unknown => {
+        const u = random();
+        const v = log ? Math.exp(Math.log(lo) + u * (Math.log(hi) - Math.log(lo))) : lo + u * (hi - lo);
+        return integer ? Math.round(v) : Number(v.toPrecision(4));
+      } };
+    }
+    const choices = text.split(",").map((v) => parseParamArgs([`${name}=${v}`], declared, where)[name]);
+    return { name, draw: (): unknown => choices[Math.floor(random() * choices.length)] };
+  });
+  return Array.from({ length: count }, (_, index) => ({ index, params: Object.fromEntries(axes.map((a) => [a.name, a.draw()])) }));
+}
+
+const sweepCommand: Command = {
+  summary: "run a pipeline script once per parameter combination, in parallel, and compare the runs",
+  usage: "pipelab sweep SCRIPT.ts --grid name=v1,v2 [name2=...] | --random N name=low:high ... [--parallel N] [--metric NAME] [--seed S]",
+  async run(args) {
+    // --grid and --random take the name=... arguments that follow them.
+    const file = requireFile(args.find((a) => !a.startsWith("-") && !a.includes("=")), "sweep");
+    const rest = args.filter((a) => resolve(a) !== file);
+    const { values, positionals } = parse(
+      rest,
+      { grid: { type: "boolean" }, random: { type: "string" }, parallel: { type: "string" }, metric: { type: "string" }, seed: { type: "string" }, store: { type: "string" } },
+      true,
+    );
+    const declared = paramsOf(file);
+    const where = relative(process.cwd(), file);
+    if (!values.grid && values.random === undefined) throw new CliUsageError("sweep: give --grid name=v1,v2 ... or --random N name=low:high ...");
+    const jobs = values.grid
+      ? gridJobs(positionals, declared, where)
+      : randomJobs(Number(values.random), positionals, declared, where, values.seed === undefined ? 1 : Number(values.seed));
+    if (jobs.length === 0) throw new CliUsageError("sweep: no combinations");
+    const parallel = values.parallel === undefined ? 2 : Number(values.parallel);
+    if (!Number.isInteger(parallel) || parallel < 1) throw new CliUsageError(`invalid --parallel: ${values.parallel}`);
+    const id = `${basename(file, extname(file))}-${new Date().toISOString().replace(/[-:.TZ]/g, "").slice(0, 14)}`;
+    log(`sweep ${id}: ${jobs.length} runs of ${where}, ${parallel} at a time (the first alone, to fill the cache)`);
+    const results = await runSweep(jobs, new LocalProcessExecutor(file, { sweep: id }), parallel, (r) =>
+      log(`  ${r.ok ? "✓" : "✗"} ${JSON.stringify(r.job.params)} in ${(r.durationMs / 1000).toFixed(1)} s${r.error ? `: ${r.error}` : ""}`),
+    );
+    const store = ExperimentStore.open(values.store ?? defaultStorePath(dirname(file)));
+    try {
+      const filter = { tags: { sweep: id } };
+      const comparison = store.compareRuns({ filter, params: Object.keys(jobs[0]?.params ?? {}) });
+      const metric = values.metric ?? comparison.metrics.find((m) => m.startsWith("test_")) ?? comparison.metrics[0];
+      log("");
+      log(comparisonTable(metric ? store.compareRuns({ filter, orderBy: { metric, direction: /loss|error|mae|mse|rmse/i.test(metric) ? "asc" : "desc" } }) : comparison));
+      if (metric) {
+        const best = store.bestRun(metric, { filter, mode: /loss|error|mae|mse|rmse/i.test(metric) ? "min" : "max" });
+        if (best) log(`\nbest by ${metric}: run ${best.id} with ${JSON.stringify(sorted(best.params))}: ${best.metrics[metric]}`);
+      }
+      log(`\nthe runs are tagged sweep=${id}: pipelab runs compare --filter 'tags.sweep = "${id}"'`);
+    } finally {
+      store.close();
+    }
+    return results.every((r) => r.ok) ? 0 : 1;
+  },
+};
+
+export const PIPELINE_COMMANDS: Record<string, Command> = { export: exportCommand, run: runCommand, verify: verifyCommand, sweep: sweepCommand };

@@ -1,0 +1,5 @@
+export { readNotebook } from "./notebook";
+export type { CellIR, NotebookIR } from "./notebook";
+export { SKIP_TAG, formatTypeScript, notebookToScript } from "./script";
+export { declaredParams, parseParamArgs } from "./params";
+export type { DeclaredParam } from "./params";
