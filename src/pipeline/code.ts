@@ -113,15 +113,30 @@ export function analyzeFunction(source: string, imports: ImportMap): CodeAnalysi
   const t = ts();
   const file = t.createSourceFile("step.js", `(${source}\n)`, t.ScriptTarget.Latest, true, t.ScriptKind.JS);
   const declared = declaredNames(file);
+  // Names declared inside the function are renamed by order of declaration: compilers rename
+  // shadowing locals (esbuild turns `({ raw }) => raw` into `({ raw: raw2 }) => raw2` when an
+  // outer `raw` exists), and what a local is called changes nothing.
+  const local = new Map([...declared].map((name, i) => [name, `$${i}`]));
   const used: Record<string, ImportBinding> = {};
   const free = new Set<string>();
 
   const note = (name: string): string => {
-    if (declared.has(name)) return name;
+    const renamed = local.get(name);
+    if (renamed) return renamed;
     const binding = imports[name];
     if (binding) used[name] = binding;
     else if (!isGlobalName(name)) free.add(name);
     return name;
+  };
+
+  /** Whether an identifier is the name a declaration introduces. */
+  const isDeclarationName = (id: TS.Identifier): boolean => {
+    const p = id.parent;
+    return (
+      !!p &&
+      (((t.isVariableDeclaration(p) || t.isParameter(p) || t.isBindingElement(p)) && p.name === id) ||
+        ((t.isFunctionDeclaration(p) || t.isFunctionExpression(p) || t.isClassDeclaration(p) || t.isClassExpression(p)) && p.name === id))
+    );
   };
 
   const canon = (node: TS.Node): string => {
@@ -144,18 +159,19 @@ export function analyzeFunction(source: string, imports: ImportMap): CodeAnalysi
       // A compiled named or default import: `math_1.double`, `import_math.default`.
       if (isCompiledAlias(target) && !imports[target]) return `(Id ${note(localNameFor(member, imports))})`;
     }
-    // `{ a: a }` and `{ a }` bind the same way; compilers write either.
-    if (t.isBindingElement(node) && node.propertyName && t.isIdentifier(node.propertyName) && t.isIdentifier(node.name) && node.propertyName.text === node.name.text) {
-      return `(BindingElement ${node.dotDotDotToken ? "... " : ""}(Id ${node.name.text})${node.initializer ? ` ${canon(node.initializer)}` : ""})`;
-    }
-    if (t.isBindingElement(node) && !node.propertyName && t.isIdentifier(node.name)) {
-      return `(BindingElement ${node.dotDotDotToken ? "... " : ""}(Id ${node.name.text})${node.initializer ? ` ${canon(node.initializer)}` : ""})`;
+    // `{ a: b }` and `{ a }` in a binding: the property read, and the local it goes to.
+    if (t.isBindingElement(node)) {
+      const prop = node.propertyName ? (t.isIdentifier(node.propertyName) ? node.propertyName.text : canon(node.propertyName)) : t.isIdentifier(node.name) ? node.name.text : "";
+      return `(BindingElement ${node.dotDotDotToken ? "... " : ""}${prop} ${canon(node.name)}${node.initializer ? ` ${canon(node.initializer)}` : ""})`;
     }
     if (t.isShorthandPropertyAssignment(node)) {
       const name = node.name.text;
-      return `(PropertyAssignment (Id ${name}) (Id ${isReference(node.name) ? note(name) : name}))`;
+      return `(PropertyAssignment (Id ${name}) (Id ${note(name)}))`;
     }
-    if (t.isIdentifier(node)) return `(Id ${isReference(node) ? note(node.text) : node.text})`;
+    if (t.isIdentifier(node)) {
+      if (isDeclarationName(node)) return `(Id ${local.get(node.text) ?? node.text})`;
+      return `(Id ${isReference(node) ? note(node.text) : node.text})`;
+    }
     if (t.isStringLiteral(node) || t.isNoSubstitutionTemplateLiteral(node)) return `(Str ${JSON.stringify(node.text)})`;
     if (t.isNumericLiteral(node)) return `(Num ${Number(node.text)})`;
     if (t.isBigIntLiteral(node) || t.isRegularExpressionLiteral(node)) return `(Lit ${node.text})`;

@@ -6,7 +6,7 @@
  * up in memory and on disk, runs the function on a miss, stores the output,
  * records the execution with the run, and says in one line what happened.
  */
-import { createReadStream, statSync } from "node:fs";
+import { appendFileSync, createReadStream, statSync } from "node:fs";
 import { isAbsolute, join, resolve, sep } from "node:path";
 import { inspect } from "node:util";
 import { StepCache, UnserializableError, encode } from "../cache";
@@ -216,6 +216,8 @@ export class Runner {
       );
     }
     const key = cacheKey(parts);
+    // PIPELAB_DEBUG_KEYS=FILE appends every step's key parts to FILE: to see why two keys differ.
+    if (process.env.PIPELAB_DEBUG_KEYS) appendFileSync(process.env.PIPELAB_DEBUG_KEYS, `${JSON.stringify({ key, parts, source: String(def.fn) })}\n`);
     const previous = this.nodes.get(def.name);
     const mode = def.options.cache ?? "disk";
     const forced = (previous?.forced ?? false) || this.invalidatedNames.has(def.name);

@@ -243,9 +243,20 @@ export class Workbench {
     return this.currentRun;
   }
 
+  /** One line at a run's end: how many steps ran and how many came from the cache. */
+  private sayStepSummary(): void {
+    if (this.quiet || this.output.rich) return;
+    const counts = this.store.stepCounts([this.currentRun]).get(this.currentRun);
+    if (!counts) return;
+    const total = counts.computed + counts.cached + counts.failed;
+    const how = counts.cached === total ? "all from the cache" : `${counts.cached} from the cache, ${counts.computed} computed${counts.failed ? `, ${counts.failed} failed` : ""}`;
+    this.say(`pipelab: run ${this.currentRun}: ${total} step${total === 1 ? "" : "s"}, ${how}`);
+  }
+
   /** Ends the current run and starts the next one, with the same parameters so far. */
   private nextRun(why: string): void {
     this.metrics.flush();
+    this.sayStepSummary();
     const failure = this.lastFailure;
     const previous = this.currentRun;
     this.store.endRun(previous, failure ? "failed" : "finished", failure);
@@ -348,6 +359,7 @@ export class Workbench {
     if (this.status !== "running") return;
     const failure = this.lastFailure;
     this.metrics.flush();
+    this.sayStepSummary();
     this.status = status ?? (failure ? "failed" : "finished");
     clearInterval(this.heartbeatTimer);
     openWorkbenches.delete(this);

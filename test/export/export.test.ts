@@ -93,3 +93,27 @@ describe("notebookToScript", () => {
     assert.throws(() => parseParamArgs(["lr"], declared, "e.ts"), /use name=value/);
   });
 });
+
+describe("sweep combinations", () => {
+  it("expands a grid and draws seeded random points within ranges", async () => {
+    const { gridJobs, randomJobs } = await import("../../src/cli/pipeline-commands");
+    const declared = declaredParams("wb.params({ lr: 0.01, hidden: 16, model: 'mlp' })");
+    assert.deepEqual(gridJobs(["lr=0.001,0.01", "hidden=8,16,32"], declared, "x.ts").map((j) => j.params), [
+      { lr: 0.001, hidden: 8 },
+      { lr: 0.001, hidden: 16 },
+      { lr: 0.001, hidden: 32 },
+      { lr: 0.01, hidden: 8 },
+      { lr: 0.01, hidden: 16 },
+      { lr: 0.01, hidden: 32 },
+    ]);
+    const a = randomJobs(20, ["lr=0.0001:0.1", "hidden=8:64", "model=mlp,linear"], declared, "x.ts", 3);
+    assert.deepEqual(a, randomJobs(20, ["lr=0.0001:0.1", "hidden=8:64", "model=mlp,linear"], declared, "x.ts", 3), "seeded");
+    for (const { params } of a) {
+      assert.ok((params.lr as number) >= 0.0001 && (params.lr as number) <= 0.1);
+      assert.ok(Number.isInteger(params.hidden) && (params.hidden as number) >= 8 && (params.hidden as number) <= 64, "an integer param stays an integer");
+      assert.ok(["mlp", "linear"].includes(params.model as string));
+    }
+    assert.ok(a.filter((j) => (j.params.lr as number) < 0.01).length >= 5, "a range over 3 orders of magnitude is drawn log-uniformly");
+    assert.throws(() => gridJobs(["depth=1,2"], declared, "x.ts"), /unknown parameter "depth"/);
+  });
+});

@@ -27,6 +27,11 @@ describe("from notebook to scripted pipeline: export, run, verify, sweep", () =>
       assert.match(exported.stdout, /type-check: ok/);
       const ran = pipelab("run", notebook, "-o", join(dir, `${name}.executed.ipynb`));
       assert.equal(ran.status, 0, ran.stderr + ran.stdout);
+      // Right after the notebook, the script with the same parameters is all cache hits, and says so.
+      const again = pipelab("run", script);
+      assert.equal(again.status, 0, again.stderr);
+      assert.doesNotMatch(again.stdout, /: computed in/);
+      assert.match(again.stdout, /pipelab: run \d+: \d+ steps, all from the cache/);
       const verified = pipelab("verify", notebook);
       assert.equal(verified.status, 0, verified.stderr + verified.stdout);
       assert.match(verified.stdout, /✓ script run \d+ reproduces notebook run \d+: \d+ metrics equal/);
@@ -51,6 +56,28 @@ describe("from notebook to scripted pipeline: export, run, verify, sweep", () =>
     const bad = pipelab("export", malformed);
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /^pipelab: .*broken\.ipynb is not a notebook: "cells" is not a list/);
+  });
+
+  it("exits non-zero naming the failing step and its error", () => {
+    const script = join(dir, "pipelines", "failing.ts");
+    writeFileSync(
+      script,
+      `import { Workbench, runMain } from "pipelab";
+runMain(async () => {
+  const wb = await Workbench.open({ experiment: "failing" });
+  await wb.step("load", () => [1, 2, 3]);
+  await wb.step("train", () => { throw new Error("the loss is NaN"); });
+});
+`,
+    );
+    const r = pipelab("run", script);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /pipelab: step "train" failed: step "train" failed after .*: the loss is NaN/);
+    const store = ExperimentStore.open(join(dir, "experiments.db"));
+    const [run] = store.listRuns({ experiment: "failing" });
+    assert.equal(run?.status, "failed");
+    assert.equal(run?.failedStep, "train");
+    store.close();
   });
 
   it("sweeps 4 combinations in parallel: 4 runs, the shared upstream steps from the cache", () => {

@@ -122,6 +122,9 @@ describe("importsOfSource and topLevelDeclaration", () => {
 describe("analyzeFunction: equivalent spellings", () => {
   it("treats { a } and { a: a } alike, in literals and in bindings", () => {
     assert.equal(analyzeFunction("({ a }) => ({ a })", {}).hash, analyzeFunction("({ a: a }) => ({ a: a })", {}).hash);
-    assert.notEqual(analyzeFunction("({ a }) => a", {}).hash, analyzeFunction("({ a: b }) => b", {}).hash);
+    // What a local is called changes nothing (compilers rename shadowing locals: esbuild writes `({ a: a2 }) => a2`).
+    assert.equal(analyzeFunction("({ a }) => a", {}).hash, analyzeFunction("({ a: a2 }) => a2", {}).hash);
+    assert.equal(analyzeFunction("function f(x) { const y = x + 1; return y; }", {}).hash, analyzeFunction("function f(x2) { const z = x2 + 1; return z; }", {}).hash);
+    assert.notEqual(analyzeFunction("({ a }) => a", {}).hash, analyzeFunction("({ b }) => b", {}).hash, "the input a step reads does count");
   });
 });
