@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ExportError } from "../../src/errors";
+import { gridJobs, randomJobs } from "../../src/cli/pipeline-commands";
 import { declaredParams, notebookToScript, parseParamArgs, readNotebook } from "../../src/export";
 import { tempDir } from "../helpers/tmp";
 
@@ -95,8 +96,7 @@ describe("notebookToScript", () => {
 });
 
 describe("sweep combinations", () => {
-  it("expands a grid and draws seeded random points within ranges", async () => {
-    const { gridJobs, randomJobs } = await import("../../src/cli/pipeline-commands");
+  it("expands a grid and draws seeded random points within ranges", () => {
     const declared = declaredParams("wb.params({ lr: 0.01, hidden: 16, model: 'mlp' })");
     assert.deepEqual(gridJobs(["lr=0.001,0.01", "hidden=8,16,32"], declared, "x.ts").map((j) => j.params), [
       { lr: 0.001, hidden: 8 },
