@@ -40,6 +40,7 @@ export type {
 export { datasetNames, datasetPath, loadDataset, loadDatasetRows } from "./data";
 export { renderPlot } from "./charts";
 export type { RenderedChart } from "./charts";
+export { exportNotebook, notebookToScript, readNotebook } from "./export";
 /** Every chart and table as a function returning the rendered chart (wb.show.* draws them). */
 export * as charts from "./charts";
 export {

@@ -3,3 +3,4 @@ export type { CellIR, NotebookIR } from "./notebook";
 export { SKIP_TAG, formatTypeScript, notebookToScript } from "./script";
 export { declaredParams, parseParamArgs } from "./params";
 export type { DeclaredParam } from "./params";
+export { exportNotebook } from "./export-notebook";

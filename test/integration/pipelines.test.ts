@@ -18,7 +18,7 @@ describe("from notebook to scripted pipeline: export, run, verify, sweep", () =>
   const env = { ...process.env, ...isolatedJupyter(join(dir, "jupyter")), PIPELAB_STORE: join(dir, "experiments.db"), PIPELAB_CACHE_DIR: join(dir, "cache") };
   const pipelab = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", env, cwd: dir, timeout: 900_000 });
 
-  for (const name of ["00-quickstart", "01-penguins-classification", "02-cars-regression", "04-seattle-weather"]) {
+  for (const name of ["00-quickstart", "01-penguins-classification", "02-cars-regression", "03-compare-runs", "04-seattle-weather"]) {
     it(`${name}: exports to a script that type-checks, runs headless, and reproduces the notebook's metrics`, () => {
       const notebook = join(root, "notebooks", `${name}.ipynb`);
       const script = join(dir, "pipelines", `${name}.ts`);
