@@ -10,7 +10,7 @@ import { chromium } from "playwright-core";
 import { findJupyterPython, installKernel } from "../src/setup";
 
 const root = join(__dirname, "..");
-const NOTEBOOKS = ["00-quickstart", "01-penguins-classification", "02-cars-regression"];
+const NOTEBOOKS = ["00-quickstart", "01-penguins-classification", "02-cars-regression", "03-compare-runs", "04-seattle-weather"];
 
 function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 50);
