@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { metricMode } from "../charts";
 import { ExportError, TrackingError } from "../errors";
 import { declaredParams, notebookToScript, parseParamArgs, readNotebook } from "../export";
 import type { DeclaredParam } from "../export";
@@ -397,9 +398,9 @@ const sweepCommand: Command = {
       const comparison = store.compareRuns({ filter, params: Object.keys(jobs[0]?.params ?? {}) });
       const metric = values.metric ?? comparison.metrics.find((m) => m.startsWith("test_")) ?? comparison.metrics[0];
       log("");
-      log(comparisonTable(metric ? store.compareRuns({ filter, orderBy: { metric, direction: /loss|error|mae|mse|rmse/i.test(metric) ? "asc" : "desc" } }) : comparison));
+      log(comparisonTable(metric ? store.compareRuns({ filter, orderBy: { metric, direction: metricMode(metric) === "min" ? "asc" : "desc" } }) : comparison));
       if (metric) {
-        const best = store.bestRun(metric, { filter, mode: /loss|error|mae|mse|rmse/i.test(metric) ? "min" : "max" });
+        const best = store.bestRun(metric, { filter, mode: metricMode(metric) });
         if (best) log(`\nbest by ${metric}: run ${best.id} with ${JSON.stringify(sorted(best.params))}: ${best.metrics[metric]}`);
       }
       log(`\nthe runs are tagged sweep=${id}: pipelab runs compare --filter 'tags.sweep = "${id}"'`);
