@@ -52,7 +52,7 @@ export function runReport(run: RunDetails, steps: readonly StepExecution[]): str
   lines.push("steps:");
   for (const s of steps) {
     const how = s.outcome === "hit" ? `cached (${s.tier ?? "?"})` : s.outcome === "miss" ? "computed" : `failed: ${s.error ?? ""}`;
-    lines.push(`  ${s.step}: ${how} in ${formatDuration(s.durationMs)}`);
+    lines.push(`  ${s.step}: ${how} in ${formatDuration(s.durationMs)}${s.outcome === "miss" && s.reason ? ` (${s.reason})` : ""}`);
   }
   return lines.join("\n");
 }

@@ -123,6 +123,12 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX metrics_by_run_key;
   CREATE INDEX metrics_by_run_key ON metrics (run_id, key, step, value);
   `,
+  // 4: why a step recomputed, and what its key was made of, so that a new process can explain the next recompute.
+  `
+  ALTER TABLE step_executions ADD COLUMN reason TEXT;      -- e.g. "param lr changed (0.01 -> 0.1)"
+  ALTER TABLE step_executions ADD COLUMN key_parts TEXT;   -- JSON, written and read by the runner only
+  CREATE INDEX step_executions_by_step ON step_executions (step, id);
+  `,
 ];
 
 /** The schema version this pipelab writes. */

@@ -275,8 +275,8 @@ export class ExperimentStore {
       this.db
         .prepare(
           `INSERT INTO step_executions (run_id, step, cache_key, outcome, tier, source_run_id, duration_ms,
-             output_fingerprint, output_bytes, error, started_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             output_fingerprint, output_bytes, error, started_at, reason, key_parts)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           run,
@@ -290,8 +290,25 @@ export class ExperimentStore {
           exec.outputBytes ?? null,
           exec.error ?? null,
           nowIso(),
+          exec.reason ?? null,
+          exec.keyParts ?? null,
         ),
     );
+  }
+
+  /**
+   * The latest execution of `step` (computed or served from cache) in the
+   * experiment of `run`, with the key parts it recorded: what a new process
+   * compares a step's key with to say why it recomputes.
+   */
+  lastStepKey(run: RunId, step: string): { runId: RunId; cacheKey: string; keyParts: string } | undefined {
+    const row = this.stmt(
+      `SELECT s.run_id, s.cache_key, s.key_parts FROM step_executions s JOIN runs r ON r.id = s.run_id
+       WHERE s.step = ? AND s.key_parts IS NOT NULL AND s.cache_key IS NOT NULL AND s.outcome != 'failed' AND r.deleted_at IS NULL
+         AND r.experiment_id = (SELECT experiment_id FROM runs WHERE id = ?)
+       ORDER BY s.id DESC LIMIT 1`,
+    ).get(step, run) as { run_id: number; cache_key: string; key_parts: string } | undefined;
+    return row ? { runId: row.run_id as RunId, cacheKey: row.cache_key, keyParts: row.key_parts } : undefined;
   }
 
   /** Records an artifact (a chart, a model, a file) of a run. */
@@ -651,7 +668,7 @@ export class ExperimentStore {
   stepExecutions(run: RunId): StepExecution[] {
     const rows = this.db
       .prepare(
-        "SELECT step, cache_key, outcome, tier, source_run_id, duration_ms, output_fingerprint, output_bytes, error FROM step_executions WHERE run_id = ? ORDER BY id",
+        "SELECT step, cache_key, outcome, tier, source_run_id, duration_ms, output_fingerprint, output_bytes, error, reason FROM step_executions WHERE run_id = ? ORDER BY id",
       )
       .all(run) as {
       step: string;
@@ -663,6 +680,7 @@ export class ExperimentStore {
       output_fingerprint: string | null;
       output_bytes: number | null;
       error: string | null;
+      reason: string | null;
     }[];
     return rows.map((r) => ({
       step: r.step,
@@ -674,6 +692,7 @@ export class ExperimentStore {
       ...(r.output_fingerprint === null ? {} : { outputFingerprint: r.output_fingerprint }),
       ...(r.output_bytes === null ? {} : { outputBytes: r.output_bytes }),
       ...(r.error === null ? {} : { error: r.error }),
+      ...(r.reason === null ? {} : { reason: r.reason }),
     }));
   }
 

@@ -68,6 +68,10 @@ export interface StepExecution {
   outputFingerprint?: string;
   outputBytes?: number;
   error?: string;
+  /** For a computed step: why it did not come from the cache ("param lr changed (0.01 -> 0.1)"). */
+  reason?: string;
+  /** What the step's cache key was made of (JSON the runner writes, to explain the next recompute); not read back by stepExecutions. */
+  keyParts?: string;
 }
 
 /** One point of a metric's history. */

@@ -44,6 +44,12 @@ export interface PlanEntry {
   upstream: string[];
 }
 
+/** What is recorded of a step's key with each execution: enough to explain the next recompute. */
+interface KeyRecord {
+  parts: KeyParts;
+  inputs: Record<string, InputRef>;
+}
+
 /** What the runner remembers of a step's latest execution. */
 interface StepNode {
   def: StepDefinition;
@@ -242,6 +248,7 @@ export class Runner {
           outputFingerprint: hit.fingerprint,
           outputBytes: hit.bytes,
           ...(hit.runId === null ? {} : { sourceRunId: hit.runId as RunId }),
+          keyParts: JSON.stringify({ parts, inputs } satisfies KeyRecord),
         });
         const from = hit.runId === null ? "" : `, from run ${hit.runId}`;
         this.ctx.say(`▸ ${def.name}: cached (${hit.tier}${from}) in ${formatDuration(durationMs)}`);
@@ -249,7 +256,8 @@ export class Runner {
       }
     }
 
-    const why = forced ? ["invalidated"] : previous && previous.key !== key ? explainChange(previous, { parts, inputs }) : [];
+    const keyParts = JSON.stringify({ parts, inputs } satisfies KeyRecord);
+    const why = forced ? ["invalidated"] : this.whyCompute(def.name, mode, key, { parts, inputs }, previous);
     const computeStart = performance.now();
     const logged: LoggedPoint[] = [];
     let value: T;
@@ -297,10 +305,35 @@ export class Runner {
       durationMs,
       outputFingerprint: stored.fingerprint,
       outputBytes: stored.bytes,
+      keyParts,
+      ...(why.length > 0 ? { reason: why.join("; ") } : {}),
     });
     const reason = why.length > 0 ? ` (${why.join("; ")})` : "";
     this.ctx.say(`▸ ${def.name}: computed in ${formatDuration(durationMs)}${reason}`);
     return { value, outcome: "miss", durationMs };
+  }
+
+  /**
+   * Why a step that was not served from the cache computes: against its
+   * latest execution in this process, else against the latest one the store
+   * recorded for this experiment (a restarted kernel, a script run after the
+   * notebook). Empty for a step that never ran before.
+   */
+  private whyCompute(step: string, mode: string, key: string, now: KeyRecord, previous: StepNode | undefined): string[] {
+    if (mode === "off") return ["caching off"];
+    if (previous) return previous.key !== key ? explainChange(previous, now) : ["its output is no longer cached"];
+    const last = this.ctx.store.lastStepKey(this.ctx.runId(), step);
+    if (!last) return [];
+    if (last.cacheKey === key) return [`its output from run ${last.runId} is no longer cached${mode === "memory" ? " (kept in memory only)" : ""}`];
+    let before: KeyRecord;
+    try {
+      before = JSON.parse(last.keyParts) as KeyRecord;
+    } catch {
+      return [];
+    }
+    // Key parts written by another cache version cannot be compared part by part.
+    if (before.parts?.version !== now.parts.version) return ["cache format changed"];
+    return explainChange(before, now).map((r) => (r === "no change" ? `key differs from run ${last.runId}` : r));
   }
 
   private remember(node: StepNode): void {

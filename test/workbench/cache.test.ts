@@ -110,6 +110,10 @@ describe("steps with cached state", () => {
     assert.equal(plan.find((e) => e.step === "load")?.state, "fresh");
     assert.equal(await wb.run("fit"), 15);
     assert.deepEqual(counts, { load: 1, fit: 2 });
+    // The run records why fit recomputed, for `pipelab runs show`.
+    const fit = wb.store.stepExecutions(wb.runId).find((e) => e.step === "fit");
+    assert.equal(fit?.outcome, "miss");
+    assert.equal(fit?.reason, "param epochs changed (3 -> 5)");
     assert.deepEqual((await wb.plan()).map((e) => e.state), ["fresh", "fresh"]);
     wb.finish();
   });
