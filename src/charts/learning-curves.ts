@@ -6,7 +6,7 @@ import { seriesStyle } from "./palette";
 import { plotLib } from "./plot";
 import { renderPlot } from "./render";
 import type { RenderedChart } from "./render";
-import { describeSelection, missingMetricError, runLabel, selectionQuery, truncate } from "./run-comparison";
+import { describeSelection, missingMetricError, runLabels, selectionQuery, truncate } from "./run-comparison";
 import type { RunSelection } from "./run-comparison";
 
 /** Options of {@link learningCurves}. */
@@ -29,10 +29,14 @@ export interface LearningCurvesOptions extends RunSelection {
 
 /** Beyond this many runs, training and validation go side by side: dashes are then needed to tell runs apart. */
 const OVERLAY_MAX_RUNS = 8;
-const WIDTH = 760;
-const LEGEND_WIDTH = 210;
-/** Legend labels longer than this are shortened: they must fit in the legend's width. */
-const LEGEND_CHARS = 26;
+/** Width of the plot area; the legend is added to it, and the whole is at least MIN_WIDTH. */
+const PLOT_WIDTH = 550;
+const MIN_WIDTH = 760;
+/** The legend grows with its labels up to this many characters; longer ones are shortened (the line's tooltip has them whole). */
+const LEGEND_MAX_CHARS = 40;
+/** Legend width: the swatch and gaps, plus about this many pixels a character of 11px text. */
+const LEGEND_PAD = 48;
+const LEGEND_CHAR_PX = 6.4;
 const LEGEND_ROW = 16;
 /** Dash of validation lines drawn over training lines. */
 const VALIDATION_DASH = "5,3";
@@ -60,7 +64,8 @@ interface LegendEntry {
  * newest `last` runs of an experiment or filter. Training and validation
  * curves (`loss` and `val_loss`) are drawn together when both were logged,
  * training solid and validation dashed. A legend beside the plot names each
- * run (`#id name`) with its color and dash. Histories longer than
+ * run (`#id name`, or `#id` and the parameters that differ among the runs)
+ * with its color and dash. Histories longer than
  * `maxPoints` are downsampled, extremes kept. Runs without the metric are
  * left out; if none has it, a `TrackingError` lists the metrics they have.
  *
@@ -77,7 +82,6 @@ export function learningCurves(store: ExperimentStore, metric: string, options: 
   const maxPoints = options.maxPoints ?? 1000;
   const comparison = store.compareRuns({
     ...selectionQuery(options),
-    params: [],
     ...(options.runs === undefined ? { limit: last } : {}),
   });
   const selected = [...comparison.runs].sort((a, b) => a.id - b.id);
@@ -98,7 +102,7 @@ export function learningCurves(store: ExperimentStore, metric: string, options: 
     const [first, ...others] = keys.map((k) => k.key);
     throw missingMetricError(store, first as string, options, others);
   }
-  const labels = runs.map((r) => runLabel(r));
+  const labels = runLabels(runs, Infinity);
   const points: Point[] = [];
   runs.forEach((run, i) => {
     for (const { key, kind } of keys) {
@@ -106,7 +110,7 @@ export function learningCurves(store: ExperimentStore, metric: string, options: 
       const history = store.metricHistory(run.id, key, { maxPoints: maxPoints * 2 }).map((p) => ({ x: p.step, y: p.value }));
       for (const p of downsample(history, maxPoints)) {
         // The series names the run in full: it is the line's tooltip.
-        points.push({ label: labels[i] as string, series: `${runLabel(run, Infinity)} · ${key}`, kind, step: p.x, value: p.y });
+        points.push({ label: labels[i] as string, series: `${labels[i]} · ${key}`, kind, step: p.x, value: p.y });
       }
     }
   });
@@ -121,11 +125,14 @@ export function learningCurves(store: ExperimentStore, metric: string, options: 
   const height = Math.max(360, legendRows * LEGEND_ROW + 90);
   const marginTop = split ? 34 : 28;
 
-  const legend: LegendEntry[] = runs.map((r, i) => ({ text: truncate(labels[i] as string, LEGEND_CHARS), color: seriesStyle(i).color, dash: runDash(i), role: "run", x: 0, y: 0 }));
+  const styleLabels = both && !split ? [`training (${trainKey})`, `validation (${valKey})`] : [];
+  const legendChars = Math.min(LEGEND_MAX_CHARS, Math.max(12, ...[...labels, ...styleLabels].map((l) => [...l].length)));
+  const legendWidth = Math.round(LEGEND_PAD + legendChars * LEGEND_CHAR_PX);
+  const legend: LegendEntry[] = runs.map((_, i) => ({ text: truncate(labels[i] as string, legendChars), color: seriesStyle(i).color, dash: runDash(i), role: "run", x: 0, y: 0 }));
   if (both && !split) {
     legend.push({ text: "", color: "none", dash: "", role: "style", x: 0, y: 0 });
-    legend.push({ text: truncate(`training (${trainKey})`, LEGEND_CHARS), color: "#555", dash: "", role: "style", x: 0, y: 0 });
-    legend.push({ text: truncate(`validation (${valKey})`, LEGEND_CHARS), color: "#555", dash: VALIDATION_DASH, role: "style", x: 0, y: 0 });
+    legend.push({ text: truncate(styleLabels[0] as string, legendChars), color: "#555", dash: "", role: "style", x: 0, y: 0 });
+    legend.push({ text: truncate(styleLabels[1] as string, legendChars), color: "#555", dash: VALIDATION_DASH, role: "style", x: 0, y: 0 });
   }
   legend.forEach((e, i) => {
     e.x = 14;
@@ -153,11 +160,11 @@ export function learningCurves(store: ExperimentStore, metric: string, options: 
     title: options.title ?? `Learning curves: ${drawn.join(" and ")}`,
     subtitle: notes.join(" · "),
     ...(caption ? { caption } : {}),
-    width: WIDTH,
+    width: Math.max(MIN_WIDTH, PLOT_WIDTH + legendWidth),
     height,
     marginTop,
     marginLeft: 56,
-    marginRight: LEGEND_WIDTH,
+    marginRight: legendWidth,
     style: { fontSize: "11px" },
     x: { label: `${options.stepLabel ?? "epoch"} →`, labelAnchor: "center", grid: true },
     y: { label: `↑ ${drawn.join(" / ")}`, grid: true, nice: true },

@@ -1,10 +1,11 @@
 /**
  * Colors for charts that people with color vision deficiencies can tell
- * apart: the Okabe–Ito palette (black dropped, it is for text). Beyond eight
- * series, colors repeat with another dash pattern, so up to 24 series stay
- * distinguishable.
+ * apart: the Okabe–Ito palette (black dropped, it is for text; grey in its
+ * place). Its yellow is faint on white, so it comes last: charts of up to
+ * seven series never use it. Beyond eight series, colors repeat with another
+ * dash pattern, so up to 24 series stay distinguishable.
  */
-export const OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"] as const;
+export const OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#999999", "#F0E442"] as const;
 
 /** Stroke dash patterns that go with repeated colors. */
 export const DASHES = ["", "6,3", "2,2"] as const;

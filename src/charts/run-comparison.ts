@@ -32,7 +32,7 @@ export const MAX_LABEL_CHARS = 30;
 /**
  * A final metric per run as horizontal bars, best first: the best bar is
  * highlighted and labelled, each bar ends with its value, and runs read
- * `#id name` on the y axis. Runs without the metric are left out.
+ * `#id name` (or `#id` and the parameters that differ) on the y axis. Runs without the metric are left out.
  *
  * @example
  * ```ts
@@ -47,14 +47,16 @@ export function runComparison(store: ExperimentStore, metric: string, options: R
   if (!Number.isInteger(limit) || limit < 1) throw new TrackingError(`invalid limit: ${limit}; pass a whole number of runs, at least 1`);
   const query = selectionQuery(options);
   // Sorted in SQL: runs without the metric come last, so the page holds the best runs that have it.
-  const comparison = store.compareRuns({ ...query, params: [], metrics: [metric], orderBy: { metric, direction: mode === "min" ? "asc" : "desc" }, limit });
+  const comparison = store.compareRuns({ ...query, metrics: [metric], orderBy: { metric, direction: mode === "min" ? "asc" : "desc" }, limit });
   const ranked = comparison.runs.filter((r) => r.metrics[metric] !== undefined);
   if (ranked.length === 0) throw missingMetricError(store, metric, options);
 
   const format = valueFormat(ranked.map((r) => r.metrics[metric] as number));
+  const short = runLabels(ranked);
+  const full = runLabels(ranked, Infinity);
   const rows = ranked.map((r, i) => {
     const value = r.metrics[metric] as number;
-    return { label: runLabel(r), name: runLabel(r, Infinity), value, best: i === 0, text: i === 0 ? `${format(value)}  ◀ best` : format(value) };
+    return { label: short[i] as string, name: full[i] as string, value, best: i === 0, text: i === 0 ? `${format(value)}  ◀ best` : format(value) };
   });
   const labels = rows.map((r) => r.label);
   const longest = Math.max(...labels.map((l) => l.length));
@@ -130,6 +132,22 @@ export function metricMode(metric: string): "min" | "max" {
 /** A run as people name it: `#12 baseline`, shortened with an ellipsis past `max` characters. @internal */
 export function runLabel(run: Pick<ComparedRun, "id" | "name">, max = MAX_LABEL_CHARS): string {
   return truncate(run.name ? `#${run.id} ${run.name}` : `#${run.id}`, max);
+}
+
+/**
+ * Labels that tell runs apart: `#12 baseline` for a named run, else `#12`
+ * followed by the parameters whose values differ among `runs`
+ * (`#12 hidden=16 lr=0.01`), each shortened past `max` characters. @internal
+ */
+export function runLabels(runs: readonly Pick<ComparedRun, "id" | "name" | "params">[], max = MAX_LABEL_CHARS): string[] {
+  const keys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
+  const shown = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v) ?? "unset");
+  const differing = keys.filter((k) => new Set(runs.map((r) => shown(r.params[k]))).size > 1);
+  return runs.map((r) => {
+    if (r.name) return runLabel(r, max);
+    const params = differing.filter((k) => k in r.params).map((k) => `${k}=${shown(r.params[k])}`);
+    return truncate([`#${r.id}`, ...params].join(" "), max);
+  });
 }
 
 /** `text` cut to `max` characters, the last one an ellipsis. @internal */

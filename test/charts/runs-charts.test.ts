@@ -15,8 +15,8 @@ import { sweepStore } from "../fixtures/charts/runs";
 import { assertSnapshot, count } from "../helpers/snapshot";
 import { tempDir } from "../helpers/tmp";
 
-/** The sweep fixture (runs named `run 1`, `run 2`...), opened. */
-function sweep(options: { runs?: number; epochs?: number } = {}): { store: ExperimentStore; runIds: RunId[] } {
+/** The sweep fixture (runs named `run 1`, `run 2`..., unless unnamed), opened. */
+function sweep(options: { runs?: number; epochs?: number; unnamed?: boolean } = {}): { store: ExperimentStore; runIds: RunId[] } {
   const { file, runIds } = sweepStore(tempDir(), options);
   return { store: ExperimentStore.open(file), runIds };
 }
@@ -59,7 +59,7 @@ describe("learning curves", () => {
     assert.deepEqual(texts(doc, ".legend-line-style text"), ["training (loss)", "validation (val_loss)"]);
     assert.equal(doc.querySelectorAll(".legend-swatch line").length, 8, "a line sample per run and per line style");
     assert.equal(chart.title, "Learning curves: loss and val_loss");
-    assert.match(chart.html, /<h2>Learning curves: loss and val_loss<\/h2>/);
+    assert.match(chart.html, /<h2[^>]*>Learning curves: loss and val_loss<\/h2>/);
     assert.match(chart.html, /solid: training \(loss\), dashed: validation \(val_loss\)/);
     assert.match(chart.html, />epoch →</);
     assert.match(chart.html, />↑ loss \/ val_loss</);
@@ -84,6 +84,20 @@ describe("learning curves", () => {
     assert.equal(val.title, "Learning curves: val_loss");
     assert.deepEqual(texts(dom(picked), ".legend-entry text"), [`#${runIds[0]} run 1`, `#${runIds[5]} run 6`]);
     assert.equal(dom(picked).querySelectorAll(".legend-line-style text").length, 0, "one metric: no line-style key");
+  });
+
+  it("name unnamed runs by the parameters that differ among them, in the legend and the tooltips", () => {
+    const { store, runIds } = sweep({ runs: 6, unnamed: true });
+    const chart = learningCurves(store, "loss", { experiment: "sweep" });
+    const bars = runComparison(store, "test_accuracy", { experiment: "sweep" });
+    store.close();
+    // lr and hidden vary across the six runs; model and seed are the same in all, so they are left out.
+    const expected = runIds.map((id, i) => `#${id} hidden=${[8, 16, 32][Math.floor(i / 3)]} lr=${[0.001, 0.01, 0.1][i % 3]}`);
+    assert.deepEqual(texts(dom(chart), ".legend-entry text"), expected);
+    assert.deepEqual(texts(dom(chart), ".learning-curve title").slice(0, 6), expected.map((l) => `${l} · loss`));
+    assert.match(chart.html, /viewBox="0 0 760 /, "the legend fits in the usual width");
+    const barLabels = texts(dom(bars), '[aria-label="y-axis tick label"] text');
+    assert.deepEqual([...barLabels].sort(), [...expected].sort(), "the bars read the same labels");
   });
 
   it("keep 20 runs apart: 20 legend entries at distinct heights, training and validation side by side", () => {
@@ -154,7 +168,7 @@ describe("run comparison", () => {
     assert.equal(texts(doc, '[aria-label="y-axis tick label"] text')[0], `#${best?.id} ${best?.name}`);
     assert.equal(texts(doc, ".run-value text").length, 6, "a value per bar");
     assert.match(texts(doc, ".run-value text").find((t) => t.includes("best")) ?? "", /^0\.\d+ {2}◀ best$/);
-    assert.match(chart.html, /<h2>val_loss: final value by run<\/h2>/);
+    assert.match(chart.html, /<h2[^>]*>val_loss: final value by run<\/h2>/);
     assert.match(chart.html, /lower is better · best: #\d+ run \d+/);
     assert.match(chart.html, />val_loss →</);
     snapshot("run-comparison", chart);
