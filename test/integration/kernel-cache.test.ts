@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ExperimentStore } from "../../src/tracking";
-import { jupyterPython, testKernel } from "../helpers/jupyter";
+import { executeNotebook, jupyterPython, testKernel } from "../helpers/jupyter";
 import { tempDir } from "../helpers/tmp";
 
 interface Output {
@@ -107,5 +107,17 @@ describe("cached steps under the real pipelab kernel: twice in one kernel, then 
     } finally {
       store.close();
     }
+  });
+
+  it("in a new kernel after a helper module is edited, recomputes the step that imports it and says why", () => {
+    // Same results by other code: masses recomputes, and heavy, whose input is unchanged, comes from disk.
+    writeFileSync(join(dir, "helpers.ts"), "export function double(x: number): number {\n  return x + x;\n}\n");
+    const { notebook } = executeNotebook(join(dir, "pipeline.ipynb"), { outDir: dir, env, cwd: dir });
+    const cells = notebook.cells.filter((c) => c.cell_type === "code").map((c) => (c.outputs ?? []).map((o) => ({ type: o.output_type, ...(o.name ? { name: o.name } : {}), text: Array.isArray(o.text) ? o.text.join("") : (o.text ?? "") })));
+    const lines = stepLines(cells);
+    assert.match(lines.load ?? "", /^cached \(disk, from run 1\)/);
+    assert.match(lines.clean ?? "", /^cached \(disk, from run 1\)/);
+    assert.match(lines.masses ?? "", /^computed in [\d.]+ (ms|s) \(module helpers\.ts changed\)$/, lines.masses);
+    assert.match(lines.heavy ?? "", /^cached \(disk, from run 1\)/, "same masses, so heavy is still cached");
   });
 });
