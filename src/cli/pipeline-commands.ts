@@ -1,5 +1,5 @@
 /**
- * From notebook to scripted pipeline: `pipelab export`, `run`, `verify`, `sweep`.
+ * From notebook to scripted pipeline and back: `pipelab export`, `import`, `run`, `verify`, `sweep`.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -7,7 +7,7 @@ import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { metricMode } from "../charts";
 import { ExportError, TrackingError } from "../errors";
-import { declaredParams, notebookToScript, parseParamArgs, readNotebook } from "../export";
+import { declaredParams, importScript, notebookToScript, parseParamArgs, readNotebook } from "../export";
 import type { DeclaredParam } from "../export";
 import { ensureJupyter, installKernel } from "../setup";
 import { ExperimentStore, defaultStorePath } from "../tracking";
@@ -129,6 +129,19 @@ const exportCommand: Command = {
       if (problems) throw new ExportError(`the exported script does not type-check:\n${problems}`);
       log("type-check: ok");
     }
+    return 0;
+  },
+};
+
+const importCommand: Command = {
+  summary: "turn a pipeline script back into a notebook (the inverse of export; a hand-written script gets a cell per step)",
+  usage: "pipelab import SCRIPT.ts [-o notebooks/NAME.ipynb] [--force]   (--force: replace an existing notebook)",
+  async run(args) {
+    const { values, positionals } = parse(args, { output: { type: "string", short: "o" }, force: { type: "boolean" } }, true);
+    const script = requireFile(positionals[0], "import");
+    const notebook = importScript(script, { ...(values.output === undefined ? {} : { notebook: resolve(values.output) }), force: values.force === true });
+    log(`imported ${relative(process.cwd(), script)} to ${relative(process.cwd(), notebook)}`);
+    log(`open it with npx pipelab notebook, or run it: npx pipelab run ${relative(process.cwd(), notebook)}`);
     return 0;
   },
 };
@@ -411,4 +424,4 @@ const sweepCommand: Command = {
   },
 };
 
-export const PIPELINE_COMMANDS: Record<string, Command> = { export: exportCommand, run: runCommand, verify: verifyCommand, sweep: sweepCommand };
+export const PIPELINE_COMMANDS: Record<string, Command> = { export: exportCommand, import: importCommand, run: runCommand, verify: verifyCommand, sweep: sweepCommand };

@@ -4,3 +4,4 @@ export { SKIP_TAG, formatTypeScript, notebookToScript } from "./script";
 export { declaredParams, parseParamArgs } from "./params";
 export type { DeclaredParam } from "./params";
 export { exportNotebook } from "./export-notebook";
+export { importScript, scriptToNotebook } from "./import-script";

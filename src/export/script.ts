@@ -15,7 +15,8 @@ import { ExportError } from "../errors";
 import type { NotebookIR } from "./notebook";
 
 let tsModule: typeof TS | undefined;
-function ts(): typeof TS {
+/** The TypeScript compiler, loaded on first use (it is large, and most commands never need it). */
+export function ts(): typeof TS {
   tsModule ??= require("typescript") as typeof TS;
   return tsModule;
 }
