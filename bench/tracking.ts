@@ -36,6 +36,12 @@
  * 3. Opening a store holding 1,000,000 metric points (100 runs x 10 metrics x
  *    1,000 steps, logged with logMetrics one run at a time): ExperimentStore.open
  *    + close on a fresh object, and metricHistory of one 1,000-point history.
+ * 4. Learning curves of 100 runs x 100,000 steps of one metric (10 million
+ *    points): the whole chart (learningCurves, 1,000 points a line), the
+ *    store's share (each history thinned to 2,000 points, from metric_blocks),
+ *    and, on the same file, the way schema 4 thinned (two indexed queries per
+ *    bucket: a history's lowest and highest point in each); `speedup` is the
+ *    baseline's time over the store's. 3 samples after 1 warm-up.
  *
  * Every timing is the median of RUNS samples taken after WARMUPS warm-ups,
  * with a full garbage collection before each sample (outside the timing); the
@@ -55,6 +61,7 @@ import { join } from "node:path";
 import { seededRandom } from "../src/ml";
 import { ExperimentStore } from "../src/tracking";
 import type { CompareQuery, ParamValue, RunId } from "../src/tracking";
+import { learningCurves } from "../src/charts";
 import { Workbench } from "../src/workbench";
 import { RUNS, WARMUPS, collectGarbage, machineInfo, median, progressFor, round, sample } from "./lib";
 
@@ -65,6 +72,8 @@ const COMPARE_METRICS = 20;
 const BIG_RUNS = 100;
 const BIG_KEYS = 10;
 const BIG_STEPS = 1_000;
+const CURVE_RUNS = 100;
+const CURVE_STEPS = 100_000;
 const MB = 1024 * 1024;
 
 const progress = progressFor("tracking");
@@ -553,6 +562,96 @@ async function measureOpen(dir: string): Promise<Record<string, unknown>> {
 }
 
 // ---------------------------------------------------------------------------
+// 4. A learning-curves chart of long histories
+
+/**
+ * What the store did before metric_blocks (schema 4), replayed on the same
+ * file: thin one history to `max` points with two indexed queries per bucket
+ * (its lowest and its highest point).
+ */
+function bucketQueries(db: Database.Database, run: RunId, key: string, max: number): number {
+  const span = db.prepare("SELECT count(*) AS n, min(step) AS lo, max(step) AS hi FROM metrics WHERE run_id = ? AND key = ?").get(run, key) as { n: number; lo: number; hi: number };
+  const buckets = Math.max(1, Math.floor(max / 2));
+  const width = (span.hi - span.lo + 1) / buckets;
+  const lowest = db.prepare("SELECT step, min(value) AS value FROM metrics WHERE run_id = ? AND key = ? AND step >= ? AND step < ?");
+  const highest = db.prepare("SELECT step, max(value) AS value FROM metrics WHERE run_id = ? AND key = ? AND step >= ? AND step < ?");
+  let points = 0;
+  for (let b = 0; b < buckets; b++) {
+    const from = span.lo + Math.ceil(b * width);
+    const to = b === buckets - 1 ? span.hi + 1 : span.lo + Math.ceil((b + 1) * width);
+    if ((lowest.get(run, key, from, to) as { step: number | null }).step !== null) points += 1;
+    if ((highest.get(run, key, from, to) as { step: number | null }).step !== null) points += 1;
+  }
+  return points;
+}
+
+async function measureLearningCurves(dir: string): Promise<Record<string, unknown>> {
+  const file = join(dir, "curves.db");
+  const total = CURVE_RUNS * CURVE_STEPS;
+  progress(`curves: building ${CURVE_RUNS} runs x ${CURVE_STEPS} steps of "loss" = ${total} points`);
+  const random = seededRandom(4);
+  const started = performance.now();
+  const runs: RunId[] = [];
+  const builder = ExperimentStore.open(file);
+  try {
+    for (let r = 0; r < CURVE_RUNS; r++) {
+      const run = builder.createRun({ experiment: "curves", sourceKind: "script" });
+      builder.logParams(run, { lr: [0.001, 0.01, 0.1][r % 3] as number, seed: r });
+      runs.push(run);
+      const points: { key: string; value: number; step: number }[] = [];
+      for (let s = 0; s < CURVE_STEPS; s++) points.push({ key: "loss", value: 1 / (1 + s / 5000) + random() * 0.05, step: s });
+      builder.logMetrics(run, points);
+      builder.endRun(run, "finished");
+    }
+  } finally {
+    builder.close();
+  }
+  const setupMs = round(performance.now() - started);
+  progress(`curves: built in ${setupMs} ms, ${fileMB(file)} MB`);
+
+  const store = ExperimentStore.open(file);
+  const raw = new Database(file, { readonly: true });
+  try {
+    let chartBytes = 0;
+    const chartSamples = await sample(() => {
+      const t = performance.now();
+      chartBytes = learningCurves(store, "loss", { experiment: "curves", last: CURVE_RUNS, validation: false }).html.length;
+      return performance.now() - t;
+    }, 3, 1);
+    // What the chart asks of the store: each run's history thinned to 2 x 1000 points.
+    let thinnedPoints = 0;
+    const historySamples = await sample(() => {
+      const t = performance.now();
+      thinnedPoints = runs.reduce((sum, run) => sum + store.metricHistory(run, "loss", { maxPoints: 2000 }).length, 0);
+      return performance.now() - t;
+    }, 3, 1);
+    let baselinePoints = 0;
+    const baselineSamples = await sample(() => {
+      const t = performance.now();
+      baselinePoints = runs.reduce((sum, run) => sum + bucketQueries(raw, run, "loss", 2000), 0);
+      return performance.now() - t;
+    }, 3, 1);
+    return {
+      layout: `${CURVE_RUNS} runs x ${CURVE_STEPS} steps of one metric`,
+      points: total,
+      setupMs,
+      storeMB: fileMB(file),
+      chartMs: median(chartSamples),
+      chartKB: Math.round(chartBytes / 1024),
+      thinnedHistoriesMs: median(historySamples),
+      thinnedPoints,
+      baselineBucketQueriesMs: median(baselineSamples),
+      baselinePoints,
+      speedup: round(median(baselineSamples) / median(historySamples)),
+      samples: { chartMs: chartSamples, thinnedHistoriesMs: historySamples, baselineBucketQueriesMs: baselineSamples },
+    };
+  } finally {
+    raw.close();
+    store.close();
+  }
+}
+
+// ---------------------------------------------------------------------------
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(os.tmpdir(), "pipelab-bench-tracking-"));
@@ -573,6 +672,7 @@ async function main(): Promise<void> {
     const logging = await measureLogging(dir);
     const compare = await measureCompare(dir);
     const open = await measureOpen(dir);
+    const curves = await measureLearningCurves(dir);
 
     const result = {
       benchmark: "tracking",
@@ -582,6 +682,7 @@ async function main(): Promise<void> {
       logging,
       compare,
       open,
+      curves,
     };
     // Indented, with each list of samples on one line.
     const text = JSON.stringify(result, null, 2).replace(/\[\s+([-\d.,\s]+?)\s+\]/g, (_, items: string) => `[${items.split(/,\s*/).join(", ")}]`);

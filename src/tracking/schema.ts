@@ -129,7 +129,32 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE step_executions ADD COLUMN key_parts TEXT;   -- JSON, written and read by the runner only
   CREATE INDEX step_executions_by_step ON step_executions (step, id);
   `,
+  // 5: per metric, the lowest and the highest point of each block of 64 steps, kept as points are
+  // logged: a chart of a long history reads these instead of the history's index.
+  `
+  CREATE TABLE metric_blocks (
+    run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    key        TEXT NOT NULL,
+    block      INTEGER NOT NULL,                   -- step >> 6: steps 64 * block to 64 * block + 63
+    n          INTEGER NOT NULL,                   -- points in the block
+    min_step   INTEGER NOT NULL,
+    min_value  REAL NOT NULL,
+    max_step   INTEGER NOT NULL,
+    max_value  REAL NOT NULL,
+    PRIMARY KEY (run_id, key, block)
+  ) WITHOUT ROWID;
+  -- SQLite gives a min() or max() query the other columns of the row holding the extreme.
+  INSERT INTO metric_blocks (run_id, key, block, n, min_step, min_value, max_step, max_value)
+    SELECT run_id, key, step >> 6, count(*), step, min(value), step, min(value) FROM metrics GROUP BY run_id, key, step >> 6;
+  UPDATE metric_blocks SET (max_step, max_value) = (
+    SELECT step, max(value) FROM metrics m
+    WHERE m.run_id = metric_blocks.run_id AND m.key = metric_blocks.key AND m.step >= metric_blocks.block * 64 AND m.step < metric_blocks.block * 64 + 64
+  );
+  `,
 ];
+
+/** Steps per row of metric_blocks (a power of two: the block of a step is step >> METRIC_BLOCK_SHIFT). */
+export const METRIC_BLOCK_SHIFT = 6;
 
 /** The schema version this pipelab writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -6,7 +6,7 @@ import { TrackingError, messageOf } from "../errors";
 import { pipelabVersion } from "../util";
 import { compileFilter } from "./filter";
 import type { RunFilter } from "./filter";
-import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from "./schema";
+import { APPLICATION_ID, METRIC_BLOCK_SHIFT, MIGRATIONS, SCHEMA_VERSION } from "./schema";
 import type {
   ExperimentId,
   MetricPoint,
@@ -64,6 +64,11 @@ export interface RunComparison {
   ranges: Record<string, { min: number; max: number }>;
   runs: ComparedRun[];
 }
+
+/** Steps a row of metric_blocks covers. */
+const METRIC_BLOCK_STEPS = 2 ** METRIC_BLOCK_SHIFT;
+/** A thinned history reads metric_blocks while it has at most this many blocks a point asked for; beyond, it queries buckets of the history itself. */
+const BLOCKS_PER_POINT_MAX = 32;
 
 /** How long a writer waits for another process's write lock before giving up. */
 const BUSY_TIMEOUT_MS = 15_000;
@@ -244,13 +249,36 @@ export class ExperimentStore {
    */
   logMetrics(run: RunId, points: ReadonlyArray<{ key: string; value: number; step?: number; tsMs?: number }>): void {
     if (points.length === 0) return;
-    for (const p of points) checkMetric(p.key, p.value);
+    for (const p of points) {
+      checkMetric(p.key, p.value);
+      if (p.step !== undefined && !Number.isSafeInteger(p.step)) {
+        throw new TrackingError(`metric "${p.key}": step ${p.step} is not a whole number (steps count epochs or batches)`);
+      }
+    }
     const now = Date.now();
     const finals = new Map<string, { value: number; step: number; ts: number }>();
+    // Each block's lowest and highest point in this batch, merged into metric_blocks below.
+    const blocks = new Map<string, Map<number, { n: number; minStep: number; minValue: number; maxStep: number; maxValue: number }>>();
     for (const p of points) {
       const step = p.step ?? 0;
       const last = finals.get(p.key);
       if (!last || step >= last.step) finals.set(p.key, { value: p.value, step, ts: p.tsMs ?? now });
+      let ofKey = blocks.get(p.key);
+      if (!ofKey) blocks.set(p.key, (ofKey = new Map()));
+      const block = Math.floor(step / METRIC_BLOCK_STEPS);
+      const b = ofKey.get(block);
+      if (!b) ofKey.set(block, { n: 1, minStep: step, minValue: p.value, maxStep: step, maxValue: p.value });
+      else {
+        b.n += 1;
+        if (p.value < b.minValue) {
+          b.minStep = step;
+          b.minValue = p.value;
+        }
+        if (p.value > b.maxValue) {
+          b.maxStep = step;
+          b.maxValue = p.value;
+        }
+      }
     }
     const insert = this.stmt("INSERT INTO metrics (run_id, key, value, step, ts_ms) VALUES (?, ?, ?, ?, ?)");
     const final = this.stmt(
@@ -258,9 +286,20 @@ export class ExperimentStore {
        ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, step = excluded.step, ts_ms = excluded.ts_ms
        WHERE excluded.step >= metric_finals.step`,
     );
+    // In an UPDATE, the right-hand sides all read the row as it was: the steps compare with the old extremes.
+    const block = this.stmt(
+      `INSERT INTO metric_blocks (run_id, key, block, n, min_step, min_value, max_step, max_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, key, block) DO UPDATE SET
+         n = n + excluded.n,
+         min_step = CASE WHEN excluded.min_value < min_value THEN excluded.min_step ELSE min_step END,
+         min_value = min(min_value, excluded.min_value),
+         max_step = CASE WHEN excluded.max_value > max_value THEN excluded.max_step ELSE max_step END,
+         max_value = max(max_value, excluded.max_value)`,
+    );
     this.write(() => {
       for (const p of points) insert.run(run, p.key, p.value, p.step ?? 0, p.tsMs ?? now);
       for (const [key, f] of finals) final.run(run, key, f.value, f.step, f.ts);
+      for (const [key, ofKey] of blocks) for (const [n, b] of ofKey) block.run(run, key, n, b.n, b.minStep, b.minValue, b.maxStep, b.maxValue);
     });
   }
 
@@ -621,14 +660,23 @@ export class ExperimentStore {
 
   /**
    * The history of one metric of one run, in step order. With `maxPoints`, a
-   * long history is thinned inside SQLite, keeping each bucket's lowest and
-   * highest point (so spikes survive): a chart of 100 runs x 100,000 steps
-   * moves thousands of rows to JavaScript, not ten million. Thinned points
-   * carry no timestamp (tsMs 0).
+   * longer history is thinned to about that many points, keeping each
+   * bucket's lowest and highest point (so spikes survive). It is read from
+   * metric_blocks (each 64 steps' extremes, kept as points are logged), so a
+   * chart of 100 runs x 100,000 steps reads about 1,600 rows a run, not ten
+   * million points; a history of millions of steps is thinned by a query per
+   * bucket instead. Thinned points carry no timestamp (tsMs 0).
    */
   metricHistory(run: RunId, key: string, options: { maxPoints?: number } = {}): MetricPoint[] {
     const max = options.maxPoints;
     if (max !== undefined) {
+      const summary = this.stmt("SELECT sum(n) AS n, count(*) AS blocks FROM metric_blocks WHERE run_id = ? AND key = ?").get(run, key) as { n: number | null; blocks: number };
+      if ((summary.n ?? 0) <= max) return this.fullHistory(run, key);
+      if (summary.blocks <= BLOCKS_PER_POINT_MAX * max) {
+        // Each block's extremes, kept as the points were logged: one small read, however long the history.
+        const blocks = this.stmt("SELECT min_step, min_value, max_step, max_value FROM metric_blocks WHERE run_id = ? AND key = ? ORDER BY block").all(run, key) as BlockRow[];
+        return thinBlocks(blocks, max);
+      }
       const span = this.stmt("SELECT count(*) AS n, min(step) AS lo, max(step) AS hi FROM metrics WHERE run_id = ? AND key = ?").get(run, key) as {
         n: number;
         lo: number | null;
@@ -655,6 +703,10 @@ export class ExperimentStore {
         return points;
       }
     }
+    return this.fullHistory(run, key);
+  }
+
+  private fullHistory(run: RunId, key: string): MetricPoint[] {
     return (
       this.stmt("SELECT step, value, ts_ms FROM metrics WHERE run_id = ? AND key = ? ORDER BY step, rowid").all(run, key) as {
         step: number;
@@ -811,6 +863,36 @@ function decodeParam(row: ParamRow): ParamValue {
 }
 
 /** Throws a TrackingError naming the metric when a point cannot be recorded. */
+/** A row of metric_blocks: a block's lowest and highest point. */
+interface BlockRow {
+  min_step: number;
+  min_value: number;
+  max_step: number;
+  max_value: number;
+}
+
+/**
+ * A history of at most about `max` points from its blocks' extremes: the
+ * blocks are grouped, in step order, into max / 2 buckets, and each bucket
+ * gives its lowest and its highest point, in step order.
+ */
+function thinBlocks(blocks: readonly BlockRow[], max: number): MetricPoint[] {
+  const perBucket = Math.max(1, Math.ceil(blocks.length / Math.max(1, Math.floor(max / 2))));
+  const points: MetricPoint[] = [];
+  for (let start = 0; start < blocks.length; start += perBucket) {
+    let lo = blocks[start] as BlockRow;
+    let hi = lo;
+    for (let i = start + 1; i < Math.min(blocks.length, start + perBucket); i++) {
+      const b = blocks[i] as BlockRow;
+      if (b.min_value < lo.min_value) lo = b;
+      if (b.max_value > hi.max_value) hi = b;
+    }
+    const pair = lo.min_step <= hi.max_step ? [[lo.min_step, lo.min_value], [hi.max_step, hi.max_value]] : [[hi.max_step, hi.max_value], [lo.min_step, lo.min_value]];
+    for (const [step, value] of pair as [number, number][]) if (points.at(-1)?.step !== step) points.push({ step, value, tsMs: 0 });
+  }
+  return points;
+}
+
 export function checkMetric(key: string, value: unknown): void {
   if (typeof key !== "string" || key === "") throw new TrackingError(`invalid metric name: ${JSON.stringify(key)}`);
   checkName("metric", key);

@@ -11,6 +11,13 @@ import { tempDir } from "../helpers/tmp";
 const root = join(__dirname, "..", "..");
 const tsx = join(root, "node_modules", "tsx", "dist", "loader.mjs");
 
+/** A history's lowest and highest point, in step order: what thinning to 2 points keeps of a single block. */
+function thinnedByHand(history: { step: number; value: number }[]): [number, number][] {
+  const lo = history.reduce((a, b) => (b.value < a.value ? b : a));
+  const hi = history.reduce((a, b) => (b.value > a.value ? b : a));
+  return (lo.step <= hi.step ? [lo, hi] : [hi, lo]).map((p) => [p.step, p.value]);
+}
+
 describe("migrations", () => {
   it("upgrades a store written at schema 1, keeping every row", () => {
     const file = join(tempDir(), "v1.db");
@@ -28,6 +35,11 @@ describe("migrations", () => {
     assert.deepEqual(first.params, { hidden: 16, lr: 0.01, model: "mlp", stratify: true });
     assert.deepEqual(first.metrics, { accuracy: 0.97, loss: 1 / 3, val_accuracy: 0.8 + 3 / 100 });
     assert.deepEqual(store.metricHistory(first.id, "loss").map((p) => p.step), [1, 2, 3]);
+    // The per-block extremes of the old histories were built by the migration: thinned reads see them.
+    assert.deepEqual(
+      store.metricHistory(first.id, "loss", { maxPoints: 2 }).map((p) => [p.step, p.value]),
+      thinnedByHand(store.metricHistory(first.id, "loss")),
+    );
     assert.equal(first.gitCommit, null, "columns added by the migration are empty for old runs");
     assert.equal(first.deletedAt, null);
     const second = store.runDetails(runs[1]!.id)!;

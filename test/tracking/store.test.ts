@@ -21,7 +21,7 @@ describe("ExperimentStore", () => {
     assert.equal(db.pragma("user_version", { simple: true }), SCHEMA_VERSION);
     assert.equal(db.pragma("journal_mode", { simple: true }), "wal");
     const tables = (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
-    assert.deepEqual(tables, ["artifacts", "experiments", "metric_finals", "metrics", "params", "runs", "step_executions", "tags"]);
+    assert.deepEqual(tables, ["artifacts", "experiments", "metric_blocks", "metric_finals", "metrics", "params", "runs", "step_executions", "tags"]);
     db.close();
   });
 
@@ -188,6 +188,30 @@ describe("ExperimentStore.metricHistory with maxPoints", () => {
     assert.deepEqual(thin.map((p) => p.step), [...thin.map((p) => p.step)].sort((a, b) => a - b), "in step order");
     assert.equal(store.metricHistory(run, "loss").length, 10_000, "without maxPoints, the whole history");
     assert.equal(store.metricHistory(run, "loss", { maxPoints: 20_000 }).length, 10_000, "a short history comes back whole");
+    const real = new Map(points.map((p) => [p.step, p.value]));
+    for (const p of thin) assert.equal(p.value, real.get(p.step), `step ${p.step} is a logged point, not an average`);
+    store.close();
+  });
+
+  it("keeps each block's extremes right when its points arrive in several batches, out of order", () => {
+    const store = ExperimentStore.open(join(tempDir(), "batches.db"));
+    const run = store.createRun({ experiment: "e", sourceKind: "script" });
+    // 256 steps = 4 blocks of 64; values from a fixed permutation, logged odd steps first, then even ones backwards.
+    const value = (step: number): number => (step * 37) % 101;
+    const odd = Array.from({ length: 128 }, (_, i) => 2 * i + 1);
+    const even = Array.from({ length: 128 }, (_, i) => 254 - 2 * i);
+    for (const batch of [odd.slice(0, 50), odd.slice(50), even]) store.logMetrics(run, batch.map((step) => ({ key: "m", value: value(step), step })));
+    const thin = store.metricHistory(run, "m", { maxPoints: 8 });
+    const expected: [number, number][] = [];
+    for (let block = 0; block < 4; block++) {
+      const steps = Array.from({ length: 64 }, (_, i) => block * 64 + i);
+      // 37 is invertible mod 101, so the 64 values of a block are distinct: one lowest step, one highest.
+      const at = (v: number): number => steps.find((s) => value(s) === v) as number;
+      const pair = [at(Math.min(...steps.map(value))), at(Math.max(...steps.map(value)))].sort((a, b) => a - b);
+      for (const s of pair) expected.push([s, value(s)]);
+    }
+    assert.deepEqual(thin.map((p) => [p.step, p.value]), expected);
+    assert.throws(() => store.logMetric(run, "m", 1, 1.5), /metric "m": step 1.5 is not a whole number/);
     store.close();
   });
 });
