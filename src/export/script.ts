@@ -142,8 +142,9 @@ export function notebookToScript(nb: NotebookIR, options: { scriptPath: string; 
         }
       }
       if (i === file.statements.length - 1 && t.isExpressionStatement(stmt) && isDisplayOnly(t, stmt.expression)) {
-        // The notebook displays a cell's last expression; the script prints it.
-        text = `console.log(${stmt.expression.getText(file)});`;
+        // The notebook displays a cell's last expression; the script prints it, under the same comments.
+        const leading = stmt.getFullText(file).slice(0, stmt.getStart(file) - stmt.getFullStart()).replace(/^\s*\n/, "");
+        text = `${leading}console.log(${stmt.expression.getText(file)});`;
       }
       parts.push(text.trimEnd());
     });

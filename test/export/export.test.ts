@@ -55,7 +55,7 @@ describe("notebookToScript", () => {
       { source: "const p = wb.params({ lr: 0.01, hidden: 16 });", tags: ["parameters"] },
       { source: "const x = await wb.step(\"a\", () => 1);\nx" },
       { source: "console.log('exploring');", tags: ["skip-export"] },
-      { source: "const x = await wb.step(\"b\", () => 2);\nconst s = `multi\n  line`;\nx + 1" },
+      { source: "const x = await wb.step(\"b\", () => 2);\nconst s = `multi\n  line`;\n// one more than b\nx + 1" },
     ]),
   );
   const script = notebookToScript(nb, { scriptPath: join(dir, "pipelines", "e.ts") });
@@ -78,7 +78,7 @@ describe("notebookToScript", () => {
     assert.match(script, /let x = await wb\.step\("a", \(\) => 1\);/);
     assert.match(script, /\bx = await wb\.step\("b", \(\) => 2\);/);
     assert.match(script, /console\.log\(x\);/);
-    assert.match(script, /console\.log\(x \+ 1\);/);
+    assert.match(script, /\/\/ one more than b\n\s*console\.log\(x \+ 1\);/, "under its comment");
     assert.match(script, /const s = `multi\n  line`;/, "template literals are left as they are");
   });
 
