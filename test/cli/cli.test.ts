@@ -43,6 +43,8 @@ describe("the pipelab CLI", () => {
     const run = store.createRun({ experiment: "penguins", sourceKind: "script" });
     store.logParams(run, { hidden: 16 });
     store.logMetric(run, "accuracy", 0.975);
+    store.recordStep(run, { step: "train", outcome: "miss", durationMs: 1200, reason: "param hidden changed (8 -> 16)" });
+    store.recordStep(run, { step: "load", outcome: "hit", tier: "disk", durationMs: 4 });
     store.endRun(run, "finished");
     store.close();
     const ls = pipelab(["runs", "ls"], { PIPELAB_STORE: file });
@@ -54,6 +56,8 @@ describe("the pipelab CLI", () => {
     const show = pipelab(["runs", "show", String(run), "--store", file]);
     assert.match(show.stdout, /run \d+ of experiment "penguins": finished/);
     assert.match(show.stdout, /hidden = 16/);
+    assert.match(show.stdout, /train: computed in 1\.2 s \(param hidden changed \(8 -> 16\)\)/, "why it recomputed");
+    assert.match(show.stdout, /load: cached \(disk\) in 4(\.0)? ms\n/);
   });
 
   it("reports an unknown run id and a bad store clearly, without a stack trace", () => {
