@@ -102,7 +102,7 @@ export function learningCurves(store: ExperimentStore, metric: string, options: 
     const [first, ...others] = keys.map((k) => k.key);
     throw missingMetricError(store, first as string, options, others);
   }
-  const labels = runLabels(runs, Infinity);
+  const labels = runLabels(runs);
   const points: Point[] = [];
   runs.forEach((run, i) => {
     for (const { key, kind } of keys) {

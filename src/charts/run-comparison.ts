@@ -52,11 +52,11 @@ export function runComparison(store: ExperimentStore, metric: string, options: R
   if (ranked.length === 0) throw missingMetricError(store, metric, options);
 
   const format = valueFormat(ranked.map((r) => r.metrics[metric] as number));
-  const short = runLabels(ranked);
-  const full = runLabels(ranked, Infinity);
+  const names = runLabels(ranked);
   const rows = ranked.map((r, i) => {
     const value = r.metrics[metric] as number;
-    return { label: short[i] as string, name: full[i] as string, value, best: i === 0, text: i === 0 ? `${format(value)}  ◀ best` : format(value) };
+    const name = names[i] as string;
+    return { label: truncate(name, MAX_LABEL_CHARS), name, value, best: i === 0, text: i === 0 ? `${format(value)}  ◀ best` : format(value) };
   });
   const labels = rows.map((r) => r.label);
   const longest = Math.max(...labels.map((l) => l.length));
@@ -135,18 +135,17 @@ export function runLabel(run: Pick<ComparedRun, "id" | "name">, max = MAX_LABEL_
 }
 
 /**
- * Labels that tell runs apart: `#12 baseline` for a named run, else `#12`
- * followed by the parameters whose values differ among `runs`
- * (`#12 hidden=16 lr=0.01`), each shortened past `max` characters. @internal
+ * Labels that tell runs apart, in full: `#12 baseline` for a named run, else
+ * `#12` followed by the parameters whose values differ among `runs`
+ * (`#12 hidden=16 lr=0.01`). @internal
  */
-export function runLabels(runs: readonly Pick<ComparedRun, "id" | "name" | "params">[], max = MAX_LABEL_CHARS): string[] {
+export function runLabels(runs: readonly Pick<ComparedRun, "id" | "name" | "params">[]): string[] {
   const keys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
   const shown = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v) ?? "unset");
   const differing = keys.filter((k) => new Set(runs.map((r) => shown(r.params[k]))).size > 1);
   return runs.map((r) => {
-    if (r.name) return runLabel(r, max);
-    const params = differing.filter((k) => k in r.params).map((k) => `${k}=${shown(r.params[k])}`);
-    return truncate([`#${r.id}`, ...params].join(" "), max);
+    if (r.name) return runLabel(r, Infinity);
+    return [`#${r.id}`, ...differing.filter((k) => k in r.params).map((k) => `${k}=${shown(r.params[k])}`)].join(" ");
   });
 }
 

@@ -17,17 +17,15 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import type * as TS from "typescript";
 import { ExportError, messageOf } from "../errors";
+import { KERNEL_NAME, kernelJson } from "../setup";
 import { findProjectRoot, writeFileAtomic } from "../util";
-import { ts } from "./script";
-
-/** The kernel an imported notebook asks for: pipelab's own (see kernel/kernel.json). */
-const KERNELSPEC = { display_name: "TypeScript (pipelab)", language: "typescript", name: "pipelab" };
+import { CELL_MARKER, EXPORT_HEADER, repoint, ts } from "./script";
 
 /** The lines of the comment that export writes above a script, which the notebook does not need. */
-const HEADER = [/^\/\/ A pipelab pipeline, exported from /, /^\/\/ \(notebook sha256 /, /^\/\/ Edit the notebook and export it again/, /^\/\/ Run it: /];
+const HEADER: readonly string[] = Object.values(EXPORT_HEADER);
 
 /** Export's marker of where a notebook cell begins. */
-const MARKER = /^\/\/ cell (\d+)\s*$/;
+const MARKER = new RegExp(`^${CELL_MARKER}(\\d+)\\s*$`);
 
 /** The parsed script, and what the functions below need to know about it. */
 interface Script {
@@ -201,7 +199,7 @@ function newlines(text: string): number {
 /** The comment blocks in the trivia that starts at `from` and ends at `to` (the export header left out). */
 function commentBlocks(s: Script, from: number, to: number): CommentBlock[] {
   const ranges = (s.t.getLeadingCommentRanges(s.text, from) ?? []).filter(
-    (c) => c.end <= to && !(c.pos < s.headerEnd && HEADER.some((h) => h.test(s.text.slice(c.pos, c.end)))),
+    (c) => c.end <= to && !(c.pos < s.headerEnd && HEADER.some((h) => s.text.startsWith(h, c.pos))),
   );
   const blocks: CommentBlock[] = [];
   for (const c of ranges) {
@@ -274,14 +272,7 @@ function importText(s: Script, stmt: TS.ImportDeclaration, scriptDir: string, no
   const start = stmt.getStart(file);
   const text = stmt.getText(file);
   const inner = spec.getStart(file) + 1 - start;
-  return text.slice(0, inner) + repointBack(spec.text, scriptDir, notebookDir) + text.slice(spec.end - 1 - start);
-}
-
-/** Re-points a relative import from the script's folder to the notebook's (the inverse of export's repoint). */
-function repointBack(specifier: string, scriptDir: string, notebookDir: string): string {
-  if (!specifier.startsWith(".")) return specifier;
-  const rel = relative(notebookDir, resolve(scriptDir, specifier)).split("\\").join("/");
-  return rel.startsWith(".") ? rel : `./${rel}`;
+  return text.slice(0, inner) + repoint(spec.text, scriptDir, notebookDir) + text.slice(spec.end - 1 - start);
 }
 
 /** Collects the cells of the body, in order; a markdown cell ends the code cell before it. */
@@ -476,6 +467,12 @@ function withHead(cells: Cell[], head: string): Cell[] {
 }
 
 /** nbformat 4.5, keys sorted and one-space indented as Jupyter writes it. */
+/** The kernel an imported notebook asks for: pipelab's own, as kernel/kernel.json names it. */
+function kernelspec(): { display_name: string; language: string; name: string } {
+  const { display_name, language } = kernelJson();
+  return { display_name, language, name: KERNEL_NAME };
+}
+
 function notebookJson(cells: readonly Cell[]): string {
   const lines = (source: string): string[] => (source === "" ? [] : source.split(/(?<=\n)/));
   const json = {
@@ -485,7 +482,7 @@ function notebookJson(cells: readonly Cell[]): string {
         ? { cell_type: "code", execution_count: null, id, metadata: {}, outputs: [], source: lines(c.source) }
         : { cell_type: "markdown", id, metadata: {}, source: lines(c.source) };
     }),
-    metadata: { kernelspec: KERNELSPEC, language_info: { file_extension: ".ts", mimetype: "text/typescript", name: "typescript" } },
+    metadata: { kernelspec: kernelspec(), language_info: { file_extension: ".ts", mimetype: "text/typescript", name: "typescript" } },
     nbformat: 4,
     nbformat_minor: 5,
   };

@@ -29,13 +29,22 @@ interface Piece {
   text: string;
 }
 
-/** Re-points a relative import from the notebook's folder to the script's. */
-function repoint(specifier: string, notebookDir: string, scriptDir: string): string {
+/** Re-points a relative import written in `fromDir` so that it means the same file from `toDir` (notebook -> script, and back). */
+export function repoint(specifier: string, fromDir: string, toDir: string): string {
   if (!specifier.startsWith(".") && !isAbsolute(specifier)) return specifier;
-  let rel = relative(scriptDir, resolve(notebookDir, specifier)).split("\\").join("/");
+  let rel = relative(toDir, resolve(fromDir, specifier)).split("\\").join("/");
   if (!rel.startsWith(".")) rel = `./${rel}`;
   return rel;
 }
+
+/** What export writes above a script (the notebook's path, its hash, two notes) and before each cell: import reads them back. */
+export const EXPORT_HEADER = {
+  source: "// A pipelab pipeline, exported from ",
+  hash: "// (notebook sha256 ",
+  edit: "// Edit the notebook and export it again rather than this file.",
+  run: "// Run it: npx pipelab run ",
+} as const;
+export const CELL_MARKER = "// cell ";
 
 function isDisplayOnly(t: typeof TS, e: TS.Expression): boolean {
   let x = e;
@@ -148,7 +157,7 @@ export function notebookToScript(nb: NotebookIR, options: { scriptPath: string; 
       }
       parts.push(text.trimEnd());
     });
-    if (parts.length > 0) body.push({ cell: cell.index, text: `// cell ${cell.index + 1}\n${parts.join("\n")}` });
+    if (parts.length > 0) body.push({ cell: cell.index, text: `${CELL_MARKER}${cell.index + 1}\n${parts.join("\n")}` });
   }
 
   const importLines = [...imports.values()];
@@ -156,10 +165,10 @@ export function notebookToScript(nb: NotebookIR, options: { scriptPath: string; 
   if (!importsRunMain) importLines.push('import { runMain } from "pipelab";');
   const notebook = relative(scriptDir, resolve(nb.path)).split("\\").join("/");
   const header = [
-    `// A pipelab pipeline, exported from ${notebook}`,
-    `// (notebook sha256 ${nb.hash}${options.exportedAt ? `, ${options.exportedAt.toISOString().slice(0, 10)}` : ""}).`,
-    "// Edit the notebook and export it again rather than this file.",
-    `// Run it: npx pipelab run ${relative(process.cwd(), resolve(options.scriptPath)).split("\\").join("/")} [--param name=value ...]`,
+    `${EXPORT_HEADER.source}${notebook}`,
+    `${EXPORT_HEADER.hash}${nb.hash}${options.exportedAt ? `, ${options.exportedAt.toISOString().slice(0, 10)}` : ""}).`,
+    EXPORT_HEADER.edit,
+    `${EXPORT_HEADER.run}${relative(process.cwd(), resolve(options.scriptPath)).split("\\").join("/")} [--param name=value ...]`,
   ];
   const text = [...header, "", ...importLines, "", "runMain(async () => {", body.map((p) => p.text).join("\n\n"), "});", ""].join("\n");
   const check = t.createSourceFile("script.ts", text, t.ScriptTarget.Latest, false, t.ScriptKind.TS);

@@ -28,7 +28,7 @@ export class MetricBuffer {
   ) {}
 
   add(points: readonly MetricPointInput[]): void {
-    for (const p of points) checkMetric(p.key, p.value);
+    for (const p of points) checkMetric(p.key, p.value, p.step);
     for (const p of points) this.pending.push(p);
     if (this.pending.length >= this.maxPoints) this.flush();
     else if (!this.timer) {

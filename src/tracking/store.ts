@@ -249,12 +249,7 @@ export class ExperimentStore {
    */
   logMetrics(run: RunId, points: ReadonlyArray<{ key: string; value: number; step?: number; tsMs?: number }>): void {
     if (points.length === 0) return;
-    for (const p of points) {
-      checkMetric(p.key, p.value);
-      if (p.step !== undefined && !Number.isSafeInteger(p.step)) {
-        throw new TrackingError(`metric "${p.key}": step ${p.step} is not a whole number (steps count epochs or batches)`);
-      }
-    }
+    for (const p of points) checkMetric(p.key, p.value, p.step);
     const now = Date.now();
     const finals = new Map<string, { value: number; step: number; ts: number }>();
     // Each block's lowest and highest point in this batch, merged into metric_blocks below.
@@ -862,7 +857,6 @@ function decodeParam(row: ParamRow): ParamValue {
   }
 }
 
-/** Throws a TrackingError naming the metric when a point cannot be recorded. */
 /** A row of metric_blocks: a block's lowest and highest point. */
 interface BlockRow {
   min_step: number;
@@ -893,7 +887,8 @@ function thinBlocks(blocks: readonly BlockRow[], max: number): MetricPoint[] {
   return points;
 }
 
-export function checkMetric(key: string, value: unknown): void {
+/** Throws a TrackingError naming the metric when a point cannot be recorded. */
+export function checkMetric(key: string, value: unknown, step?: number): void {
   if (typeof key !== "string" || key === "") throw new TrackingError(`invalid metric name: ${JSON.stringify(key)}`);
   checkName("metric", key);
   if (typeof value !== "number") {
@@ -901,6 +896,9 @@ export function checkMetric(key: string, value: unknown): void {
   }
   if (!Number.isFinite(value)) {
     throw new TrackingError(`metric "${key}" is ${value}: only finite numbers are recorded (check the loss for a divergence)`);
+  }
+  if (step !== undefined && !Number.isSafeInteger(step)) {
+    throw new TrackingError(`metric "${key}": step ${step} is not a whole number (steps count epochs or batches)`);
   }
 }
 

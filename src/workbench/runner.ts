@@ -10,6 +10,7 @@ import { appendFileSync, createReadStream, statSync } from "node:fs";
 import { isAbsolute, join, resolve, sep } from "node:path";
 import { inspect } from "node:util";
 import { StepCache, UnserializableError, encode } from "../cache";
+import type { StoreMode } from "../cache";
 import { CycleError, StepError, messageOf } from "../errors";
 import { notebookEnvironment, scriptEnvironment } from "../notebook";
 import {
@@ -229,6 +230,7 @@ export class Runner {
     const forced = (previous?.forced ?? false) || this.invalidatedNames.has(def.name);
     this.invalidatedNames.delete(def.name);
 
+    const keyParts = JSON.stringify({ parts, inputs } satisfies KeyRecord);
     if (mode !== "off" && !forced) {
       const hit = await this.ctx.cache.get(key, (message) => this.ctx.warn(`step "${def.name}": ${message}`));
       if (hit) {
@@ -248,7 +250,7 @@ export class Runner {
           outputFingerprint: hit.fingerprint,
           outputBytes: hit.bytes,
           ...(hit.runId === null ? {} : { sourceRunId: hit.runId as RunId }),
-          keyParts: JSON.stringify({ parts, inputs } satisfies KeyRecord),
+          keyParts,
         });
         const from = hit.runId === null ? "" : `, from run ${hit.runId}`;
         this.ctx.say(`▸ ${def.name}: cached (${hit.tier}${from}) in ${formatDuration(durationMs)}`);
@@ -256,8 +258,7 @@ export class Runner {
       }
     }
 
-    const keyParts = JSON.stringify({ parts, inputs } satisfies KeyRecord);
-    const why = forced ? ["invalidated"] : this.whyCompute(def.name, mode, key, { parts, inputs }, previous);
+    const reason = (forced ? ["invalidated"] : this.whyCompute(def.name, mode, key, { parts, inputs }, previous)).join("; ");
     const computeStart = performance.now();
     const logged: LoggedPoint[] = [];
     let value: T;
@@ -306,10 +307,9 @@ export class Runner {
       outputFingerprint: stored.fingerprint,
       outputBytes: stored.bytes,
       keyParts,
-      ...(why.length > 0 ? { reason: why.join("; ") } : {}),
+      ...(reason ? { reason } : {}),
     });
-    const reason = why.length > 0 ? ` (${why.join("; ")})` : "";
-    this.ctx.say(`▸ ${def.name}: computed in ${formatDuration(durationMs)}${reason}`);
+    this.ctx.say(`▸ ${def.name}: computed in ${formatDuration(durationMs)}${reason ? ` (${reason})` : ""}`);
     return { value, outcome: "miss", durationMs };
   }
 
@@ -319,7 +319,7 @@ export class Runner {
    * recorded for this experiment (a restarted kernel, a script run after the
    * notebook). Empty for a step that never ran before.
    */
-  private whyCompute(step: string, mode: string, key: string, now: KeyRecord, previous: StepNode | undefined): string[] {
+  private whyCompute(step: string, mode: StoreMode, key: string, now: KeyRecord, previous: StepNode | undefined): string[] {
     if (mode === "off") return ["caching off"];
     if (previous) return previous.key !== key ? explainChange(previous, now) : ["its output is no longer cached"];
     const last = this.ctx.store.lastStepKey(this.ctx.runId(), step);
