@@ -6,6 +6,7 @@
  */
 export { CacheControl, Show, Workbench, runMain } from "./workbench";
 export type { PlanEntry, PruneOptions, StepState, WorkbenchOptions } from "./workbench";
+export { untracked } from "./pipeline";
 export type { CacheMode, StepFunction, StepOptions } from "./pipeline";
 export { registerSerializer } from "./cache";
 export type { CacheReport, Encodable, Serializer } from "./cache";
@@ -37,7 +38,7 @@ export type {
   SourceKind,
   StepExecution,
 } from "./tracking";
-export { datasetNames, datasetPath, loadDataset, loadDatasetRows } from "./data";
+export { datasetNames, datasetPath, loadDataset, loadDatasetRows, readTrackedFile } from "./data";
 export { renderPlot } from "./charts";
 export type { RenderedChart } from "./charts";
 export { exportNotebook, notebookToScript, readNotebook } from "./export";

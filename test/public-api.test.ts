@@ -41,6 +41,7 @@ const EXPECTED = [
   "readCsv",
   "readJson",
   "readNotebook",
+  "readTrackedFile",
   "registerSerializer",
   "renderPlot",
   "runMain",
@@ -50,6 +51,7 @@ const EXPECTED = [
   "trainTestSplit",
   "trainValTestSplit",
   "transformerFromJSON",
+  "untracked",
 ];
 
 describe("the public API", () => {

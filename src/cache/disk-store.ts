@@ -3,9 +3,19 @@ import { join } from "node:path";
 import { CacheError } from "../errors";
 import { sha256, writeFileAtomic } from "../util";
 
-const MAGIC = Buffer.from("PLABART1", "ascii");
+const MAGIC = Buffer.from("PLABART2", "ascii");
 /** Bump when the artifact file layout changes; artifacts live under a folder per layout. */
-export const ARTIFACT_LAYOUT = 1;
+export const ARTIFACT_LAYOUT = 2;
+const DIGEST_BYTES = 32;
+/** Bytes before the header: magic, header length, header digest. */
+const PREFIX_BYTES = MAGIC.byteLength + 4 + DIGEST_BYTES;
+
+/** A metric point a step logged. */
+export interface LoggedPoint {
+  key: string;
+  value: number;
+  step: number;
+}
 
 /** What an artifact file says about itself. */
 export interface ArtifactHeader {
@@ -18,7 +28,11 @@ export interface ArtifactHeader {
   checksum: string;
   payloadBytes: number;
   /** Metric points the step logged while computing, replayed into runs that reuse the output. */
-  logged?: { key: string; value: number; step: number }[];
+  logged?: LoggedPoint[];
+  /** Files the step read while computing (through pipelab's readers): path -> content hash. */
+  readFiles?: Record<string, string>;
+  /** The project modules whose code ran when the output was computed: path -> source digest. */
+  modules?: Record<string, string>;
 }
 
 /** An artifact whose bytes are not what its header promised: truncated, corrupted, or not an artifact. */
@@ -34,16 +48,36 @@ function align8(n: number): number {
   return (n + 7) & ~7;
 }
 
+/** A temporary file a writer leaves until its rename: `.<key>.art.<pid>.<random>.tmp`. */
+const TEMP_FILE = /^\..*\.tmp$/;
+/** A temporary file older than this belongs to a writer that died. */
+export const ORPHAN_AGE_MS = 10 * 60 * 1000;
+
+/** What lies in the cache folder besides readable artifacts. */
+export interface Leftovers {
+  /** Temporary files of writers that died before renaming (older than ORPHAN_AGE_MS). */
+  orphans: { path: string; bytes: number }[];
+  /** Folders of older artifact layouts, never read again. */
+  oldLayouts: { path: string; bytes: number }[];
+}
+
 /**
  * The disk tier: one file per cache key under `dir`, fanned out by the key's
  * first two hex digits. Every write goes to a temporary file renamed into
  * place, so readers see a whole artifact or none, and two processes writing
  * the same key each leave a whole file (the last rename wins).
+ *
+ * Layout 2: `PLABART2 | u32 header length | sha256 of the header | header
+ * (JSON) | pad to 8 | payload`. The header's digest and the payload's checksum
+ * (kept in the header) cover every byte read back: a flipped byte in a logged
+ * metric is caught like one in the payload.
  */
 export class DiskStore {
+  readonly root: string;
   readonly dir: string;
 
   constructor(root: string) {
+    this.root = root;
     this.dir = join(root, `v${ARTIFACT_LAYOUT}`);
   }
 
@@ -56,9 +90,13 @@ export class DiskStore {
     return existsSync(this.fileOf(key));
   }
 
-  /** Writes an artifact; returns its header. */
-  write(key: string, payload: Buffer, meta: { step: string; runId: number | null; logged?: ArtifactHeader["logged"] }): ArtifactHeader {
-    const header: ArtifactHeader = {
+  /** The header an artifact of `payload` will have: computed before writing, so a failed write still knows the fingerprint. */
+  static header(
+    key: string,
+    payload: Uint8Array,
+    meta: { step: string; runId: number | null; logged?: LoggedPoint[]; readFiles?: Record<string, string>; modules?: Record<string, string> },
+  ): ArtifactHeader {
+    return {
       key,
       step: meta.step,
       runId: meta.runId,
@@ -66,24 +104,30 @@ export class DiskStore {
       checksum: sha256(payload),
       payloadBytes: payload.byteLength,
       ...(meta.logged && meta.logged.length > 0 ? { logged: meta.logged } : {}),
+      ...(meta.readFiles && Object.keys(meta.readFiles).length > 0 ? { readFiles: meta.readFiles } : {}),
+      ...(meta.modules && Object.keys(meta.modules).length > 0 ? { modules: meta.modules } : {}),
     };
+  }
+
+  /** Writes an artifact with the given header (see DiskStore.header). Throws the file system's error (ENOSPC, EACCES). */
+  write(header: ArtifactHeader, payload: Uint8Array): void {
     const headerBytes = Buffer.from(JSON.stringify(header), "utf8");
     // The payload starts 8-byte aligned so that typed arrays decode as views.
-    const payloadStart = align8(MAGIC.byteLength + 4 + headerBytes.byteLength);
+    const payloadStart = align8(PREFIX_BYTES + headerBytes.byteLength);
     const file = Buffer.alloc(payloadStart + payload.byteLength);
     MAGIC.copy(file, 0);
     file.writeUInt32LE(headerBytes.byteLength, MAGIC.byteLength);
-    headerBytes.copy(file, MAGIC.byteLength + 4);
-    payload.copy(file, payloadStart);
-    const path = this.fileOf(key);
-    mkdirSync(join(this.dir, key.slice(0, 2)), { recursive: true });
+    Buffer.from(sha256(headerBytes), "hex").copy(file, MAGIC.byteLength + 4);
+    headerBytes.copy(file, PREFIX_BYTES);
+    file.set(payload, payloadStart);
+    const path = this.fileOf(header.key);
+    mkdirSync(join(this.dir, header.key.slice(0, 2)), { recursive: true });
     writeFileAtomic(path, file);
-    return header;
   }
 
   /**
    * Reads and verifies an artifact. Undefined when there is none; a
-   * CorruptArtifactError when its bytes do not match its checksum.
+   * CorruptArtifactError when its bytes do not match its checksums.
    */
   read(key: string): { header: ArtifactHeader; payload: Buffer } | undefined {
     const path = this.fileOf(key);
@@ -104,18 +148,28 @@ export class DiskStore {
     return { header, payload };
   }
 
-  /** Reads only an artifact's header (for listings). */
+  /** Reads and verifies only an artifact's header (listings, plans). */
   readHeader(path: string): ArtifactHeader {
     const fd = openSync(path, "r");
     try {
-      const prefix = Buffer.alloc(MAGIC.byteLength + 4);
-      readSync(fd, prefix, 0, prefix.byteLength, 0);
-      const length = prefix.subarray(0, MAGIC.byteLength).equals(MAGIC) ? prefix.readUInt32LE(MAGIC.byteLength) : 0;
-      const head = Buffer.alloc(prefix.byteLength + length);
+      const prefix = Buffer.alloc(PREFIX_BYTES);
+      const got = readSync(fd, prefix, 0, prefix.byteLength, 0);
+      const length = got === PREFIX_BYTES && prefix.subarray(0, MAGIC.byteLength).equals(MAGIC) ? prefix.readUInt32LE(MAGIC.byteLength) : 0;
+      const head = Buffer.alloc(PREFIX_BYTES + length);
       const n = readSync(fd, head, 0, head.byteLength, 0);
       return parseHeader(head.subarray(0, n), path).header;
     } finally {
       closeSync(fd);
+    }
+  }
+
+  /** The verified header of `key`'s artifact; undefined when there is none or it is unreadable. */
+  headerOf(key: string): ArtifactHeader | undefined {
+    try {
+      const header = this.readHeader(this.fileOf(key));
+      return header.key === key ? header : undefined;
+    } catch {
+      return undefined;
     }
   }
 
@@ -134,7 +188,7 @@ export class DiskStore {
       const sub = join(this.dir, fan);
       if (!statSync(sub).isDirectory()) continue;
       for (const name of readdirSync(sub)) {
-        if (!name.endsWith(".art")) continue;
+        if (!name.endsWith(".art") || name.startsWith(".")) continue;
         const path = join(sub, name);
         const st = statSync(path);
         let header: ArtifactHeader | undefined;
@@ -148,20 +202,117 @@ export class DiskStore {
     }
     return out;
   }
+
+  /** Temporary files of dead writers, and folders of older layouts. */
+  leftovers(now = Date.now()): Leftovers {
+    const result: Leftovers = { orphans: [], oldLayouts: [] };
+    if (existsSync(this.dir)) {
+      for (const fan of readdirSync(this.dir)) {
+        const sub = join(this.dir, fan);
+        let names: string[];
+        try {
+          if (!statSync(sub).isDirectory()) continue;
+          names = readdirSync(sub);
+        } catch {
+          continue;
+        }
+        for (const name of names) {
+          if (!TEMP_FILE.test(name)) continue;
+          const path = join(sub, name);
+          try {
+            const st = statSync(path);
+            if (now - st.mtimeMs > ORPHAN_AGE_MS) result.orphans.push({ path, bytes: st.size });
+          } catch {
+            // renamed or removed since it was listed: a live writer
+          }
+        }
+      }
+    }
+    if (existsSync(this.root)) {
+      for (const name of readdirSync(this.root)) {
+        const m = /^v(\d+)$/.exec(name);
+        if (!m || Number(m[1]) >= ARTIFACT_LAYOUT) continue;
+        const path = join(this.root, name);
+        result.oldLayouts.push({ path, bytes: folderBytes(path) });
+      }
+    }
+    return result;
+  }
+
+  /** Deletes the leftovers; returns how many files or folders went and the bytes freed. */
+  removeLeftovers(leftovers = this.leftovers()): { removed: number; freedBytes: number } {
+    let removed = 0;
+    let freedBytes = 0;
+    for (const item of [...leftovers.orphans, ...leftovers.oldLayouts]) {
+      try {
+        rmSync(item.path, { recursive: true, force: true });
+        removed += 1;
+        freedBytes += item.bytes;
+      } catch {
+        // not ours to remove (permissions): left for the user, still counted by report
+      }
+    }
+    return { removed, freedBytes };
+  }
+}
+
+function folderBytes(path: string): number {
+  let total = 0;
+  try {
+    for (const entry of readdirSync(path, { withFileTypes: true })) {
+      const p = join(path, entry.name);
+      total += entry.isDirectory() ? folderBytes(p) : statSync(p).size;
+    }
+  } catch {
+    // unreadable: counted as empty
+  }
+  return total;
 }
 
 function parseHeader(file: Buffer, path: string): { header: ArtifactHeader; payloadStart: number } {
-  if (file.byteLength < MAGIC.byteLength + 4 || !file.subarray(0, MAGIC.byteLength).equals(MAGIC)) {
+  if (file.byteLength < PREFIX_BYTES || !file.subarray(0, MAGIC.byteLength).equals(MAGIC)) {
     throw new CorruptArtifactError(path, "not a pipelab artifact");
   }
   const length = file.readUInt32LE(MAGIC.byteLength);
-  const start = MAGIC.byteLength + 4;
-  if (start + length > file.byteLength) throw new CorruptArtifactError(path, "truncated header");
+  if (PREFIX_BYTES + length > file.byteLength) throw new CorruptArtifactError(path, "truncated header");
+  const headerBytes = file.subarray(PREFIX_BYTES, PREFIX_BYTES + length);
+  const digest = file.subarray(MAGIC.byteLength + 4, PREFIX_BYTES).toString("hex");
+  if (sha256(headerBytes) !== digest) throw new CorruptArtifactError(path, "header checksum mismatch");
   let header: ArtifactHeader;
   try {
-    header = JSON.parse(file.toString("utf8", start, start + length)) as ArtifactHeader;
-  } catch {
-    throw new CorruptArtifactError(path, "unreadable header");
+    header = parseHeaderJson(headerBytes.toString("utf8"));
+  } catch (error) {
+    throw new CorruptArtifactError(path, `unreadable header: ${(error as Error).message}`);
   }
-  return { header, payloadStart: align8(start + length) };
+  return { header, payloadStart: align8(PREFIX_BYTES + length) };
+}
+
+function isStringRecord(v: unknown): v is Record<string, string> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string");
+}
+
+/** The header's JSON, its shape checked: what a reader relies on is there and typed. */
+function parseHeaderJson(text: string): ArtifactHeader {
+  const h: unknown = JSON.parse(text);
+  if (typeof h !== "object" || h === null) throw new Error("not an object");
+  const o = h as Record<string, unknown>;
+  const fail = (field: string): never => {
+    throw new Error(`bad ${field}`);
+  };
+  if (typeof o.key !== "string") fail("key");
+  if (typeof o.step !== "string") fail("step");
+  if (o.runId !== null && typeof o.runId !== "number") fail("runId");
+  if (typeof o.createdAt !== "string") fail("createdAt");
+  if (typeof o.checksum !== "string") fail("checksum");
+  if (typeof o.payloadBytes !== "number") fail("payloadBytes");
+  if (o.logged !== undefined) {
+    const ok = Array.isArray(o.logged) && o.logged.every((p: unknown) => {
+      const q = p as Record<string, unknown>;
+      return typeof p === "object" && p !== null && typeof q.key === "string" && typeof q.value === "number" && typeof q.step === "number";
+    });
+    if (!ok) fail("logged");
+  }
+  if (o.readFiles !== undefined && !isStringRecord(o.readFiles)) fail("readFiles");
+  if (o.modules !== undefined && !isStringRecord(o.modules)) fail("modules");
+  return o as unknown as ArtifactHeader;
 }

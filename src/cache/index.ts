@@ -1,7 +1,7 @@
 export { StepCache } from "./step-cache";
-export type { CacheHit, CacheReport, Stored, StoreMode } from "./step-cache";
+export type { CacheHit, CacheReport, EntryMeta, Stored, StoreMode } from "./step-cache";
 export { CODEC_VERSION, UnserializableError, decode, encode } from "./codec";
-export { ARTIFACT_LAYOUT, CorruptArtifactError, DiskStore } from "./disk-store";
-export type { ArtifactHeader } from "./disk-store";
+export { ARTIFACT_LAYOUT, CorruptArtifactError, DiskStore, ORPHAN_AGE_MS } from "./disk-store";
+export type { ArtifactHeader, Leftovers } from "./disk-store";
 export { registerSerializer } from "./serializers";
 export type { Encodable, Serializer } from "./serializers";

@@ -8,6 +8,8 @@ export interface MemoryEntry {
   bytes: number;
   /** Metric points the step logged while computing it. */
   logged: { key: string; value: number; step: number }[];
+  /** Files the step read while computing it: path -> content hash. */
+  readFiles: Record<string, string>;
 }
 
 /**
@@ -28,6 +30,11 @@ export class MemoryStore {
       this.entries.set(key, entry);
     }
     return entry;
+  }
+
+  /** The entry, without counting it as used. */
+  peek(key: string): MemoryEntry | undefined {
+    return this.entries.get(key);
   }
 
   set(key: string, entry: MemoryEntry): void {

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { sha256 } from "../util";
 import { CODEC_VERSION, decode, encode } from "./codec";
 import { ARTIFACT_LAYOUT, CorruptArtifactError, DiskStore } from "./disk-store";
+import type { LoggedPoint } from "./disk-store";
 import { MemoryStore } from "./memory-store";
 import { serializerVersions } from "./serializers";
 
@@ -15,7 +16,9 @@ export interface CacheHit {
   runId: number | null;
   bytes: number;
   /** Metric points the step logged while computing the value, to replay into the run that reuses it. */
-  logged: { key: string; value: number; step: number }[];
+  logged: LoggedPoint[];
+  /** Files the step read while computing the value: path -> content hash. The hit holds only while they are unchanged. */
+  readFiles: Record<string, string>;
 }
 
 /** What storing an output produced. */
@@ -23,9 +26,22 @@ export interface Stored {
   fingerprint: string;
   /** Serialized size in bytes (0 when not serialized). */
   bytes: number;
+  /** The disk tier could not take the output (a full disk, a read-only folder): it is kept in memory only. */
+  diskError?: Error;
 }
 
 export type StoreMode = "disk" | "memory" | "off";
+
+/** What the cache keeps with an output besides its bytes. */
+export interface EntryMeta {
+  step: string;
+  runId: number | null;
+  mode: StoreMode;
+  logged?: LoggedPoint[];
+  readFiles?: Record<string, string>;
+  /** The project modules whose code ran: path -> source digest. */
+  modules?: Record<string, string>;
+}
 
 /** A summary of the cache's contents. */
 export interface CacheReport {
@@ -35,6 +51,8 @@ export interface CacheReport {
   corrupt: number;
   byStep: Record<string, { artifacts: number; bytes: number }>;
   memory: { entries: number; bytes: number };
+  /** Temporary files of writers that died, and folders of older layouts: what `prune` deletes besides artifacts. */
+  leftovers: { files: number; bytes: number };
 }
 
 /**
@@ -56,6 +74,12 @@ export class StepCache {
     this.dir = options.dir;
     this.memory = new MemoryStore(options.memoryBudgetBytes ?? 2 * 1024 ** 3);
     this.disk = new DiskStore(options.dir);
+    // Temporary files of writers killed before their rename: never read, only in the way.
+    try {
+      this.disk.removeLeftovers({ orphans: this.disk.leftovers().orphans, oldLayouts: [] });
+    } catch {
+      // an unreadable cache folder is reported when it is used
+    }
   }
 
   /** The versions of everything that shapes stored bytes; part of every cache key. */
@@ -70,12 +94,25 @@ export class StepCache {
   /**
    * The output cached under `key`, from memory or else from disk. A corrupt
    * disk artifact is deleted and reported through `onCorrupt`, and the lookup
-   * misses, so the step recomputes.
+   * misses, so the step recomputes. So is an artifact whose recorded modules
+   * are not `expectModules` (code other than its key describes ran).
    */
-  async get(key: string, onCorrupt: (message: string) => void = () => {}): Promise<CacheHit | undefined> {
+  async get(
+    key: string,
+    onCorrupt: (message: string) => void = () => {},
+    expectModules?: Readonly<Record<string, string>>,
+  ): Promise<CacheHit | undefined> {
     const inMemory = this.memory.get(key);
     if (inMemory) {
-      return { value: inMemory.value, tier: "memory", fingerprint: inMemory.fingerprint, runId: inMemory.runId, bytes: inMemory.bytes, logged: inMemory.logged };
+      return {
+        value: inMemory.value,
+        tier: "memory",
+        fingerprint: inMemory.fingerprint,
+        runId: inMemory.runId,
+        bytes: inMemory.bytes,
+        logged: inMemory.logged,
+        readFiles: inMemory.readFiles,
+      };
     }
     let found: ReturnType<DiskStore["read"]>;
     try {
@@ -87,6 +124,15 @@ export class StepCache {
       return undefined;
     }
     if (!found) return undefined;
+    const ran = found.header.modules ?? {};
+    const differing = expectModules ? Object.keys(ran).filter((m) => m in expectModules && expectModules[m] !== ran[m]) : [];
+    if (differing.length > 0) {
+      this.disk.remove(key);
+      onCorrupt(
+        `cache artifact ${this.disk.fileOf(key)} was computed by another version of ${differing.join(", ")} than its key describes; it was deleted and the step recomputes`,
+      );
+      return undefined;
+    }
     let value: unknown;
     try {
       value = await decode(found.payload);
@@ -95,9 +141,24 @@ export class StepCache {
       onCorrupt(`cache artifact ${this.disk.fileOf(key)} could not be decoded (${(error as Error).message}); it was deleted and the step recomputes`);
       return undefined;
     }
-    const entry = { value, fingerprint: found.header.checksum, runId: found.header.runId, bytes: found.header.payloadBytes, logged: found.header.logged ?? [] };
+    const entry = {
+      value,
+      fingerprint: found.header.checksum,
+      runId: found.header.runId,
+      bytes: found.header.payloadBytes,
+      logged: found.header.logged ?? [],
+      readFiles: found.header.readFiles ?? {},
+    };
     this.memory.set(key, entry);
     return { ...entry, tier: "disk" };
+  }
+
+  /** Which tier holds `key`, without loading it, with the files its output was read from. */
+  describe(key: string): { tier: "memory" | "disk"; readFiles: Record<string, string> } | undefined {
+    const inMemory = this.memory.peek(key);
+    if (inMemory) return { tier: "memory", readFiles: inMemory.readFiles };
+    const header = this.disk.headerOf(key);
+    return header ? { tier: "disk", readFiles: header.readFiles ?? {} } : undefined;
   }
 
   /** Which tier holds `key`, without loading it. */
@@ -108,25 +169,30 @@ export class StepCache {
 
   /**
    * Stores an output. "disk" serializes it (throwing UnserializableError for
-   * a value no serializer handles) and writes it; "memory" keeps it in this
-   * process only; "off" keeps nothing. The returned fingerprint is the sha256
-   * of the serialized bytes, so equal outputs have equal fingerprints.
+   * a value no serializer handles) and writes it; a write the file system
+   * refuses (a full disk) keeps the output in memory and says so in
+   * `diskError`. "memory" keeps it in this process only; "off" keeps nothing.
+   * The returned fingerprint is the sha256 of the serialized bytes, so equal
+   * outputs have equal fingerprints.
    */
-  async put(
-    key: string,
-    value: unknown,
-    meta: { step: string; runId: number | null; mode: StoreMode; logged?: { key: string; value: number; step: number }[] },
-  ): Promise<Stored> {
+  async put(key: string, value: unknown, meta: EntryMeta): Promise<Stored> {
     const logged = meta.logged ?? [];
+    const readFiles = meta.readFiles ?? {};
     if (meta.mode === "disk") {
       const payload = await encode(value);
-      const header = this.disk.write(key, payload, { step: meta.step, runId: meta.runId, logged });
-      this.memory.set(key, { value, fingerprint: header.checksum, runId: meta.runId, bytes: payload.byteLength, logged });
-      return { fingerprint: header.checksum, bytes: payload.byteLength };
+      const header = DiskStore.header(key, payload, { step: meta.step, runId: meta.runId, logged, readFiles, ...(meta.modules ? { modules: meta.modules } : {}) });
+      let diskError: Error | undefined;
+      try {
+        this.disk.write(header, payload);
+      } catch (error) {
+        diskError = error instanceof Error ? error : new Error(String(error));
+      }
+      this.memory.set(key, { value, fingerprint: header.checksum, runId: meta.runId, bytes: payload.byteLength, logged, readFiles });
+      return { fingerprint: header.checksum, bytes: payload.byteLength, ...(diskError ? { diskError } : {}) };
     }
     // Not on disk: the output is a function of the key, so the key stands for it; "off" never repeats.
     const fingerprint = meta.mode === "memory" ? sha256(`memory:${key}`) : sha256(randomBytes(32));
-    if (meta.mode === "memory") this.memory.set(key, { value, fingerprint, runId: meta.runId, bytes: 0, logged });
+    if (meta.mode === "memory") this.memory.set(key, { value, fingerprint, runId: meta.runId, bytes: 0, logged, readFiles });
     return { fingerprint, bytes: 0 };
   }
 
@@ -137,7 +203,17 @@ export class StepCache {
   }
 
   report(): CacheReport {
-    const report: CacheReport = { dir: this.dir, artifacts: 0, bytes: 0, corrupt: 0, byStep: {}, memory: { entries: this.memory.size, bytes: this.memory.bytes } };
+    const leftovers = this.disk.leftovers();
+    const left = [...leftovers.orphans, ...leftovers.oldLayouts];
+    const report: CacheReport = {
+      dir: this.dir,
+      artifacts: 0,
+      bytes: 0,
+      corrupt: 0,
+      byStep: {},
+      memory: { entries: this.memory.size, bytes: this.memory.bytes },
+      leftovers: { files: left.length, bytes: left.reduce((sum, l) => sum + l.bytes, 0) },
+    };
     for (const a of this.disk.list()) {
       report.artifacts += 1;
       report.bytes += a.bytes;
@@ -154,7 +230,8 @@ export class StepCache {
 
   /**
    * Deletes the disk artifacts that are not in `keep` and (when given) older
-   * than `olderThan`; unreadable artifacts go too. Returns what was removed.
+   * than `olderThan`; unreadable artifacts, temporary files of dead writers
+   * and folders of older layouts go too. Returns what was removed.
    */
   prune(options: { keep: ReadonlySet<string>; olderThan?: Date; dryRun?: boolean }): { removed: number; freedBytes: number; kept: number } {
     let removed = 0;
@@ -179,6 +256,16 @@ export class StepCache {
           rmSync(a.path, { force: true });
         }
       }
+    }
+    const leftovers = this.disk.leftovers();
+    const left = [...leftovers.orphans, ...leftovers.oldLayouts];
+    if (options.dryRun) {
+      removed += left.length;
+      freedBytes += left.reduce((sum, l) => sum + l.bytes, 0);
+    } else {
+      const gone = this.disk.removeLeftovers(leftovers);
+      removed += gone.removed;
+      freedBytes += gone.freedBytes;
     }
     return { removed, freedBytes, kept };
   }

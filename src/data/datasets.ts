@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
+import { readTrackedFile } from "./read-file";
 import { dirname, extname, join, resolve } from "node:path";
 import type { DataFrame } from "danfojs-node";
 import { DataError, messageOf } from "../errors";
@@ -50,7 +51,7 @@ export function datasetPath(name: string): string {
  */
 export function loadDatasetRows(name: string): Record<string, unknown>[] {
   const file = datasetPath(name);
-  const text = readFileSync(file, "utf8");
+  const text = readTrackedFile(file).toString("utf8");
   try {
     if (extname(file) === ".json") {
       const parsed: unknown = JSON.parse(text);

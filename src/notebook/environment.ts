@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
-import { importsOfSource, topLevelDeclaration } from "../pipeline";
-import type { CodeEnvironment, ImportMap } from "../pipeline";
+import { closureValues, importsOfSource, isNotData } from "../pipeline";
+import type { Binding, CodeEnvironment, ImportMap } from "../pipeline";
 
 /** Where the pipelab kernel keeps the imports of the notebook's cells (set by kernel-main after each cell). */
 export const NOTEBOOK_IMPORTS = Symbol.for("pipelab.notebook.imports");
@@ -28,45 +28,55 @@ export function recordNotebookImports(declarations: string): void {
 export function notebookEnvironment(): CodeEnvironment {
   const variables = (globalThis as TslabGlobal).__tslab__?.exports ?? {};
   return {
+    kind: "notebook",
     imports: notebookImports(),
     baseDir: process.cwd(),
-    lookup(name) {
-      if (!(name in variables)) return undefined;
-      const value = variables[name];
-      return typeof value === "function" ? { kind: "function", source: String(value) } : { kind: "value" };
+    resolve(names, fn) {
+      const out = new Map<string, Binding>();
+      // A variable of an earlier cell is `exports.name` in tslab's code; a cell's own locals are closure variables.
+      const locals: string[] = [];
+      for (const name of names) {
+        if (name in variables) out.set(name, bindingOf(variables[name]));
+        else locals.push(name);
+      }
+      for (const [name, value] of closureValues(fn, locals)) out.set(name, bindingOf(value));
+      return out;
     },
   };
 }
 
-const scriptCache = new Map<
-  string,
-  { mtimeMs: number; source: string; imports: ImportMap; declarations: Map<string, ReturnType<typeof topLevelDeclaration>> }
->();
+/** What a value bound to a free name is to the key: a helper's code, not data, or a value. */
+export function bindingOf(value: unknown): Binding {
+  if (typeof value === "function") return { kind: "function", source: String(value), fn: value as (...args: never[]) => unknown };
+  return isNotData(value) ? { kind: "not-data" } : { kind: "value", value };
+}
 
-/** The code environment of a module file: its imports, its folder, its top-level declarations. */
+const scriptCache = new Map<string, { mtimeMs: number; imports: ImportMap }>();
+
+/**
+ * The code environment of a module file: its imports (read from its source),
+ * its folder, and its variables as the step's closure holds them.
+ */
 export function scriptEnvironment(file: string): CodeEnvironment {
   let entry = scriptCache.get(file);
   try {
     const mtimeMs = statSync(file).mtimeMs;
     if (!entry || entry.mtimeMs !== mtimeMs) {
-      const source = readFileSync(file, "utf8");
-      entry = { mtimeMs, source, imports: importsOfSource(source, file), declarations: new Map() };
+      entry = { mtimeMs, imports: importsOfSource(readFileSync(file, "utf8"), file) };
       scriptCache.set(file, entry);
     }
   } catch {
-    // A script we cannot read: no imports known, every free name is reported.
+    // A script we cannot read: no imports known.
     entry = undefined;
   }
-  const known = entry;
   return {
-    imports: known?.imports ?? {},
+    kind: "script",
+    imports: entry?.imports ?? {},
     baseDir: dirname(file),
-    lookup(name) {
-      if (!known) return undefined;
-      if (!known.declarations.has(name)) known.declarations.set(name, topLevelDeclaration(known.source, name, file));
-      const decl = known.declarations.get(name);
-      if (!decl) return undefined;
-      return decl.isFunction ? { kind: "function", source: decl.text } : { kind: "value" };
+    resolve(names, fn) {
+      const out = new Map<string, Binding>();
+      for (const [name, value] of closureValues(fn, names)) out.set(name, bindingOf(value));
+      return out;
     },
   };
 }

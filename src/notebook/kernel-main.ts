@@ -1,7 +1,10 @@
 import { dirname, join } from "node:path";
 import type * as TS from "typescript";
 import { recordNotebookImports } from "./environment";
+import { installModuleLoadHook } from "../pipeline";
 import { expandShorthandProperties, originalPosition } from "./shorthand";
+import { TslabModuleTracker } from "./tslab-modules";
+import type { SideOutput } from "./tslab-modules";
 
 // tslab's modules are not typed for outside use: these are the parts the kernel calls.
 interface Position {
@@ -16,6 +19,7 @@ interface Diagnostic {
 }
 interface ConvertResult {
   diagnostics: Diagnostic[];
+  sideOutputs?: SideOutput[];
   [other: string]: unknown;
 }
 interface Converter {
@@ -28,13 +32,15 @@ interface Executor {
 }
 
 /** A converter whose cells get their shorthand properties expanded first (see expandShorthandProperties). */
-function withShorthandFix(ts: typeof TS, inner: Converter): Converter {
+function withShorthandFix(ts: typeof TS, inner: Converter, modules: TslabModuleTracker): Converter {
   return new Proxy(inner, {
     get(target, prop, receiver) {
       if (prop !== "convert") return Reflect.get(target, prop, receiver);
       return (prevDecl: string, src: string): ConvertResult => {
         const { code, insertions } = expandShorthandProperties(ts, src);
         const result = target.convert(prevDecl, code);
+        // Which source each compiled module comes from, and importers of a recompiled module reloaded too.
+        if (result.sideOutputs) result.sideOutputs = modules.sideOutputs(result.sideOutputs);
         // tslab's declarations of all cells so far hold the notebook's imports: steps need them.
         if (typeof result.declOutput === "string") recordNotebookImports(result.declOutput);
         if (insertions.length === 0) return result;
@@ -66,16 +72,20 @@ export function startKernel(configPath: string): void {
     JupyterHandlerImpl: new (executor: Executor, isJs: boolean) => unknown;
   }>("jupyter.js");
   const ts = require(require.resolve("@tslab/typescript-for-tslab", { paths: [tslabDir] })) as typeof TS;
+  // Before any cell runs: every module the notebook loads is then seen loading, with the source it came from.
+  installModuleLoadHook({ complete: true });
+  const modules = new TslabModuleTracker();
+  modules.observe(ts.sys);
 
   let node: Converter | undefined;
   let browser: Converter | undefined;
   const convs = {
     get node() {
-      node ??= withShorthandFix(ts, createConverter({ isJS: false, isBrowser: false }));
+      node ??= withShorthandFix(ts, createConverter({ isJS: false, isBrowser: false }), modules);
       return node;
     },
     get browser() {
-      browser ??= withShorthandFix(ts, createConverter({ isJS: false, isBrowser: true }));
+      browser ??= withShorthandFix(ts, createConverter({ isJS: false, isBrowser: true }), modules);
       return browser;
     },
     close() {

@@ -12,6 +12,15 @@
 import type * as TS from "typescript";
 import { sha256 } from "../util";
 
+/** What a free name of a step is bound to in its notebook or module. */
+export type Binding =
+  /** A function or class: its code is part of the key (a helper); its own free names are looked up from it. */
+  | { kind: "function"; source: string; fn: (...args: never[]) => unknown }
+  /** A value: fingerprinted by value. */
+  | { kind: "value"; value: unknown }
+  /** The workbench, the store: not data, not part of the key. */
+  | { kind: "not-data" };
+
 /** A name bound by an import: `import { double as twice } from "./math"` gives twice -> { "./math", "double" }. */
 export interface ImportBinding {
   specifier: string;
@@ -30,6 +39,13 @@ export interface CodeAnalysis {
   imports: Record<string, ImportBinding>;
   /** Free names that are neither globals, imports nor declared inside: notebook or module variables. */
   freeNames: string[];
+  /** String literals that could name a file ("data/cars.csv"): what the step may read without pipelab seeing it. */
+  pathLiterals: string[];
+}
+
+/** A string that could be a file path: a name with an extension or a folder, no spaces at its ends, not a URL. */
+function looksLikePath(text: string): boolean {
+  return text.length > 2 && text.length < 260 && !/[\n*?<>|"]/.test(text) && text.trim() === text && !/^[a-z]+:\/\//i.test(text) && /\.[A-Za-z0-9]{1,8}$|\//.test(text);
 }
 
 let tsModule: typeof TS | undefined;
@@ -119,6 +135,7 @@ export function analyzeFunction(source: string, imports: ImportMap): CodeAnalysi
   const local = new Map([...declared].map((name, i) => [name, `$${i}`]));
   const used: Record<string, ImportBinding> = {};
   const free = new Set<string>();
+  const paths = new Set<string>();
 
   const note = (name: string): string => {
     const renamed = local.get(name);
@@ -172,7 +189,10 @@ export function analyzeFunction(source: string, imports: ImportMap): CodeAnalysi
       if (isDeclarationName(node)) return `(Id ${local.get(node.text) ?? node.text})`;
       return `(Id ${isReference(node) ? note(node.text) : node.text})`;
     }
-    if (t.isStringLiteral(node) || t.isNoSubstitutionTemplateLiteral(node)) return `(Str ${JSON.stringify(node.text)})`;
+    if (t.isStringLiteral(node) || t.isNoSubstitutionTemplateLiteral(node)) {
+      if (looksLikePath(node.text)) paths.add(node.text);
+      return `(Str ${JSON.stringify(node.text)})`;
+    }
     if (t.isNumericLiteral(node)) return `(Num ${Number(node.text)})`;
     if (t.isBigIntLiteral(node) || t.isRegularExpressionLiteral(node)) return `(Lit ${node.text})`;
     if (t.isTemplateHead(node) || t.isTemplateMiddle(node) || t.isTemplateTail(node)) return `(Tpl ${JSON.stringify(node.text)})`;
@@ -187,7 +207,7 @@ export function analyzeFunction(source: string, imports: ImportMap): CodeAnalysi
   };
 
   const text = canon(file);
-  return { hash: sha256(text), imports: used, freeNames: [...free].sort() };
+  return { hash: sha256(text), imports: used, freeNames: [...free].sort(), pathLiterals: [...paths].sort() };
 }
 
 /**
@@ -231,36 +251,4 @@ export function importsOfSource(source: string, fileName = "module.ts"): Record<
     }
   }
   return map;
-}
-
-/**
- * The source of the top-level function, class or variable declaration called
- * `name` in a module's source, or undefined. Used to fingerprint a script's
- * own helper functions that a step calls.
- */
-export function topLevelDeclaration(source: string, name: string, fileName = "module.ts"): { text: string; isFunction: boolean } | undefined {
-  const t = ts();
-  const file = t.createSourceFile(fileName, source, t.ScriptTarget.Latest, true, fileName.endsWith(".js") ? t.ScriptKind.JS : t.ScriptKind.TS);
-  for (const stmt of file.statements) {
-    if ((t.isFunctionDeclaration(stmt) || t.isClassDeclaration(stmt)) && stmt.name?.text === name) {
-      return { text: transpileSnippet(stmt.getText(file)), isFunction: true };
-    }
-    if (t.isVariableStatement(stmt)) {
-      for (const decl of stmt.declarationList.declarations) {
-        if (t.isIdentifier(decl.name) && decl.name.text === name && decl.initializer) {
-          const init = decl.initializer;
-          const isFunction = t.isArrowFunction(init) || t.isFunctionExpression(init) || t.isClassExpression(init);
-          return { text: transpileSnippet(init.getText(file)), isFunction };
-        }
-      }
-    }
-  }
-  return undefined;
-}
-
-/** TypeScript source to the JavaScript a compiler would run, types removed. */
-function transpileSnippet(text: string): string {
-  const t = ts();
-  const out = t.transpileModule(text, { compilerOptions: { target: t.ScriptTarget.ES2022, module: t.ModuleKind.ESNext } }).outputText;
-  return out.trim().replace(/;$/, "");
 }

@@ -13,11 +13,50 @@
 import { relative, sep } from "node:path";
 import { sha256, stableStringify } from "../util";
 import { analyzeFunction } from "./code";
-import type { ImportBinding, ImportMap } from "./code";
+import type { Binding, ImportBinding, ImportMap } from "./code";
 import { moduleDeps } from "./modules";
 
 /** Bump when the way keys are computed changes: every old entry is then stale. */
-export const CACHE_VERSION = 1;
+export const CACHE_VERSION = 2;
+
+/**
+ * Objects that are not data, whose presence among a step's free variables is
+ * not part of its key (the workbench, the store): they carry this symbol.
+ */
+export const NOT_DATA: unique symbol = Symbol.for("pipelab.notData") as typeof NOT_DATA;
+
+const UNTRACKED = Symbol.for("pipelab.untracked");
+
+function untrackedSet(): WeakSet<object> {
+  // Shared by every copy of pipelab in the process (a kernel's and a notebook's).
+  const g = globalThis as Record<symbol, unknown>;
+  g[UNTRACKED] ??= new WeakSet<object>();
+  return g[UNTRACKED] as WeakSet<object>;
+}
+
+/** Whether a value is marked as not data (NOT_DATA, or `untracked`). */
+export function isNotData(value: unknown): boolean {
+  if ((typeof value !== "object" || value === null) && typeof value !== "function") return false;
+  return (value as Record<symbol, unknown>)[NOT_DATA] === true || untrackedSet().has(value as object);
+}
+
+/**
+ * Marks an object that a step may read without depending on it: a logger,
+ * a connection, a counter of calls. A step reads such a variable without
+ * it being part of the step's key, so changing it never recomputes the step
+ * (and reading it never stops the step from being cached). Everything else a
+ * step reads from its notebook or script is part of its key, by value.
+ *
+ * @example
+ * ```ts
+ * const calls = untracked({ n: 0 });
+ * const clean = await wb.step("clean", { raw }, ({ raw }) => (calls.n++, raw.dropNa()));
+ * ```
+ */
+export function untracked<T extends object>(value: T): T {
+  untrackedSet().add(value);
+  return value;
+}
 
 /** Where a value came from, when pipelab made it. */
 export type Origin =
@@ -62,12 +101,18 @@ export type InputRef =
 
 /** The code environment a step function lives in: a notebook or a script module. */
 export interface CodeEnvironment {
+  /** A notebook (variables readable now, modules loaded by cells) or a script (read from its source). */
+  readonly kind: "notebook" | "script";
   /** What the notebook or module imported, by local name. */
   readonly imports: ImportMap;
   /** The folder relative imports resolve from. */
   readonly baseDir: string;
-  /** What a free name is bound to in the notebook or module: a function's source, another value, or unknown. */
-  lookup(name: string): { kind: "function"; source: string } | { kind: "value" } | undefined;
+  /**
+   * What the free names of `fn` (the step function or a helper) are bound to
+   * in the notebook or module, as they are now; a name missing from the
+   * result is bound to nothing the step can see.
+   */
+  resolve(names: readonly string[], fn: (...args: never[]) => unknown): Map<string, Binding>;
 }
 
 /** A step function's code fingerprint, in parts so that changes can be explained. */
@@ -80,8 +125,14 @@ export interface CodeFingerprint {
   modules: Record<string, string>;
   /** Packages the code and those modules import: name -> version. */
   packages: Record<string, string>;
-  /** Free names bound to plain values (not functions, not imports): caching cannot see them change. */
-  undeclared: string[];
+  /** Free names of the code and its helpers that are not functions nor imports, with what binds them (sorted by name). */
+  variables: { name: string; binding: Binding | undefined }[];
+  /** The imports the code and its helpers use, by local name. */
+  imports: Record<string, ImportBinding>;
+  /** The project modules by absolute path -> source digest: what the loaded code is checked against. */
+  moduleFiles: Record<string, string>;
+  /** String literals of the code and its helpers that could name files. */
+  pathLiterals: string[];
 }
 
 const analysisCache = new Map<string, ReturnType<typeof analyzeFunction>>();
@@ -102,7 +153,8 @@ function analyze(source: string, imports: ImportMap): ReturnType<typeof analyzeF
 export function fingerprintCode(fn: (...args: never[]) => unknown, env: CodeEnvironment, projectRoot: string): CodeFingerprint {
   const used: Record<string, ImportBinding> = {};
   const helpers: Record<string, string> = {};
-  const undeclared = new Set<string>();
+  const variables = new Map<string, Binding | undefined>();
+  const paths = new Set<string>();
   let code: string;
 
   const direct = fn.name ? env.imports[fn.name] : undefined;
@@ -114,18 +166,26 @@ export function fingerprintCode(fn: (...args: never[]) => unknown, env: CodeEnvi
     const root = analyze(fn.toString(), env.imports);
     code = root.hash;
     Object.assign(used, root.imports);
-    const pending = [...root.freeNames];
+    for (const p of root.pathLiterals) paths.add(p);
+    // Free names, with the function they are free in: helpers are looked up from the step, their own names from them.
+    const pending: { names: string[]; from: (...args: never[]) => unknown }[] = [{ names: root.freeNames, from: fn }];
     while (pending.length > 0) {
-      const name = pending.shift() as string;
-      if (name in helpers || undeclared.has(name)) continue;
-      const bound = env.lookup(name);
-      if (bound?.kind === "function") {
-        const helper = analyze(bound.source, env.imports);
-        helpers[name] = helper.hash;
-        Object.assign(used, helper.imports);
-        pending.push(...helper.freeNames);
-      } else {
-        undeclared.add(name);
+      const { names, from } = pending.shift() as (typeof pending)[number];
+      const todo = names.filter((n) => !(n in helpers) && !variables.has(n));
+      if (todo.length === 0) continue;
+      const bound = env.resolve(todo, from);
+      for (const name of todo) {
+        if (name in helpers || variables.has(name)) continue;
+        const b = bound.get(name);
+        if (b?.kind === "function") {
+          const helper = analyze(b.source, env.imports);
+          helpers[name] = helper.hash;
+          Object.assign(used, helper.imports);
+          for (const p of helper.pathLiterals) paths.add(p);
+          pending.push({ names: helper.freeNames, from: b.fn });
+        } else {
+          variables.set(name, b);
+        }
       }
     }
   }
@@ -135,7 +195,16 @@ export function fingerprintCode(fn: (...args: never[]) => unknown, env: CodeEnvi
   );
   const modules: Record<string, string> = {};
   for (const [file, hash] of Object.entries(deps.files)) modules[projectPath(file, projectRoot)] = hash;
-  return { code, helpers, modules, packages: deps.packages, undeclared: [...undeclared].sort() };
+  return {
+    code,
+    helpers,
+    modules,
+    packages: deps.packages,
+    variables: [...variables.keys()].sort().map((name) => ({ name, binding: variables.get(name) })),
+    imports: used,
+    moduleFiles: deps.files,
+    pathLiterals: [...paths].sort(),
+  };
 }
 
 /** A path relative to the project root with forward slashes, so keys agree across machines and clones. */
@@ -153,9 +222,25 @@ export interface KeyParts {
   modules: CodeFingerprint["modules"];
   packages: CodeFingerprint["packages"];
   inputs: Record<string, string>;
+  /** Notebook or script variables the code reads without taking them as inputs: name -> fingerprint of the value. */
+  variables: Record<string, string>;
+  /** Declared files: path -> content hash. */
   files: Record<string, string>;
   /** The cache format: codec and serializer versions. */
   format: string;
+}
+
+/**
+ * A step's key as recorded with each execution: the parts, and what is
+ * needed to say in words what changed (inputs and variables with their
+ * previews, the files the step read through pipelab's readers).
+ */
+export interface KeyRecord {
+  parts: KeyParts;
+  inputs: Record<string, InputRef>;
+  variables: Record<string, InputRef>;
+  /** Files the step read while computing (readCsv, readJson, loadDataset): path -> content hash. */
+  readFiles: Record<string, string>;
 }
 
 /** The cache key of a step: sha256 of its key parts. */
@@ -180,8 +265,8 @@ function diffRecords(label: string, before: Record<string, string>, after: Recor
  * changed", "file data/cars.csv changed", "danfojs-node 1.2.0 -> 1.3.0".
  */
 export function explainChange(
-  before: { parts: KeyParts; inputs: Record<string, InputRef> },
-  after: { parts: KeyParts; inputs: Record<string, InputRef> },
+  before: { parts: KeyParts; inputs: Record<string, InputRef>; variables?: Record<string, InputRef>; readFiles?: Record<string, string> },
+  after: { parts: KeyParts; inputs: Record<string, InputRef>; variables?: Record<string, InputRef>; readFiles?: Record<string, string> },
 ): string[] {
   const reasons: string[] = [];
   const b = before.parts;
@@ -193,23 +278,37 @@ export function explainChange(
   for (const p of new Set([...Object.keys(b.packages), ...Object.keys(a.packages)])) {
     if (b.packages[p] !== a.packages[p]) reasons.push(`package ${p} ${b.packages[p] ?? "(none)"} -> ${a.packages[p] ?? "(none)"}`);
   }
-  for (const name of new Set([...Object.keys(b.inputs), ...Object.keys(a.inputs)])) {
-    if (b.inputs[name] === a.inputs[name]) continue;
-    const was = before.inputs[name];
-    const now = after.inputs[name];
-    if (!was) reasons.push(`input ${name} added`);
-    else if (!now) reasons.push(`input ${name} removed`);
-    else if (was.kind === "params" && now.kind === "params") {
-      const keys = new Set([...Object.keys(was.values), ...Object.keys(now.values)]);
-      for (const k of keys) {
-        const x = JSON.stringify(was.values[k]);
-        const y = JSON.stringify(now.values[k]);
-        if (x !== y) reasons.push(`param ${k} changed (${x ?? "unset"} -> ${y ?? "unset"})`);
-      }
-    } else if (was.kind === "value" && now.kind === "value") reasons.push(`input ${name} changed (${was.preview} -> ${now.preview})`);
-    else if (now.kind === "step") reasons.push(`input ${name} changed (step ${now.step} produced a different output)`);
-    else reasons.push(`input ${name} changed`);
-  }
-  reasons.push(...diffRecords("file", b.files, a.files));
+  reasons.push(...diffRefs("input", b.inputs, a.inputs, before.inputs, after.inputs));
+  reasons.push(...diffRefs("variable", b.variables ?? {}, a.variables ?? {}, before.variables ?? {}, after.variables ?? {}));
+  reasons.push(...diffRecords("file", { ...b.files, ...(before.readFiles ?? {}) }, { ...a.files, ...(after.readFiles ?? {}) }));
   return reasons.length > 0 ? reasons : ["no change"];
+}
+
+/** What changed among named inputs or variables, with previews and parameter values where known. */
+function diffRefs(
+  label: "input" | "variable",
+  b: Record<string, string>,
+  a: Record<string, string>,
+  was: Record<string, InputRef>,
+  now: Record<string, InputRef>,
+): string[] {
+  const reasons: string[] = [];
+  for (const name of new Set([...Object.keys(b), ...Object.keys(a)])) {
+    if (b[name] === a[name]) continue;
+    const x = was[name];
+    const y = now[name];
+    if (b[name] === undefined || !x) reasons.push(`${label} ${name} added`);
+    else if (a[name] === undefined || !y) reasons.push(`${label} ${name} removed`);
+    else if (x.kind === "params" && y.kind === "params") {
+      const keys = new Set([...Object.keys(x.values), ...Object.keys(y.values)]);
+      for (const k of keys) {
+        const p = JSON.stringify(x.values[k]);
+        const q = JSON.stringify(y.values[k]);
+        if (p !== q) reasons.push(`param ${k} changed (${p ?? "unset"} -> ${q ?? "unset"})`);
+      }
+    } else if (x.kind === "value" && y.kind === "value") reasons.push(`${label} ${name} changed (${x.preview} -> ${y.preview})`);
+    else if (y.kind === "step") reasons.push(`${label} ${name} changed (step ${y.step} produced a different output)`);
+    else reasons.push(`${label} ${name} changed`);
+  }
+  return reasons;
 }

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { dirname, extname, isAbsolute, join, resolve } from "node:path";
 import type * as TS from "typescript";
-import { sha256 } from "../util";
+import { FileMemo, sourceDigest } from "../util";
 
 /** What a set of imports resolves to. */
 export interface ModuleDeps {
@@ -77,23 +77,19 @@ export function packageVersion(name: string, fromDir: string): string {
 }
 
 interface FileEntry {
-  mtimeMs: number;
-  size: number;
   hash: string;
   specifiers: string[];
 }
-const fileCache = new Map<string, FileEntry>();
 
-/** A file's hash and import specifiers, re-read only when its size or mtime changed. */
-function scanFile(file: string): FileEntry {
-  const st = statSync(file);
-  const hit = fileCache.get(file);
-  if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit;
-  const source = readFileSync(file, "utf8");
+/** A file's source hash and import specifiers, re-read only when the file may have changed. */
+const scans = new FileMemo<FileEntry>((bytes) => {
+  const source = bytes.toString("utf8");
   const info = ts().preProcessFile(source, true, true);
-  const entry = { mtimeMs: st.mtimeMs, size: st.size, hash: sha256(source), specifiers: info.importedFiles.map((f) => f.fileName) };
-  fileCache.set(file, entry);
-  return entry;
+  return { hash: sourceDigest(source), specifiers: info.importedFiles.map((f) => f.fileName) };
+});
+
+function scanFile(file: string): FileEntry {
+  return scans.get(file);
 }
 
 /**
@@ -129,6 +125,6 @@ export function moduleDeps(specifiers: Iterable<string>, fromDir: string): Modul
 
 /** Forgets what was read from disk (tests edit files within one millisecond). */
 export function clearModuleCaches(): void {
-  fileCache.clear();
+  scans.clear();
   versionCache.clear();
 }

@@ -27,6 +27,8 @@ export interface StepContext {
   log(points: readonly LoggedPoint[]): void;
   /** A progress display for long work: updated in place under the cell, or on one terminal line. */
   progress(title: string): ProgressSink;
+  /** Notes that the step read `file` (an absolute path) with content hash `hash`: the file becomes part of its key. */
+  fileRead(file: string, hash: string): void;
 }
 
 const storage = new AsyncLocalStorage<StepContext>();
@@ -39,4 +41,12 @@ export function withStepContext<T>(context: StepContext, fn: () => T): T {
 /** The step being computed, or undefined outside a step. */
 export function currentStep(): StepContext | undefined {
   return storage.getStore();
+}
+
+/**
+ * Called by readers (readCsv, readJson, loadDataset): inside a step, the file
+ * read becomes part of the step's cache key; outside one, nothing happens.
+ */
+export function noteFileRead(file: string, hash: string): void {
+  storage.getStore()?.fileRead(file, hash);
 }

@@ -124,7 +124,11 @@ function nowIso(): string {
  * store.endRun(run, "finished");
  * ```
  */
+const STORE_NOT_DATA: unique symbol = Symbol.for("pipelab.notData") as typeof STORE_NOT_DATA;
+
 export class ExperimentStore {
+  /** The store is not data: a step that reads it does not depend on it (pipeline's NOT_DATA). */
+  readonly [STORE_NOT_DATA] = true;
   readonly path: string;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();

@@ -5,3 +5,4 @@ export { warnOnce } from "./warn";
 export { packageRoot, pipelabVersion } from "./version";
 export { escapeHtml } from "./html";
 export { writeFileAtomic } from "./fs";
+export { FileMemo, fileDigest, readFileWithDigest, sourceDigest } from "./file-digest";

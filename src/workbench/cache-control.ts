@@ -71,6 +71,9 @@ export function formatCacheReport(report: CacheReport): string {
   const steps = Object.entries(report.byStep).sort((a, b) => b[1].bytes - a[1].bytes);
   const width = Math.max(4, ...steps.map(([s]) => s.length));
   for (const [step, s] of steps) lines.push(`  ${step.padEnd(width)}  ${plural(s.artifacts, "artifact").padStart(14)}  ${formatBytes(s.bytes).padStart(9)}`);
+  if (report.leftovers.files > 0) {
+    lines.push(`leftovers: ${plural(report.leftovers.files, "file")} (${formatBytes(report.leftovers.bytes)}) of interrupted writes or older cache formats; \`pipelab cache prune\` removes them`);
+  }
   if (report.memory.entries > 0) lines.push(`memory: ${report.memory.entries} entries, ${formatBytes(report.memory.bytes)} serialized`);
   return lines.join("\n");
 }

@@ -20,7 +20,7 @@ import { PipelabError, StepError, TrackingError, messageOf } from "../errors";
 import { initBackend } from "../ml";
 import { currentOutput, inKernel } from "../notebook";
 import type { Output } from "../notebook";
-import { defineStep, markOrigin, paramsFingerprint } from "../pipeline";
+import { NOT_DATA, defineStep, markOrigin, paramsFingerprint } from "../pipeline";
 import type { StepFunction, StepOptions } from "../pipeline";
 import { ExperimentStore, MetricBuffer, defaultStorePath, gitState } from "../tracking";
 import type { ParamValue, RunId, RunInit, RunStatus, SourceKind } from "../tracking";
@@ -29,6 +29,7 @@ import { currentStep } from "../run-context";
 import { Runner } from "./runner";
 import type { PlanEntry } from "./runner";
 import { CacheControl } from "./cache-control";
+import { MetricOwners } from "./metric-owners";
 import { renderPipelineGraph } from "./graph";
 
 /** How a workbench is opened. Every field has a default. */
@@ -82,6 +83,8 @@ let exitHooksInstalled = false;
  * ```
  */
 export class Workbench {
+  /** The workbench is not data: a step that reads `wb` (to log a metric) does not depend on it. */
+  readonly [NOT_DATA] = true;
   readonly experiment: string;
   readonly store: ExperimentStore;
   private currentRun: RunId;
@@ -101,6 +104,7 @@ export class Workbench {
   private readonly stepsRun = new Map<string, "ok" | "failed">();
   private readonly runner: Runner;
   private metrics: MetricBuffer;
+  private readonly metricOwners = new MetricOwners();
   private lastFailure: { step: string; error: string } | undefined;
   private status: RunStatus = "running";
   private readonly heartbeatTimer: NodeJS.Timeout;
@@ -136,7 +140,11 @@ export class Workbench {
       currentParams: () => this.paramValues,
       say: (line) => this.say(line),
       warn: (line) => this.output.text(`⚠ ${line}`),
-      log: (points) => this.metrics.add(points.map((p) => ({ ...p, tsMs: Date.now() }))),
+      log: (points, step) => {
+        const clash = this.metricOwners.note(step, points.map((p) => p.key));
+        if (clash) this.output.text(`⚠ ${clash}`);
+        this.metrics.add(points.map((p) => ({ ...p, tsMs: Date.now() })));
+      },
     });
     this.heartbeatTimer = setInterval(() => this.beat(), 30_000);
     // The heartbeat must not keep a finished script (or a shut-down kernel) alive.
@@ -263,6 +271,7 @@ export class Workbench {
     this.currentRun = this.store.createRun(this.runInit);
     for (const [key, value] of Object.entries(runTags())) this.store.setTag(this.currentRun, key, value);
     this.metrics = new MetricBuffer(this.store, this.currentRun);
+    this.metricOwners.clear();
     this.lastFailure = undefined;
     this.store.logParams(this.currentRun, this.paramValues);
     this.say(`pipelab: parameters changed (${why}): run ${previous} ended, run ${this.currentRun} started`);

@@ -14,7 +14,8 @@ describe("the disk tier", () => {
 
   it("writes an artifact and reads it back with its checksum verified", () => {
     const store = new DiskStore(dir);
-    const header = store.write(key("a"), Buffer.from("payload"), { step: "load", runId: 3 });
+    const header = DiskStore.header(key("a"), Buffer.from("payload"), { step: "load", runId: 3 });
+    store.write(header, Buffer.from("payload"));
     assert.equal(header.checksum, sha256(Buffer.from("payload")));
     const read = store.read(key("a"));
     assert.equal(read?.payload.toString(), "payload");
@@ -25,7 +26,7 @@ describe("the disk tier", () => {
 
   it("detects a corrupted artifact", () => {
     const store = new DiskStore(dir);
-    store.write(key("b"), Buffer.alloc(1000, 7), { step: "s", runId: null });
+    store.write(DiskStore.header(key("b"), Buffer.alloc(1000, 7), { step: "s", runId: null }), Buffer.alloc(1000, 7));
     const file = store.fileOf(key("b"));
     const bytes = readFileSync(file);
     bytes[bytes.length - 10] = 8;
@@ -35,7 +36,7 @@ describe("the disk tier", () => {
 
   it("detects a truncated artifact and a file that is not an artifact", () => {
     const store = new DiskStore(dir);
-    store.write(key("c"), Buffer.alloc(1000, 1), { step: "s", runId: null });
+    store.write(DiskStore.header(key("c"), Buffer.alloc(1000, 1), { step: "s", runId: null }), Buffer.alloc(1000, 1));
     const file = store.fileOf(key("c"));
     writeFileSync(file, readFileSync(file).subarray(0, 500));
     assert.throws(() => store.read(key("c")), /truncated/);
@@ -74,7 +75,7 @@ describe("the disk tier", () => {
       const store = new DiskStore(process.argv[1]);
       const payload = Buffer.alloc(2_000_000, Number(process.argv[2]));
       for (let i = 0; i < 30; i++) {
-        store.write(process.argv[3], payload, { step: "s", runId: Number(process.argv[2]) });
+        store.write(DiskStore.header(process.argv[3], payload, { step: "s", runId: Number(process.argv[2]) }), payload);
         const read = store.read(process.argv[3]);
         if (!read || read.payload.length !== payload.length) throw new Error("bad read");
       }`;

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { findJupyterPython, installKernel } from "../../src/setup";
 
@@ -134,5 +134,48 @@ export function stdoutOf(nb: Notebook, cell: number): string {
   return (nb.cells[cell]?.outputs ?? [])
     .filter((o) => o.output_type === "stream" && o.name === "stdout")
     .map((o) => text(o.text))
+    .join("");
+}
+
+/** One action of a kernel session: a cell executed, a file written as an editor would, a kernel restart. */
+export type SessionAction = { op: "exec"; code: string } | { op: "write"; path: string; text: string } | { op: "restart" };
+
+/** What one action of a kernel session gave. */
+export interface SessionResult {
+  op: SessionAction["op"];
+  status: "ok" | "error";
+  outputs: { type: string; name?: string; text?: string; mime?: Record<string, string>; ename?: string; evalue?: string }[];
+}
+
+/**
+ * Drives the real pipelab kernel (jupyter_client, the protocol Jupyter uses)
+ * through a session: cells executed one by one, files edited between them,
+ * kernel restarts. Results come back through a file, not stdout.
+ */
+export function runKernelSession(cwd: string, actions: SessionAction[], env: NodeJS.ProcessEnv): SessionResult[] {
+  const sessionFile = join(cwd, `.session-${process.pid}-${Date.now()}.json`);
+  const resultFile = `${sessionFile}.result.json`;
+  writeFileSync(sessionFile, JSON.stringify({ cwd, actions }));
+  const result = spawnSync(jupyterPython(), [join(__dirname, "kernel_session.py"), sessionFile, resultFile], {
+    encoding: "utf8",
+    env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1", ...env },
+    timeout: 900_000,
+  });
+  let results: SessionResult[] = [];
+  try {
+    results = JSON.parse(readFileSync(resultFile, "utf8")) as SessionResult[];
+  } catch {
+    // reported below with the driver's stderr
+  }
+  if (result.status !== 0 || results.length !== actions.length) {
+    throw new Error(`the kernel session stopped after ${results.length} of ${actions.length} actions (exit ${result.status}):\n${clean(result.stderr ?? "")}`);
+  }
+  return results;
+}
+
+/** The text an action printed: stdout and stderr streams, and error values. */
+export function sessionText(result: SessionResult | undefined): string {
+  return (result?.outputs ?? [])
+    .map((o) => (o.type === "stream" ? (o.text ?? "") : o.type === "error" ? `${o.ename ?? ""}: ${o.evalue ?? ""}\n` : (o.mime?.["text/plain"] ?? "")))
     .join("");
 }

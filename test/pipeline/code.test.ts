@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { transformSync } from "esbuild";
-import { analyzeFunction, importsOfSource, topLevelDeclaration } from "../../src/pipeline";
+import { analyzeFunction, importsOfSource } from "../../src/pipeline";
 
 /** A cell compiled the way tslab compiles it (TypeScript 5.0, CommonJS, earlier cells as `exports.x`). */
 function viaTslab(prevCells: string, cell: string): string {
@@ -94,7 +94,7 @@ describe("analyzeFunction: the canonical form of a step's code", () => {
   });
 });
 
-describe("importsOfSource and topLevelDeclaration", () => {
+describe("importsOfSource", () => {
   it("maps local names to their modules, leaving type-only imports out", () => {
     const map = importsOfSource(
       'import fs from "node:fs";\nimport * as dfd from "danfojs-node";\nimport { a, b as c } from "./x";\nimport type { T } from "./t";\nimport { type U, v } from "./u";\nconst y = require("./y");',
@@ -107,15 +107,6 @@ describe("importsOfSource and topLevelDeclaration", () => {
       v: { specifier: "./u", imported: "v" },
       y: { specifier: "./y", imported: "*" },
     });
-  });
-
-  it("finds a script's top-level helper function, without its types", () => {
-    const src = "const k: number = 3;\nfunction addOne(x: number): number { return x + 1; }\nconst sq = (x: number) => x * x;";
-    assert.deepEqual(topLevelDeclaration(src, "k"), { text: "3", isFunction: false });
-    assert.equal(topLevelDeclaration(src, "addOne")?.isFunction, true);
-    assert.doesNotMatch(topLevelDeclaration(src, "addOne")?.text ?? "", /: number/);
-    assert.equal(topLevelDeclaration(src, "sq")?.isFunction, true);
-    assert.equal(topLevelDeclaration(src, "missing"), undefined);
   });
 });
 

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { CycleError, StepError } from "../../src/errors";
+import { untracked } from "../../src/pipeline";
 import { ExperimentStore } from "../../src/tracking";
 import { Workbench } from "../../src/workbench";
 import { tempDir } from "../helpers/tmp";
@@ -18,14 +19,15 @@ const last = (lines: string[], step: string): string => [...lines].reverse().fin
 describe("steps with cached state", () => {
   it("computes once, then returns the very same output from memory", async () => {
     const { wb, lines } = await bench(tempDir());
-    let calls = 0;
+    // A counter of calls is not data the step depends on: untracked keeps it out of the key.
+    const calls = untracked({ n: 0 });
     const make = () => {
-      calls++;
+      calls.n++;
       return { rows: [1, 2, 3] };
     };
     const a = await wb.step("load", make);
     const b = await wb.step("load", make);
-    assert.equal(calls, 1);
+    assert.equal(calls.n, 1);
     assert.equal(a, b);
     assert.match(last(lines, "load"), new RegExp(`^▸ load: cached \\(memory, from run ${wb.runId}\\) in [\\d.]+ ms$`));
     const s = ExperimentStore.open(wb.store.path);
@@ -39,7 +41,7 @@ describe("steps with cached state", () => {
 
   it("recomputes exactly the steps downstream of a change, and says why", async () => {
     const { wb, lines } = await bench(tempDir());
-    const counts = { load: 0, clean: 0, train: 0, report: 0 };
+    const counts = untracked({ load: 0, clean: 0, train: 0, report: 0 });
     const p1 = wb.params({ lr: 0.01, minX: 1 });
     const pipeline = async (p: Readonly<{ lr: number; minX: number }>, cleanCode: "v1" | "v2" = "v1") => {
       const raw = await wb.step("load", () => (counts.load++, [0, 1, 2, 3, 4]));
@@ -86,21 +88,21 @@ describe("steps with cached state", () => {
 
   it("does not recompute downstream when an upstream recompute yields the same output", async () => {
     const { wb, lines } = await bench(tempDir());
-    let trains = 0;
+    const trains = untracked({ n: 0 });
     const raw = await wb.step("load", () => [3, 1, 2]);
     const sorted1 = await wb.step("sort", { raw }, ({ raw }) => [...raw].sort());
-    await wb.step("train", { sorted: sorted1 }, ({ sorted }) => (trains++, sorted.length));
+    await wb.step("train", { sorted: sorted1 }, ({ sorted }) => (trains.n++, sorted.length));
     // Other code, same output.
     const sorted2 = await wb.step("sort", { raw }, ({ raw }) => [...raw].sort((a, b) => a - b));
     assert.match(last(lines, "sort"), /computed .*code changed/);
-    await wb.step("train", { sorted: sorted2 }, ({ sorted }) => (trains++, sorted.length));
-    assert.equal(trains, 1, "train's input has the same fingerprint, so it stays cached");
+    await wb.step("train", { sorted: sorted2 }, ({ sorted }) => (trains.n++, sorted.length));
+    assert.equal(trains.n, 1, "train's input has the same fingerprint, so it stays cached");
     wb.finish();
   });
 
   it("plans what a parameter-set input changes, and runs only what is stale", async () => {
     const { wb } = await bench(tempDir());
-    const counts = { load: 0, fit: 0 };
+    const counts = untracked({ load: 0, fit: 0 });
     const p = wb.params({ epochs: 3 });
     const data = await wb.step("load", () => (counts.load++, [1, 2, 3]));
     await wb.step("fit", { data, p }, ({ data, p }) => (counts.fit++, data.length * p.epochs));
@@ -120,15 +122,15 @@ describe("steps with cached state", () => {
 
   it("invalidates a step on request", async () => {
     const { wb, lines } = await bench(tempDir());
-    let n = 0;
-    await wb.step("load", () => (n++, [1]));
+    const n = untracked({ calls: 0 });
+    await wb.step("load", () => (n.calls++, [1]));
     wb.invalidate("load");
     assert.deepEqual((await wb.plan()).map((e) => [e.step, e.state, e.reasons]), [["load", "stale", ["invalidated"]]]);
-    await wb.step("load", () => (n++, [1]));
-    assert.equal(n, 2);
+    await wb.step("load", () => (n.calls++, [1]));
+    assert.equal(n.calls, 2);
     assert.match(last(lines, "load"), /computed in .* \(invalidated\)/);
-    await wb.step("load", () => (n++, [1]));
-    assert.equal(n, 2, "after recomputing it is cached again");
+    await wb.step("load", () => (n.calls++, [1]));
+    assert.equal(n.calls, 2, "after recomputing it is cached again");
     wb.finish();
   });
 
@@ -156,35 +158,68 @@ describe("steps with cached state", () => {
         e.step === "open" &&
         /the output of step "open" cannot be cached on disk: a Handle has no serializer\. Register a serializer .*registerSerializer.*\{ cache: "memory" \}/.test(e.message),
     );
-    let n = 0;
-    const h1 = await wb.step("open", () => (n++, new Handle(3)), { cache: "memory" });
-    const h2 = await wb.step("open", () => (n++, new Handle(3)), { cache: "memory" });
+    const n = untracked({ calls: 0 });
+    const h1 = await wb.step("open", () => (n.calls++, new Handle(3)), { cache: "memory" });
+    const h2 = await wb.step("open", () => (n.calls++, new Handle(3)), { cache: "memory" });
     assert.equal(h1, h2);
-    assert.equal(n, 1);
-    await wb.step("always", () => n++, { cache: "off" });
-    await wb.step("always", () => n++, { cache: "off" });
-    assert.equal(n, 3);
+    assert.equal(n.calls, 1);
+    await wb.step("always", () => n.calls++, { cache: "off" });
+    await wb.step("always", () => n.calls++, { cache: "off" });
+    assert.equal(n.calls, 3);
     await assert.rejects(wb.step("x", () => 1, { cache: "sometimes" as never }), /invalid cache option 'sometimes'/);
     wb.finish();
   });
 
-  it("warns, naming the variable, when a step reads a value that is not one of its inputs", async () => {
+  it("keys a step by the value of a module variable it reads without taking it as an input", async () => {
     const { wb, lines } = await bench(tempDir());
+    const filtered = await wb.step("filter", () => [1, 2, 3].filter((x) => x > moduleThreshold));
+    assert.deepEqual(filtered, [2, 3]);
+    assert.equal(lines.filter((l) => l.startsWith("⚠")).length, 0, "a value that can be fingerprinted needs no warning");
     await wb.step("filter", () => [1, 2, 3].filter((x) => x > moduleThreshold));
+    assert.match(last(lines, "filter"), /cached \(memory/);
+    moduleThreshold = 2;
+    assert.deepEqual(
+      (await wb.plan()).map((e) => [e.step, e.state, e.reasons]),
+      [["filter", "stale", ["variable moduleThreshold changed (1 -> 2)"]]],
+    );
+    assert.deepEqual(await wb.step("filter", () => [1, 2, 3].filter((x) => x > moduleThreshold)), [3]);
+    assert.match(last(lines, "filter"), /computed in .* \(variable moduleThreshold changed \(1 -> 2\)\)/);
+    moduleThreshold = 1;
+    wb.finish();
+  });
+
+  it("keys a step by a local variable of the enclosing code, with JavaScript's scoping", async () => {
+    const { wb, lines } = await bench(tempDir());
+    const results: number[] = [];
+    for (const k of [1, 2, 1]) results.push(await wb.step("times", () => k * 10));
+    assert.deepEqual(results, [10, 20, 10]);
+    assert.match(last(lines, "times"), /cached \(memory/, "k = 1 again: the first output");
+    wb.finish();
+  });
+
+  it("warns, naming the variable, when a step reads a value that cannot be fingerprinted, and never serves it stale", async () => {
+    const { wb, lines } = await bench(tempDir());
+    class Handle {
+      constructor(readonly fd: number) {}
+    }
+    let handle = new Handle(3);
+    assert.equal(await wb.step("fd", () => handle.fd), 3);
     const warning = lines.find((l) => l.startsWith("⚠"));
-    assert.match(warning ?? "", /step "filter" reads `moduleThreshold`, which is not among its inputs: caching cannot see it change/);
+    assert.match(warning ?? "", /step "fd" reads `handle` \(a Handle\), which is not among its inputs and which pipelab cannot fingerprint, so the step is never served from the cache\. Make it the output of a step/);
+    handle = new Handle(4);
+    assert.equal(await wb.step("fd", () => handle.fd), 4, "recomputed, not served stale");
     lines.length = 0;
-    await wb.step("filter2", { moduleThreshold }, ({ moduleThreshold }) => [1, 2, 3].filter((x) => x > moduleThreshold));
+    await wb.step("fd2", { n: 5 }, ({ n }) => n);
     assert.equal(lines.filter((l) => l.startsWith("⚠")).length, 0, "no warning once it is an input");
     wb.finish();
   });
 
   it("counts a helper function of the script as code of the step", async () => {
     const { wb } = await bench(tempDir());
-    let n = 0;
-    await wb.step("scaled", () => (n++, scale(2)));
-    await wb.step("scaled", () => (n++, scale(2)));
-    assert.equal(n, 1);
+    const n = untracked({ calls: 0 });
+    await wb.step("scaled", () => (n.calls++, scale(2)));
+    await wb.step("scaled", () => (n.calls++, scale(2)));
+    assert.equal(n.calls, 1);
     const plan = await wb.plan();
     assert.equal(plan[0]?.state, "fresh");
     wb.finish();
@@ -219,7 +254,7 @@ describe("metrics logged by a cached step", () => {
   });
 });
 
-const moduleThreshold = 1;
+let moduleThreshold = 1;
 function scale(x: number): number {
   return x * 10;
 }

@@ -1,9 +1,8 @@
-import { readFileSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import type { DataFrame } from "danfojs-node";
 import { DataError, messageOf } from "../../errors";
 import { type ColumnType, DECIMAL, castColumns } from "./cast";
-import { CsvSyntaxError, type ParsedCsv, parseCsv } from "../../data";
+import { CsvSyntaxError, type ParsedCsv, parseCsv, readTrackedFile } from "../../data";
 import { type Cell, type OutputColumn, describeValue, isMissing, makeFrame, quote } from "./frame";
 
 /** Options of {@link readCsv}. */
@@ -131,7 +130,7 @@ export function readJson(path: string): DataFrame {
 
 function readText(file: string, kind: string): string {
   try {
-    return readFileSync(file, "utf8");
+    return readTrackedFile(file).toString("utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder" : code === "EACCES" ? "permission denied" : messageOf(error);
