@@ -31,12 +31,12 @@ export function notebookEnvironment(): CodeEnvironment {
     kind: "notebook",
     imports: notebookImports(),
     baseDir: process.cwd(),
-    resolve(names, fn) {
+    resolve(names, fn, cellVariables) {
       const out = new Map<string, Binding>();
-      // A variable of an earlier cell is `exports.name` in tslab's code; a cell's own locals are closure variables.
+      // A variable of an earlier cell is `exports.name` in tslab's code; a cell's own variables are closure variables.
       const locals: string[] = [];
       for (const name of names) {
-        if (name in variables) out.set(name, bindingOf(variables[name]));
+        if (cellVariables.has(name) && name in variables) out.set(name, bindingOf(variables[name]));
         else locals.push(name);
       }
       for (const [name, value] of closureValues(fn, locals)) out.set(name, bindingOf(value));

@@ -41,6 +41,8 @@ export interface CodeAnalysis {
   freeNames: string[];
   /** String literals that could name a file ("data/cars.csv"): what the step may read without pipelab seeing it. */
   pathLiterals: string[];
+  /** Free names read as `exports.name`: variables of earlier notebook cells (tslab), not of the closure. */
+  cellVariables: string[];
 }
 
 /** A string that could be a file path: a name with an extension or a folder, no spaces at its ends, not a URL. */
@@ -136,6 +138,7 @@ export function analyzeFunction(source: string, imports: ImportMap): CodeAnalysi
   const used: Record<string, ImportBinding> = {};
   const free = new Set<string>();
   const paths = new Set<string>();
+  const cellVariables = new Set<string>();
 
   const note = (name: string): string => {
     const renamed = local.get(name);
@@ -172,7 +175,11 @@ export function analyzeFunction(source: string, imports: ImportMap): CodeAnalysi
       const target = node.expression.text;
       const member = node.name.text;
       // tslab: a variable of an earlier cell is `exports.name`.
-      if (target === "exports") return `(Id ${note(member)})`;
+      if (target === "exports") {
+        const id = note(member);
+        if (free.has(member)) cellVariables.add(member);
+        return `(Id ${id})`;
+      }
       // A compiled named or default import: `math_1.double`, `import_math.default`.
       if (isCompiledAlias(target) && !imports[target]) return `(Id ${note(localNameFor(member, imports))})`;
     }
@@ -207,7 +214,7 @@ export function analyzeFunction(source: string, imports: ImportMap): CodeAnalysi
   };
 
   const text = canon(file);
-  return { hash: sha256(text), imports: used, freeNames: [...free].sort(), pathLiterals: [...paths].sort() };
+  return { hash: sha256(text), imports: used, freeNames: [...free].sort(), pathLiterals: [...paths].sort(), cellVariables: [...cellVariables].sort() };
 }
 
 /**

@@ -110,9 +110,11 @@ export interface CodeEnvironment {
   /**
    * What the free names of `fn` (the step function or a helper) are bound to
    * in the notebook or module, as they are now; a name missing from the
-   * result is bound to nothing the step can see.
+   * result is bound to nothing the step can see. `cellVariables` are the
+   * names `fn` reads as variables of earlier notebook cells (`exports.x`);
+   * the others are variables of its closure.
    */
-  resolve(names: readonly string[], fn: (...args: never[]) => unknown): Map<string, Binding>;
+  resolve(names: readonly string[], fn: (...args: never[]) => unknown, cellVariables: ReadonlySet<string>): Map<string, Binding>;
 }
 
 /** A step function's code fingerprint, in parts so that changes can be explained. */
@@ -168,12 +170,14 @@ export function fingerprintCode(fn: (...args: never[]) => unknown, env: CodeEnvi
     Object.assign(used, root.imports);
     for (const p of root.pathLiterals) paths.add(p);
     // Free names, with the function they are free in: helpers are looked up from the step, their own names from them.
-    const pending: { names: string[]; from: (...args: never[]) => unknown }[] = [{ names: root.freeNames, from: fn }];
+    const pending: { names: string[]; from: (...args: never[]) => unknown; cells: ReadonlySet<string> }[] = [
+      { names: root.freeNames, from: fn, cells: new Set(root.cellVariables) },
+    ];
     while (pending.length > 0) {
-      const { names, from } = pending.shift() as (typeof pending)[number];
+      const { names, from, cells } = pending.shift() as (typeof pending)[number];
       const todo = names.filter((n) => !(n in helpers) && !variables.has(n));
       if (todo.length === 0) continue;
-      const bound = env.resolve(todo, from);
+      const bound = env.resolve(todo, from, cells);
       for (const name of todo) {
         if (name in helpers || variables.has(name)) continue;
         const b = bound.get(name);
@@ -182,7 +186,7 @@ export function fingerprintCode(fn: (...args: never[]) => unknown, env: CodeEnvi
           helpers[name] = helper.hash;
           Object.assign(used, helper.imports);
           for (const p of helper.pathLiterals) paths.add(p);
-          pending.push({ names: helper.freeNames, from: b.fn });
+          pending.push({ names: helper.freeNames, from: b.fn, cells: new Set(helper.cellVariables) });
         } else {
           variables.set(name, b);
         }

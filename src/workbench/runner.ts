@@ -237,10 +237,15 @@ export class Runner {
     }
     const declared = new Set(Object.keys(k.record.parts.files));
     const seen = new Set(Object.keys(readFiles));
+    // A relative path is read from the working folder by fs and danfo, and from the script's folder by `files:`.
     const unseen = k.code.pathLiterals.filter((literal) => {
-      const file = isAbsolute(literal) ? literal : resolve(env.baseDir, literal);
-      const path = projectPath(file, this.ctx.projectRoot);
-      return !declared.has(path) && !seen.has(path) && existsSync(file) && !isFolder(file);
+      const candidates = isAbsolute(literal) ? [literal] : [resolve(literal), resolve(env.baseDir, literal)];
+      const existing = candidates.filter((file) => existsSync(file) && !isFolder(file));
+      if (existing.length === 0) return false;
+      return !candidates.some((file) => {
+        const path = projectPath(file, this.ctx.projectRoot);
+        return declared.has(path) || seen.has(path);
+      });
     });
     if (unseen.length > 0) {
       const list = unseen.map((p) => JSON.stringify(p)).join(", ");
