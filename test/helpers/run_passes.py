@@ -1,10 +1,11 @@
 """Executes a notebook's code cells several times in one kernel, then once more in a new kernel.
 
-Usage: python3 run_passes.py NOTEBOOK.ipynb PASSES_IN_FIRST_KERNEL
+Usage: python3 run_passes.py NOTEBOOK.ipynb PASSES_IN_FIRST_KERNEL RESULT.json
 
-Prints JSON: a list of passes; each pass is a list of cells; each cell is a list of
+Writes RESULT.json: a list of passes; each pass is a list of cells; each cell is a list of
 outputs {type, name?, text?, mime?: {mime: text}}. A cell that raises stops the run
-with a non-zero exit code and the error on stderr.
+with a non-zero exit code and the error on stderr. The result goes to a file, not to
+stdout, where on a busy machine other processes may write too.
 """
 import json
 import os
@@ -49,7 +50,7 @@ def run_pass(client, nb):
     return collect(nb)
 
 
-def main(path, first_kernel_passes):
+def main(path, first_kernel_passes, result_path):
     nb = nbformat.read(path, as_version=4)
     resources = {"metadata": {"path": os.path.dirname(os.path.abspath(path))}}
     passes = []
@@ -61,8 +62,11 @@ def main(path, first_kernel_passes):
     client = NotebookClient(nb, kernel_name="pipelab", timeout=300, resources=resources)
     with client.setup_kernel():
         passes.append(run_pass(client, nb))
-    json.dump(passes, sys.stdout)
+    tmp = result_path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(passes, f)
+    os.replace(tmp, result_path)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]))
+    main(sys.argv[1], int(sys.argv[2]), sys.argv[3])
