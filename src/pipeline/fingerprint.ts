@@ -243,7 +243,7 @@ export interface KeyRecord {
   parts: KeyParts;
   inputs: Record<string, InputRef>;
   variables: Record<string, InputRef>;
-  /** Files the step read while computing (readCsv, readJson, loadDataset): path -> content hash. */
+  /** Files the step read while computing (readCsv, readJson, loadDataset): absolute path -> content hash. */
   readFiles: Record<string, string>;
 }
 
@@ -269,8 +269,8 @@ function diffRecords(label: string, before: Record<string, string>, after: Recor
  * changed", "file data/cars.csv changed", "danfojs-node 1.2.0 -> 1.3.0".
  */
 export function explainChange(
-  before: { parts: KeyParts; inputs: Record<string, InputRef>; variables?: Record<string, InputRef>; readFiles?: Record<string, string> },
-  after: { parts: KeyParts; inputs: Record<string, InputRef>; variables?: Record<string, InputRef>; readFiles?: Record<string, string> },
+  before: { parts: KeyParts; inputs: Record<string, InputRef>; variables?: Record<string, InputRef> },
+  after: { parts: KeyParts; inputs: Record<string, InputRef>; variables?: Record<string, InputRef> },
 ): string[] {
   const reasons: string[] = [];
   const b = before.parts;
@@ -284,7 +284,8 @@ export function explainChange(
   }
   reasons.push(...diffRefs("input", b.inputs, a.inputs, before.inputs, after.inputs));
   reasons.push(...diffRefs("variable", b.variables ?? {}, a.variables ?? {}, before.variables ?? {}, after.variables ?? {}));
-  reasons.push(...diffRecords("file", { ...b.files, ...(before.readFiles ?? {}) }, { ...a.files, ...(after.readFiles ?? {}) }));
+  // Files read while computing are not key parts: a hit is checked against them (the runner says which changed).
+  reasons.push(...diffRecords("file", b.files, a.files));
   return reasons.length > 0 ? reasons : ["no change"];
 }
 

@@ -209,18 +209,24 @@ export class Runner {
     return { key: cacheKey(parts), record: { parts, inputs, variables, readFiles: {} }, code, unidentified };
   }
 
-  /** The files among `readFiles` whose content is no longer what the step read, in words. */
+  /**
+   * The files among `readFiles` (absolute path -> hash) whose content is no
+   * longer what the step read, in words. Absolute paths, because processes
+   * with other project roots (a notebook in the project, a script elsewhere)
+   * share the cache and read the same files.
+   */
   private changedFiles(readFiles: Readonly<Record<string, string>>): string[] {
     const changed: string[] = [];
-    for (const [path, hash] of Object.entries(readFiles)) {
+    for (const [file, hash] of Object.entries(readFiles)) {
+      const name = projectPath(file, this.ctx.projectRoot);
       let now: string;
       try {
-        now = fileDigest(this.fileOf(path));
+        now = fileDigest(file);
       } catch {
-        changed.push(`file ${path} removed`);
+        changed.push(`file ${name} removed`);
         continue;
       }
-      if (now !== hash) changed.push(`file ${path} changed`);
+      if (now !== hash) changed.push(`file ${name} changed`);
     }
     return changed;
   }
@@ -236,7 +242,7 @@ export class Runner {
       this.ctx.warn(`step "${def.name}" ${what} which pipelab cannot fingerprint, so the step is never served from the cache. ${fix}.`);
     }
     const declared = new Set(Object.keys(k.record.parts.files));
-    const seen = new Set(Object.keys(readFiles));
+    const seen = new Set(Object.keys(readFiles).map((f) => projectPath(f, this.ctx.projectRoot)));
     // A relative path is read from the working folder by fs and danfo, and from the script's folder by `files:`.
     const unseen = k.code.pathLiterals.filter((literal) => {
       const candidates = isAbsolute(literal) ? [literal] : [resolve(literal), resolve(env.baseDir, literal)];
@@ -347,9 +353,8 @@ export class Runner {
           },
           progress: (title) => progressDisplay(`${def.name}: ${title}`),
           fileRead: (file, hash) => {
-            const path = projectPath(file, this.ctx.projectRoot);
-            if (readFiles[path] !== undefined && readFiles[path] !== hash) unsteady.add(path);
-            readFiles[path] ??= hash;
+            if (readFiles[file] !== undefined && readFiles[file] !== hash) unsteady.add(projectPath(file, this.ctx.projectRoot));
+            readFiles[file] ??= hash;
           },
         },
         () => def.fn(def.inputs),
@@ -416,7 +421,7 @@ export class Runner {
     if (!before) return [];
     // Key parts written by another cache version cannot be compared part by part.
     if (before.parts.version !== now.parts.version) return ["cache format changed"];
-    return explainChange({ ...before, readFiles: {} }, now).map((r) => (r === "no change" ? `key differs from run ${last.runId}` : r));
+    return explainChange(before, now).map((r) => (r === "no change" ? `key differs from run ${last.runId}` : r));
   }
 
   private remember(node: StepNode): void {
@@ -506,7 +511,7 @@ export class Runner {
         continue;
       }
       if (k.key !== node.key) {
-        entry("stale", explainChange(node.record, { ...k.record, readFiles: node.record.readFiles }));
+        entry("stale", explainChange(node.record, k.record));
         continue;
       }
       const mode = node.def.options.cache ?? "disk";
