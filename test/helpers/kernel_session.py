@@ -3,11 +3,11 @@
 Usage: python3 kernel_session.py SESSION.json RESULT.json
 
 SESSION.json: {"cwd": FOLDER, "actions": [ACTION, ...]} where an ACTION is one of
-  {"op": "exec", "code": "..."}           execute a cell in the current kernel
+  {"op": "exec", "code": "..."}           execute a cell in the current kernel (nbclient)
   {"op": "write", "path": P, "text": T}   write a file (P relative to cwd), as an editor would
   {"op": "restart"}                       shut the kernel down and start a new one
 
-RESULT.json (written at the end, and after each action so that a crash leaves what ran):
+RESULT.json (written after each action, so that a crash leaves what ran):
   [{"op": ..., "outputs": [{"type", "name"?, "text"?, "mime"?, "ename"?, "evalue"?}], "status": "ok" | "error"}, ...]
 
 The result goes to a file, never to stdout: on a busy machine other processes may write there.
@@ -16,45 +16,32 @@ import json
 import os
 import sys
 import time
+from contextlib import ExitStack
 
-from jupyter_client.manager import KernelManager
-
-
-def start(cwd):
-    km = KernelManager(kernel_name="pipelab")
-    km.start_kernel(cwd=cwd)
-    kc = km.client()
-    kc.start_channels()
-    kc.wait_for_ready(timeout=120)
-    return km, kc
+import nbformat
+from nbclient import NotebookClient
 
 
-def stop(km, kc):
-    kc.stop_channels()
-    km.shutdown_kernel(now=False)
-
-
-def execute(kc, code):
-    outputs = []
-
-    def hook(msg):
-        kind = msg["header"]["msg_type"]
-        content = msg["content"]
-        if kind == "stream":
-            outputs.append({"type": "stream", "name": content["name"], "text": content["text"]})
-        elif kind in ("display_data", "execute_result", "update_display_data"):
-            outputs.append({"type": kind, "mime": {k: v if isinstance(v, str) else json.dumps(v) for k, v in content["data"].items()}})
-        elif kind == "error":
-            outputs.append({"type": "error", "ename": content.get("ename", ""), "evalue": content.get("evalue", "")})
-
-    reply = kc.execute_interactive(code, output_hook=hook, timeout=600, allow_stdin=False)
-    return outputs, reply["content"]["status"]
+def output_of(o):
+    item = {"type": o.get("output_type")}
+    if "name" in o:
+        item["name"] = o["name"]
+    if "text" in o:
+        item["text"] = o["text"] if isinstance(o["text"], str) else "".join(o["text"])
+    if "data" in o:
+        item["mime"] = {k: (v if isinstance(v, str) else json.dumps(v) if not isinstance(v, list) else "".join(v)) for k, v in o["data"].items()}
+    if o.get("output_type") == "error":
+        item["ename"] = o.get("ename", "")
+        item["evalue"] = o.get("evalue", "")
+    return item
 
 
 def main(session_path, result_path):
     with open(session_path) as f:
         session = json.load(f)
     cwd = session["cwd"]
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "pipelab", "display_name": "TypeScript (pipelab)", "language": "typescript"}
     results = []
 
     def save():
@@ -63,12 +50,31 @@ def main(session_path, result_path):
             json.dump(results, f)
         os.replace(tmp, result_path)
 
-    km, kc = start(cwd)
+    replies = {}
+
+    def on_cell_executed(cell, cell_index, execute_reply):
+        replies[cell_index] = execute_reply["content"]["status"]
+
+    def start(stack):
+        client = NotebookClient(
+            nb, kernel_name="pipelab", timeout=600, allow_errors=True, resources={"metadata": {"path": cwd}}, on_cell_executed=on_cell_executed
+        )
+        stack.enter_context(client.setup_kernel())
+        return client
+
+    stack = ExitStack()
     try:
+        client = start(stack)
         for action in session["actions"]:
             op = action["op"]
             if op == "exec":
-                outputs, status = execute(kc, action["code"])
+                cell = nbformat.v4.new_code_cell(action["code"])
+                nb.cells.append(cell)
+                index = len(nb.cells) - 1
+                client.execute_cell(cell, index)
+                outputs = [output_of(o) for o in cell.get("outputs", [])]
+                # The kernel's reply says whether the cell failed (tslab reports the error itself as text).
+                status = "error" if replies.get(index) == "error" or any(o["type"] == "error" for o in outputs) else "ok"
                 results.append({"op": op, "outputs": outputs, "status": status})
                 if status == "error":
                     # tslab aborts every request that arrives within 200 ms of a failed cell (tslab#19).
@@ -80,14 +86,15 @@ def main(session_path, result_path):
                     f.write(action["text"])
                 results.append({"op": op, "outputs": [], "status": "ok"})
             elif op == "restart":
-                stop(km, kc)
-                km, kc = start(cwd)
+                stack.close()
+                stack = ExitStack()
+                client = start(stack)
                 results.append({"op": op, "outputs": [], "status": "ok"})
             else:
                 raise ValueError("unknown action %r" % op)
             save()
     finally:
-        stop(km, kc)
+        stack.close()
         save()
 
 
