@@ -25,6 +25,12 @@ if (name === undefined || !available.includes(name)) {
   process.exit(2);
 }
 
+// Benchmarks that use pipelab as a user's code does (import from "pipelab") need the build.
+const build = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+if (build.status !== 0) {
+  console.error("cannot build dist/ for the benchmark: run npm run build and read its errors");
+  process.exit(1);
+}
 const result = spawnSync(process.execPath, ["--import", "tsx", join("bench", `${name}.ts`), ...args], { cwd: root, stdio: "inherit" });
 if (result.error) {
   console.error(`cannot run bench/${name}.ts: ${result.error.message}`);

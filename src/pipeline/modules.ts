@@ -88,8 +88,24 @@ const scans = new FileMemo<FileEntry>((bytes) => {
   return { hash: sourceDigest(source), specifiers: info.importedFiles.map((f) => f.fileName) };
 });
 
-function scanFile(file: string): FileEntry {
-  return scans.get(file);
+/** Where a relative specifier resolved last time, from a folder: trying every extension each time costs more than the scan. */
+const resolutions = new Map<string, string>();
+
+/** The file a specifier resolves to, with its scan; undefined when there is none. */
+function resolveAndScan(specifier: string, dir: string): [string, FileEntry] | undefined {
+  const memo = `${dir}\0${specifier}`;
+  const known = resolutions.get(memo);
+  if (known !== undefined) {
+    try {
+      return [known, scans.get(known)];
+    } catch {
+      resolutions.delete(memo); // gone: resolve again
+    }
+  }
+  const file = resolveModuleFile(specifier, dir);
+  if (!file) return undefined;
+  resolutions.set(memo, file);
+  return [file, scans.get(file)];
 }
 
 /**
@@ -105,18 +121,15 @@ export function moduleDeps(specifiers: Iterable<string>, fromDir: string): Modul
       deps.packages[name] ??= packageVersion(name, dir);
       return;
     }
-    const file = resolveModuleFile(specifier, dir);
-    if (!file) {
+    const found = resolveAndScan(specifier, dir);
+    if (!found) {
       deps.files[resolve(dir, specifier)] = "missing";
       return;
     }
+    const [file, entry] = found;
     if (file in deps.files) return;
-    if (file.split(/[\\/]/).includes("node_modules")) {
-      deps.files[file] = scanFile(file).hash;
-      return;
-    }
-    const entry = scanFile(file);
     deps.files[file] = entry.hash;
+    if (file.split(/[\\/]/).includes("node_modules")) return;
     for (const s of entry.specifiers) visit(s, dirname(file));
   };
   for (const s of specifiers) visit(s, fromDir);
@@ -126,5 +139,6 @@ export function moduleDeps(specifiers: Iterable<string>, fromDir: string): Modul
 /** Forgets what was read from disk (tests edit files within one millisecond). */
 export function clearModuleCaches(): void {
   scans.clear();
+  resolutions.clear();
   versionCache.clear();
 }
