@@ -72,34 +72,10 @@ export function closureValues(fn: (...args: never[]) => unknown, names: readonly
   if (names.length === 0) return out;
   const g = globalThis as Record<symbol, unknown>;
   try {
-    g[SLOT] = fn;
-    const { result: target } = post<{ result: RemoteObject }>("Runtime.evaluate", { expression: `globalThis[Symbol.for("pipelab.closureProbe")]`, objectGroup: GROUP });
-    g[SLOT] = undefined;
-    if (!target.objectId) return out;
-    const own = post<{ internalProperties?: PropertyDescriptor[] }>("Runtime.getProperties", { objectId: target.objectId, ownProperties: true, objectGroup: GROUP });
-    const scopes = own.internalProperties?.find((p) => p.name === "[[Scopes]]")?.value;
-    if (!scopes?.objectId) return out;
-    const list = post<{ result: PropertyDescriptor[] }>("Runtime.getProperties", { objectId: scopes.objectId, ownProperties: true, objectGroup: GROUP });
-    const wanted = new Set(names);
-    const found = new Map<string, RemoteObject>();
-    for (const scope of list.result) {
-      const id = scope.value?.objectId;
-      // The global scope holds globals, which are not the step's variables.
-      if (!id || /^Global/.test(scope.value?.description ?? "")) continue;
-      const vars = post<{ result: PropertyDescriptor[] }>("Runtime.getProperties", { objectId: id, ownProperties: true, objectGroup: GROUP });
-      for (const v of vars.result) if (v.value && wanted.has(v.name) && !found.has(v.name)) found.set(v.name, v.value);
-      if (found.size === wanted.size) break;
-    }
-    if (found.size === 0) return out;
-    const order = [...found.keys()];
-    post("Runtime.callFunctionOn", {
-      objectId: target.objectId,
-      functionDeclaration: `function (...values) { globalThis[Symbol.for("pipelab.closureProbe")] = values; }`,
-      arguments: order.map((n) => argument(found.get(n) as RemoteObject)),
-      objectGroup: GROUP,
-    });
-    const values = g[SLOT] as unknown[];
-    order.forEach((n, i) => out.set(n, values[i]));
+    return readClosure(fn, names, out, g);
+  } catch {
+    // The inspector refused (a function it cannot describe): the names stay unknown, and the
+    // step that reads them is not served from the cache, rather than failing.
     return out;
   } finally {
     g[SLOT] = undefined;
@@ -109,4 +85,38 @@ export function closureValues(fn: (...args: never[]) => unknown, names: readonly
       // nothing to release
     }
   }
+}
+
+/** Reads the closure through the inspector; `closureValues` handles failures and cleanup. */
+function readClosure(fn: (...args: never[]) => unknown, names: readonly string[], out: Map<string, unknown>, g: Record<symbol, unknown>): Map<string, unknown> {
+  g[SLOT] = fn;
+  const { result: target } = post<{ result: RemoteObject }>("Runtime.evaluate", { expression: `globalThis[Symbol.for("pipelab.closureProbe")]`, objectGroup: GROUP });
+  g[SLOT] = undefined;
+  if (!target.objectId) return out;
+  const own = post<{ internalProperties?: PropertyDescriptor[] }>("Runtime.getProperties", { objectId: target.objectId, ownProperties: true, objectGroup: GROUP });
+  const scopes = own.internalProperties?.find((p) => p.name === "[[Scopes]]")?.value;
+  if (!scopes?.objectId) return out;
+  const list = post<{ result: PropertyDescriptor[] }>("Runtime.getProperties", { objectId: scopes.objectId, ownProperties: true, objectGroup: GROUP });
+  const wanted = new Set(names);
+  const found = new Map<string, RemoteObject>();
+  for (const scope of list.result) {
+    const id = scope.value?.objectId;
+    // The global scope holds globals, which are not the step's variables.
+    if (!id || /^Global/.test(scope.value?.description ?? "")) continue;
+    const vars = post<{ result: PropertyDescriptor[] }>("Runtime.getProperties", { objectId: id, ownProperties: true, objectGroup: GROUP });
+    for (const v of vars.result) if (v.value && wanted.has(v.name) && !found.has(v.name)) found.set(v.name, v.value);
+    if (found.size === wanted.size) break;
+  }
+  if (found.size === 0) return out;
+  // One call with the remote values as arguments hands the very objects back to this side.
+  const order = [...found.keys()];
+  post("Runtime.callFunctionOn", {
+    objectId: target.objectId,
+    functionDeclaration: `function (...values) { globalThis[Symbol.for("pipelab.closureProbe")] = values; }`,
+    arguments: order.map((n) => argument(found.get(n) as RemoteObject)),
+    objectGroup: GROUP,
+  });
+  const values = g[SLOT] as unknown[];
+  order.forEach((n, i) => out.set(n, values[i]));
+  return out;
 }
