@@ -87,6 +87,22 @@ void main();
   });
 });
 
+describe("hole 1 on disk: an entry computed by other code than its key describes", () => {
+  it("is deleted when read, and the step recomputes", async () => {
+    const dir = tempDir();
+    const key = sha256("hole1-disk");
+    // An artifact whose recorded modules (the code that ran) are not the key's: what the old bug wrote.
+    await new StepCache({ dir }).put(key, 20, { step: "a", runId: 1, mode: "disk", modules: { "features.ts": sha256("x * 2") } });
+    const found: string[] = [];
+    const fresh = new StepCache({ dir });
+    assert.equal(await fresh.get(key, (m) => found.push(m), { "features.ts": sha256("x * 3") }), undefined);
+    assert.match(found[0] ?? "", /was computed by another version of features\.ts than its key describes; it was deleted and the step recomputes/);
+    assert.equal(fresh.where(key), undefined);
+    await new StepCache({ dir }).put(key, 30, { step: "a", runId: 2, mode: "disk", modules: { "features.ts": sha256("x * 3") } });
+    assert.equal((await new StepCache({ dir }).get(key, () => {}, { "features.ts": sha256("x * 3") }))?.value, 30);
+  });
+});
+
 describe("hole 3: files read without files:", () => {
   it("keys a step by the CSV readCsv read, and recomputes when it changes", async () => {
     const dir = tempDir();
