@@ -1,8 +1,10 @@
 import { dirname, join } from "node:path";
 import type * as TS from "typescript";
 import { recordNotebookImports } from "./environment";
+import { SetupError } from "../errors";
 import { installModuleLoadHook } from "../pipeline";
 import { expandShorthandProperties, originalPosition } from "./shorthand";
+import { CellErrors } from "./cell-errors";
 import { TslabModuleTracker } from "./tslab-modules";
 import type { SideOutput } from "./tslab-modules";
 
@@ -29,6 +31,18 @@ interface Converter {
 }
 interface Executor {
   interrupt(): void;
+}
+
+/** The parts of tslab's ZMQ server the execute handler below uses (tslab 1.0.22). */
+interface ZmqMessageLike {
+  content: Record<string, unknown>;
+  createReply(): { header: { msg_type: string }; content: unknown; signAndSend(key: string, socket: unknown): void };
+}
+interface ZmqServerLike {
+  handler: { handleExecute(content: unknown, writeStream: (name: string, text: string) => void, writeDisplay: (data: unknown, update: boolean) => void): Promise<Record<string, unknown>> };
+  connInfo: { key: string };
+  iopub: unknown;
+  init(): void;
 }
 
 /** A converter whose cells get their shorthand properties expanded first (see expandShorthandProperties). */
@@ -94,10 +108,45 @@ export function startKernel(configPath: string): void {
     },
   };
   void convs.node; // warm the converter, as tslab does: the first cell is then faster
-  const executor = createExecutor(process.cwd(), convs, { log: console.log, error: console.error });
-  const server = new ZmqServer(new JupyterHandlerImpl(executor, false), configPath);
+  const cellErrors = new CellErrors();
+  // What tslab would print to stderr for a failed cell is reported as Jupyter's error output instead.
+  const executor = createExecutor(process.cwd(), convs, { log: console.log, error: (...args: unknown[]) => cellErrors.report(args) });
+  const server = new ZmqServer(new JupyterHandlerImpl(executor, false), configPath) as unknown as ZmqServerLike;
+  reportCellErrors(server, cellErrors);
   process.on("SIGINT", () => executor.interrupt());
   process.on("uncaughtException", (err) => console.error("UncaughtException:", err));
   process.on("unhandledRejection", (reason) => console.error("UnhandledPromiseRejection:", reason));
   server.init();
+}
+
+/**
+ * Replaces tslab's execute handler by one that, for a failed cell, sends an
+ * `error` output and an execute reply with `ename`, `evalue` and `traceback`,
+ * as Jupyter's protocol says (tslab sends neither).
+ */
+function reportCellErrors(server: ZmqServerLike, errors: CellErrors): void {
+  const check = server as unknown as Record<string, unknown>;
+  if (typeof check.handleExecute !== "function" || !("handler" in check)) {
+    throw new SetupError("the pipelab kernel expects tslab 1.0.22 (its ZmqServer.handleExecute); reinstall pipelab's dependencies (npm install)");
+  }
+  (server as unknown as { handleExecute(sock: unknown, msg: ZmqMessageLike): Promise<void> }).handleExecute = async function (sock, msg) {
+    const send = (type: string, content: unknown, socket: unknown): void => {
+      const out = msg.createReply();
+      out.header.msg_type = type;
+      out.content = content;
+      out.signAndSend(server.connInfo.key, socket);
+    };
+    errors.reset();
+    const content = await server.handler.handleExecute(
+      msg.content,
+      (name, text) => send("stream", { name, text }, server.iopub),
+      (data, update) => send(update ? "update_display_data" : "display_data", data, server.iopub),
+    );
+    if (content.status === "error") {
+      const error = errors.error() ?? { ename: "Error", evalue: "the cell failed", traceback: ["the cell failed"] };
+      send("error", { ...error, execution_count: content.execution_count }, server.iopub);
+      Object.assign(content, error);
+    }
+    send("execute_reply", content, sock);
+  };
 }

@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { before, describe, it } from "node:test";
+import { executeNotebook, runKernelSession, testKernel } from "../helpers/jupyter";
+import type { Notebook, SessionResult } from "../helpers/jupyter";
+import { tempDir } from "../helpers/tmp";
+
+// A failed cell is reported the way Jupyter's protocol says: an `error` output and an
+// execute reply with ename, evalue and traceback, so that nbconvert and nbclient show the
+// message (tslab alone replies a bare error status: "<Error>: ").
+
+function notebook(cells: string[]): string {
+  return JSON.stringify({
+    cells: cells.map((source) => ({ cell_type: "code", metadata: {}, source, outputs: [], execution_count: null })),
+    metadata: { kernelspec: { name: "pipelab", display_name: "TypeScript (pipelab)", language: "typescript" } },
+    nbformat: 4,
+    nbformat_minor: 4,
+  });
+}
+
+describe("failed cells under the real pipelab kernel", () => {
+  const dir = tempDir("kernel-errors-", { inRepo: true });
+  let env: NodeJS.ProcessEnv = {};
+  let session: SessionResult[] = [];
+  let failed: { status: number | null; stderr: string } = { status: null, stderr: "" };
+  let allowed: Notebook | undefined;
+
+  before(() => {
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "kernel-errors", private: true }));
+    env = { ...testKernel(join(dir, "jupyter")), PIPELAB_STORE: "", PIPELAB_CACHE_DIR: "" };
+    session = runKernelSession(
+      dir,
+      [
+        { op: "exec", code: 'throw new RangeError("out of range here");' },
+        { op: "exec", code: 'const n: number = "text";' },
+        { op: "exec", code: 'import { Workbench } from "pipelab";\nconst wb = await Workbench.open({ experiment: "errors" });\nawait wb.step("s", () => {\n  throw new Error("inner failure");\n});' },
+        { op: "exec", code: "1 + 1" },
+      ],
+      env,
+    );
+    writeFileSync(join(dir, "fails.ipynb"), notebook(["const a = 1;", 'throw new Error("nbconvert shows this message");', "a"]));
+    const r = executeNotebook(join(dir, "fails.ipynb"), { outDir: dir, env, cwd: dir, allowErrors: true });
+    allowed = r.notebook;
+    try {
+      executeNotebook(join(dir, "fails.ipynb"), { outDir: join(dir), env, cwd: dir });
+    } catch (error) {
+      failed = { status: 1, stderr: String(error) };
+    }
+  });
+
+  it("sends an error output with the error's name and message", () => {
+    const errorOf = (r: SessionResult | undefined) => r?.outputs.find((o) => o.type === "error");
+    assert.equal(session[0]?.status, "error");
+    assert.deepEqual([errorOf(session[0])?.ename, errorOf(session[0])?.evalue], ["RangeError", "out of range here"]);
+    assert.equal(errorOf(session[1])?.ename, "TypeScript");
+    assert.match(errorOf(session[1])?.evalue ?? "", /1:7 - Type 'string' is not assignable to type 'number'/);
+    assert.equal(errorOf(session[2])?.ename, "StepError");
+    assert.match(errorOf(session[2])?.evalue ?? "", /^step "s" failed after [\d.]+ ms: inner failure$/);
+    assert.equal(session[3]?.status, "ok", "the kernel goes on after a failed cell");
+  });
+
+  it("makes nbconvert name the error, not `<Error>: `", () => {
+    assert.equal(failed.status, 1);
+    assert.match(failed.stderr, /Error: nbconvert shows this message/);
+    assert.doesNotMatch(failed.stderr, /<Error>: \n/);
+    const cell = allowed?.cells[1];
+    const error = cell?.outputs?.find((o) => o.output_type === "error");
+    assert.deepEqual([error?.ename, error?.evalue], ["Error", "nbconvert shows this message"]);
+  });
+});
