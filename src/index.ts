@@ -5,7 +5,12 @@
  * test/public-api.test.ts snapshots the list so that changes are deliberate.
  */
 export { CacheControl, Show, Workbench, runMain } from "./workbench";
-export type { PlanEntry, PruneOptions, StepState, WorkbenchOptions } from "./workbench";
+// The types of the values pipelab's functions return, re-exported so that a notebook cell's
+// inferred types can be named through "pipelab" even where danfo and TensorFlow.js are not
+// resolvable from the user's project (pipelab linked with `npm install ../pipelab`).
+export type { DataFrame, Series } from "danfojs-node";
+export type { LayersModel, Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs";
+export type { PlanEntry, PruneOptions, RunMainOptions, StepState, WorkbenchOptions } from "./workbench";
 export { untracked } from "./pipeline";
 export type { CacheMode, StepFunction, StepOptions } from "./pipeline";
 export { registerSerializer } from "./cache";

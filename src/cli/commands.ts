@@ -9,6 +9,7 @@ import {
   installKernel,
   listKernels,
   probePythons,
+  projectKernel,
   startNotebookServer,
   uninstallKernel,
 } from "../setup";
@@ -19,6 +20,7 @@ import { StepCache } from "../cache";
 import { defaultCacheDir, formatCacheReport, pruneCache } from "../workbench";
 import { findProjectRoot, formatBytes, pipelabVersion } from "../util";
 import { CliUsageError, parse } from "./args";
+import { initCommand } from "./init-command";
 import { PIPELINE_COMMANDS } from "./pipeline-commands";
 import { comparisonCsv, comparisonTable, runReport, runsTable } from "./table";
 
@@ -53,8 +55,9 @@ const kernel: Command = {
     const where = location(values);
     const python = ensureJupyter({ install: false, log }).python;
     if (action === "install") {
-      const dir = installKernel({ python, location: where, ...(values.store === undefined ? {} : { store: values.store }) });
+      const { dir, replaced } = installKernel({ python, location: where, ...(values.store === undefined ? {} : { store: values.store }) });
       log(`installed the "${KERNEL_NAME}" kernel (TypeScript (pipelab)) in ${dir}`);
+      if (replaced) log(`it replaces the "${KERNEL_NAME}" kernel that was registered there, which ran: ${replaced}`);
       return 0;
     }
     if (action === "uninstall") {
@@ -79,8 +82,9 @@ const setup: Command = {
     log(`Jupyter: ${report.python} (Python ${report.version}; notebook ${report.modules.notebook}, nbclient ${report.modules.nbclient})`);
     if (values["for-tests"]) ensureChromium(!values["no-install"]);
     if (!values["no-kernel"] && !values["for-tests"]) {
-      const dir = installKernel({ python: report.python, location: { kind: "user" } });
+      const { dir, replaced } = installKernel({ python: report.python, location: { kind: "user" } });
       log(`kernel: "${KERNEL_NAME}" registered in ${dir}`);
+      if (replaced) log(`kernel: it replaces the "${KERNEL_NAME}" kernel that was registered there, which ran: ${replaced}`);
     }
     return 0;
   },
@@ -140,11 +144,12 @@ const notebook: Command = {
     const port = values.port === undefined ? 8888 : Number(values.port);
     if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new CliUsageError(`invalid --port: ${values.port}`);
     const report = ensureJupyter({ install: !values["no-install"], log });
-    const kernelDir = installKernel({ python: report.python, location: { kind: "user" } });
-    log(`kernel: "${KERNEL_NAME}" registered in ${kernelDir}`);
     const notebookDir = resolve(values.dir ?? join(findProjectRoot(), "notebooks"));
+    // The kernel of this project, private to the Jupyter started here: registered kernels stay as they are.
+    const kernel = projectKernel(findProjectRoot(notebookDir), report.python);
+    log(`kernel: "${KERNEL_NAME}" of this project (${kernel.dir}); kernels you registered are left as they are`);
     log(`starting Jupyter Notebook (${report.python}) in ${notebookDir} ...`);
-    const server = await startNotebookServer({ python: report.python, notebookDir, port });
+    const server = await startNotebookServer({ python: report.python, notebookDir, port, env: kernel.env });
     log("");
     log(`  Jupyter Notebook is running. Open this address in your browser:`);
     log("");
@@ -331,7 +336,7 @@ const cache: Command = {
   },
 };
 
-export const COMMANDS: Record<string, Command> = { setup, doctor, notebook, kernel, runs, cache, ...PIPELINE_COMMANDS };
+export const COMMANDS: Record<string, Command> = { init: initCommand, setup, doctor, notebook, kernel, runs, cache, ...PIPELINE_COMMANDS };
 
 export function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}\n  ${" ".repeat(9)} ${c.usage}`);

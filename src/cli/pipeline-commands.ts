@@ -9,7 +9,7 @@ import { metricMode } from "../charts";
 import { ExportError, TrackingError } from "../errors";
 import { declaredParams, importScript, notebookToScript, parseParamArgs, readNotebook } from "../export";
 import type { DeclaredParam } from "../export";
-import { ensureJupyter, installKernel } from "../setup";
+import { ensureJupyter, projectKernel } from "../setup";
 import { ExperimentStore, defaultStorePath } from "../tracking";
 import type { RunDetails } from "../tracking";
 import { findProjectRoot, writeFileAtomic } from "../util";
@@ -51,8 +51,33 @@ export interface RunOutcome {
   stderr: string;
 }
 
+/**
+ * Refuses, saying what to do, a script that imports pipelab from a folder
+ * where pipelab is not installed (exported outside the project): otherwise
+ * it dies with Node's "Cannot find module 'pipelab'" and a stack trace.
+ */
+export function assertPipelabResolvable(script: string): void {
+  let source = "";
+  try {
+    source = readFileSync(script, "utf8");
+  } catch {
+    return; // the run reports an unreadable script itself
+  }
+  if (!/from\s+["']pipelab["']|require\(\s*["']pipelab["']\s*\)/.test(source)) return;
+  try {
+    require.resolve("pipelab", { paths: [dirname(script)] });
+  } catch {
+    const where = relative(process.cwd(), dirname(script)) || ".";
+    throw new ExportError(
+      `${relative(process.cwd(), script)} imports "pipelab", which is not installed in ${where} or any folder above it. ` +
+        `Export the notebook into your project instead (pipelab export NOTEBOOK -o pipelines/NAME.ts), or install pipelab where the script is (cd ${where} && npm install pipelab).`,
+    );
+  }
+}
+
 /** Runs a pipeline script in a child process (tsx), with parameter overrides and extra environment. */
 export function runScript(script: string, options: { params?: Record<string, unknown>; env?: NodeJS.ProcessEnv; echo?: boolean }): Promise<RunOutcome> {
+  assertPipelabResolvable(script);
   const loader = pathToFileURL(require.resolve("tsx")).href;
   return new Promise((done) => {
     const child = spawn(process.execPath, ["--import", loader, script], {
@@ -77,7 +102,8 @@ export function runScript(script: string, options: { params?: Record<string, unk
 /** Executes a notebook through the pipelab kernel (nbconvert), with parameter overrides; saves the executed copy. */
 export function runNotebook(notebook: string, options: { params?: Record<string, unknown>; output?: string; env?: NodeJS.ProcessEnv; echo?: boolean }): Promise<RunOutcome & { executed: string }> {
   const python = ensureJupyter({ install: false, log }).python;
-  installKernel({ python, location: { kind: "user" } });
+  // A kernelspec of the project's own: the user's registered kernels are never touched.
+  const kernel = projectKernel(findProjectRoot(dirname(notebook)), python);
   const executed = options.output ?? join(dirname(notebook), `${basename(notebook, ".ipynb")}.executed.ipynb`);
   return new Promise((done) => {
     const child = spawn(
@@ -89,6 +115,7 @@ export function runNotebook(notebook: string, options: { params?: Record<string,
           ...process.env,
           PYDEVD_DISABLE_FILE_VALIDATION: "1",
           PIPELAB_SOURCE: notebook,
+          ...kernel.env,
           ...options.env,
           ...(options.params ? { [PARAMS_ENV]: JSON.stringify(options.params) } : {}),
         },
@@ -160,7 +187,16 @@ export function typecheck(script: string): string {
     types: ["node"],
   });
   const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.category === ts.DiagnosticCategory.Error);
-  return ts.formatDiagnostics(diagnostics, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => process.cwd(), getNewLine: () => "\n" });
+  const text = ts.formatDiagnostics(diagnostics, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => process.cwd(), getNewLine: () => "\n" });
+  // What to do about the errors a project set-up causes, rather than the script.
+  const hints: string[] = [];
+  if (diagnostics.some((d) => d.code === 2688 && /'node'/.test(ts.flattenDiagnosticMessageText(d.messageText, "\n")))) {
+    hints.push("Node.js's types are not installed where the script is: npm install --save-dev @types/node");
+  }
+  if (diagnostics.some((d) => d.code === 2307 && /'pipelab'/.test(ts.flattenDiagnosticMessageText(d.messageText, "\n")))) {
+    hints.push("pipelab is not installed where the script is: export it into your project (-o pipelines/NAME.ts), or npm install pipelab there");
+  }
+  return hints.length > 0 ? `${text}\n${hints.map((h) => `hint: ${h}`).join("\n")}` : text;
 }
 
 function paramArgs(args: string[]): { params: string[]; rest: string[] } {

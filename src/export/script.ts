@@ -6,7 +6,8 @@
  * markdown becomes comments, cells tagged `skip-export` are dropped, a cell's
  * last bare expression (which the notebook displays) becomes console.log, a
  * variable that later cells declare again (tslab allows it) becomes one
- * `let`, and the body runs inside `runMain`, which reports a failing step and
+ * `let`, and the body runs inside `runMain`, which runs it in the notebook's
+ * folder (so relative paths read the same files), reports a failing step and
  * sets the exit code. The result is formatted by TypeScript's formatter.
  */
 import { dirname, isAbsolute, relative, resolve } from "node:path";
@@ -170,7 +171,9 @@ export function notebookToScript(nb: NotebookIR, options: { scriptPath: string; 
     EXPORT_HEADER.edit,
     `${EXPORT_HEADER.run}${relative(process.cwd(), resolve(options.scriptPath)).split("\\").join("/")} [--param name=value ...]`,
   ];
-  const text = [...header, "", ...importLines, "", "runMain(async () => {", body.map((p) => p.text).join("\n\n"), "});", ""].join("\n");
+  // The script runs in the notebook's folder, so that relative paths read the same files.
+  const workingDir = relative(scriptDir, notebookDir).split("\\").join("/") || ".";
+  const text = [...header, "", ...importLines, "", "runMain(async () => {", body.map((p) => p.text).join("\n\n"), `}, { workingDir: ${JSON.stringify(workingDir)} });`, ""].join("\n");
   const check = t.createSourceFile("script.ts", text, t.ScriptTarget.Latest, false, t.ScriptKind.TS);
   const syntax = (check as unknown as { parseDiagnostics?: TS.Diagnostic[] }).parseDiagnostics ?? [];
   if (syntax.length > 0) {

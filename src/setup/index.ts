@@ -10,7 +10,7 @@ export {
   pythonCandidates,
 } from "./jupyter";
 export type { PythonReport } from "./jupyter";
-export { KERNEL_NAME, installKernel, kernelJson, kernelsDir, listKernels, uninstallKernel } from "./kernelspec";
-export type { KernelInstallOptions, KernelLocation } from "./kernelspec";
+export { KERNEL_NAME, installKernel, kernelJson, kernelsDir, listKernels, projectKernel, uninstallKernel } from "./kernelspec";
+export type { KernelInstallOptions, KernelInstalled, KernelLocation } from "./kernelspec";
 export { freePort, startNotebookServer } from "./server";
 export type { NotebookServer, NotebookServerOptions } from "./server";

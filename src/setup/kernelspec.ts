@@ -1,14 +1,18 @@
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { delimiter, join, resolve } from "node:path";
 import { SetupError } from "../errors";
 import { packageRoot, pipelabVersion, writeFileAtomic } from "../util";
 
 /** The kernel's name in Jupyter (`jupyter kernelspec list`, notebook metadata). */
 export const KERNEL_NAME = "pipelab";
 
-/** Where a kernelspec goes, as Jupyter's `kernelspec install` would put it. */
-export type KernelLocation = { kind: "user" } | { kind: "prefix"; prefix: string } | { kind: "sys-prefix" };
+/**
+ * Where a kernelspec goes: as Jupyter's `kernelspec install` would put it, or
+ * a folder of pipelab's own (`dir`: the kernels folder itself, what
+ * `JUPYTER_PATH` points Jupyter at), which no other program reads.
+ */
+export type KernelLocation = { kind: "user" } | { kind: "prefix"; prefix: string } | { kind: "sys-prefix" } | { kind: "dir"; dir: string };
 
 export interface KernelInstallOptions {
   /** The Python whose Jupyter registers the kernel (its data folder decides where "user" is). */
@@ -48,7 +52,31 @@ export function kernelsDir(python: string, location: KernelLocation): string {
       return join(pythonOutput(python, ["-c", "import sys; print(sys.prefix)"]), "share", "jupyter", "kernels");
     case "user":
       return join(pythonOutput(python, ["-m", "jupyter", "--data-dir"]), "kernels");
+    case "dir":
+      return join(resolve(location.dir), "kernels");
   }
+}
+
+/**
+ * The kernelspec of a project, private to pipelab: `.pipelab/jupyter` at the
+ * project root, seen by the Jupyter that pipelab starts (`pipelab notebook`,
+ * `pipelab run NOTEBOOK`) through JUPYTER_PATH, before any kernel the user
+ * registered, which it leaves as it is. Returns the environment to run
+ * Jupyter with.
+ */
+export function projectKernel(projectRoot: string, python: string): { dir: string; env: { JUPYTER_PATH: string } } {
+  const base = join(projectRoot, ".pipelab", "jupyter");
+  const dir = join(base, "kernels", KERNEL_NAME);
+  let current: string | undefined;
+  try {
+    current = readFileSync(join(dir, "kernel.json"), "utf8");
+  } catch {
+    current = undefined;
+  }
+  // Written only when it differs: runs started at once do not rewrite it under each other.
+  if (current !== `${JSON.stringify(kernelJson(), null, 2)}\n`) installKernel({ python, location: { kind: "dir", dir: base } });
+  const inherited = process.env.JUPYTER_PATH;
+  return { dir, env: { JUPYTER_PATH: inherited ? `${base}${delimiter}${inherited}` : base } };
 }
 
 function pythonOutput(python: string, args: string[]): string {
@@ -59,17 +87,33 @@ function pythonOutput(python: string, args: string[]): string {
   return result.stdout.trim().split("\n").pop() ?? "";
 }
 
+/** What a kernel registration did: where, and which kernel it replaced (its launch command), if another. */
+export interface KernelInstalled {
+  dir: string;
+  replaced?: string;
+}
+
 /**
  * Registers the pipelab kernel with Jupyter. Idempotent: installing again
- * replaces the spec in one rename. Returns the kernelspec's folder.
+ * replaces the spec in one rename. Says which kernel it replaced when the
+ * one there ran something else (another checkout or install of pipelab).
  */
-export function installKernel(options: KernelInstallOptions): string {
+export function installKernel(options: KernelInstallOptions): KernelInstalled {
   const dir = join(kernelsDir(options.python, options.location), KERNEL_NAME);
   const temp = `${dir}.${process.pid}.tmp`;
+  const next = kernelJson(options.store === undefined ? {} : { store: options.store });
+  let replaced: string | undefined;
+  try {
+    const before = JSON.parse(readFileSync(join(dir, "kernel.json"), "utf8")) as Partial<KernelTemplate>;
+    const command = (before.argv ?? []).filter((a) => a !== "{connection_file}").join(" ");
+    if (command !== next.argv.filter((a) => a !== "{connection_file}").join(" ")) replaced = command || "(no command)";
+  } catch {
+    // nothing registered there yet, or not a readable kernelspec
+  }
   try {
     rmSync(temp, { recursive: true, force: true });
     mkdirSync(temp, { recursive: true });
-    writeFileAtomic(join(temp, "kernel.json"), JSON.stringify(kernelJson(options.store === undefined ? {} : { store: options.store }), null, 2) + "\n");
+    writeFileAtomic(join(temp, "kernel.json"), JSON.stringify(next, null, 2) + "\n");
     for (const logo of ["logo-32x32.png", "logo-64x64.png", "logo.svg"]) {
       copyFileSync(join(packageRoot, "kernel", logo), join(temp, logo));
     }
@@ -81,7 +125,7 @@ export function installKernel(options: KernelInstallOptions): string {
       cause: error,
     });
   }
-  return dir;
+  return { dir, ...(replaced === undefined ? {} : { replaced }) };
 }
 
 /** Removes the pipelab kernel from a location. Returns the folder removed, or undefined when it was not there. */

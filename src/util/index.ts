@@ -6,3 +6,4 @@ export { packageRoot, pipelabVersion } from "./version";
 export { escapeHtml } from "./html";
 export { writeFileAtomic } from "./fs";
 export { FileMemo, fileDigest, readFileWithDigest, sourceDigest } from "./file-digest";
+export { PATH_RULE, describeUnreadable } from "./paths";

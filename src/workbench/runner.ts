@@ -10,7 +10,7 @@
  * happened.
  */
 import { appendFileSync, existsSync, statSync, statfsSync } from "node:fs";
-import { isAbsolute, join, resolve, sep } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import { StepCache, UnserializableError } from "../cache";
 import type { StoreMode } from "../cache";
 import { CycleError, StepError, messageOf } from "../errors";
@@ -32,7 +32,8 @@ import { progressDisplay } from "../notebook";
 import { withStepContext } from "../run-context";
 import type { LoggedPoint } from "../run-context";
 import type { ExperimentStore, RunId } from "../tracking";
-import { fileDigest, formatBytes, formatDuration, packageRoot } from "../util";
+import { describeUnreadable, fileDigest, formatBytes, formatDuration } from "../util";
+import { callerFile } from "./caller";
 import { valueRef, variableRef } from "./value-refs";
 import type { Unidentified, ValueRef } from "./value-refs";
 
@@ -94,35 +95,6 @@ interface StepKey {
   unidentified: { name: string; what: Unidentified; variable: boolean }[];
 }
 
-/**
- * The file of the first stack frame outside pipelab: the script that called
- * the step. Read from V8's call sites rather than from `stack` text, which
- * under source maps (tsx) costs milliseconds to format.
- */
-function callerFile(): string | undefined {
-  const holder: { stack?: unknown } = {};
-  const previous = Error.prepareStackTrace;
-  const previousLimit = Error.stackTraceLimit;
-  Error.prepareStackTrace = (_error, callSites) => callSites;
-  Error.stackTraceLimit = 30;
-  try {
-    Error.captureStackTrace(holder, callerFile);
-    for (const site of (holder.stack as NodeJS.CallSite[] | undefined) ?? []) {
-      const raw = site.getFileName();
-      if (!raw) continue;
-      const file = raw.startsWith("file://") ? decodeURIComponent(raw.slice("file://".length)) : raw;
-      if (!file.startsWith("/") && !/^[A-Za-z]:[\\/]/.test(file)) continue;
-      if (file.startsWith(join(packageRoot, "dist")) || file.startsWith(join(packageRoot, "src"))) continue;
-      if (file.includes(`${sep}node_modules${sep}`)) continue;
-      return file;
-    }
-  } finally {
-    Error.prepareStackTrace = previous;
-    Error.stackTraceLimit = previousLimit;
-  }
-  return process.argv[1];
-}
-
 /** Free space of the file system holding `dir` (or its nearest existing parent), as text. */
 function freeSpace(dir: string): string {
   let d = resolve(dir);
@@ -159,11 +131,6 @@ export class Runner {
     return [...this.nodes.values()].reverse().find((n) => n.fingerprint === fingerprint)?.def.name;
   }
 
-  /** A project path (as keys record it) back to a file. */
-  private fileOf(path: string): string {
-    return isAbsolute(path) ? path : join(this.ctx.projectRoot, path);
-  }
-
   /**
    * The key of a step: its code, the inputs (as given), the variables its
    * code reads (as they are now) and the declared files (as they are now).
@@ -186,11 +153,12 @@ export class Runner {
     }
     const files: Record<string, string> = {};
     for (const f of def.options.files ?? []) {
-      const file = isAbsolute(f) ? f : resolve(env.baseDir, f);
+      // One rule for every relative path: the working folder (the notebook's, which its exported script runs in).
+      const file = resolve(f);
       try {
         files[projectPath(file, this.ctx.projectRoot)] = fileDigest(file);
       } catch (error) {
-        throw new StepError(def.name, `step "${def.name}" declares the file ${f}, which cannot be read (${messageOf(error)})`, { cause: error });
+        throw new StepError(def.name, `step "${def.name}" declares the file ${JSON.stringify(f)}, which cannot be read: ${describeUnreadable(f, error)}`, { cause: error });
       }
     }
     const fingerprints = (refs: Record<string, InputRef>) => Object.fromEntries(Object.entries(refs).map(([k, ref]) => [k, ref.fingerprint]));

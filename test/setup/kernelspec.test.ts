@@ -36,7 +36,8 @@ describe("the pipelab kernelspec", () => {
 
   it("installs idempotently and uninstalls idempotently", () => {
     installKernel({ python, location: { kind: "prefix", prefix } });
-    const dir = installKernel({ python, location: { kind: "prefix", prefix } });
+    const { dir, replaced } = installKernel({ python, location: { kind: "prefix", prefix } });
+    assert.equal(replaced, undefined, "the same kernel again replaces nothing");
     const spec = JSON.parse(readFileSync(join(dir, "kernel.json"), "utf8")) as { env: Record<string, string> };
     assert.deepEqual(spec.env, {}, "a reinstall without --store drops the old store setting");
     assert.equal(uninstallKernel({ python, location: { kind: "prefix", prefix } }), dir);

@@ -1,6 +1,7 @@
 import { extname, resolve } from "node:path";
 import type { DataFrame } from "danfojs-node";
 import { DataError, messageOf } from "../../errors";
+import { describeUnreadable } from "../../util";
 import { type ColumnType, DECIMAL, castColumns } from "./cast";
 import { CsvSyntaxError, type ParsedCsv, parseCsv, readTrackedFile } from "../../data";
 import { type Cell, type OutputColumn, describeValue, isMissing, makeFrame, quote } from "./frame";
@@ -38,7 +39,7 @@ export interface ReadCsvOptions {
  */
 export function readCsv(path: string, options: ReadCsvOptions = {}): DataFrame {
   const file = resolve(path);
-  const text = readText(file, "CSV");
+  const text = readText(path, "CSV");
   const delimiter = options.delimiter ?? (extname(file).toLowerCase() === ".tsv" ? "\t" : ",");
   const na = new Set(options.naValues ?? [""]);
   let parsed: ParsedCsv;
@@ -81,7 +82,7 @@ export function readCsv(path: string, options: ReadCsvOptions = {}): DataFrame {
  */
 export function readJson(path: string): DataFrame {
   const file = resolve(path);
-  const text = readText(file, "JSON");
+  const text = readText(path, "JSON");
   let parsed: unknown;
   try {
     parsed = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
@@ -128,13 +129,12 @@ export function readJson(path: string): DataFrame {
   return framed(columns, file);
 }
 
-function readText(file: string, kind: string): string {
+/** A file's text, read as pipelab's readers do (inside a step, it becomes part of the step's key). */
+function readText(path: string, kind: string): string {
   try {
-    return readTrackedFile(file).toString("utf8");
+    return readTrackedFile(path).toString("utf8");
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a folder" : code === "EACCES" ? "permission denied" : messageOf(error);
-    throw new DataError(`cannot read the ${kind} file ${file}: ${why}`, { cause: error });
+    throw new DataError(`cannot read the ${kind} file ${JSON.stringify(path)}: ${describeUnreadable(path, error)}`, { cause: error });
   }
 }
 

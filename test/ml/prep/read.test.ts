@@ -48,7 +48,18 @@ describe("readCsv", () => {
   });
 
   it("names the file and the line of a missing or malformed file", () => {
-    assertDataError(() => readCsv(join(dir, "nope.csv")), /cannot read the CSV file .*nope\.csv: no such file/);
+    assertDataError(() => readCsv(join(dir, "nope.csv")), /cannot read the CSV file ".*nope\.csv": no such file/);
+    // A relative path: the error says what it resolved to, against which folder, and the rule.
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      assertDataError(
+        () => readCsv("../data/nope.csv"),
+        /cannot read the CSV file "\.\.\/data\/nope\.csv": no such file: .*\/data\/nope\.csv, resolved against the working folder .* \(relative paths resolve against the working folder: in a notebook, the notebook's own folder/,
+      );
+    } finally {
+      process.chdir(cwd);
+    }
     assertDataError(() => readCsv(dir), /cannot read the CSV file .*: it is a folder/);
     assertDataError(() => readCsv(file("short.csv", "a,b\n1,2\n3\n")), /short\.csv: line 3: 1 field where the header \(line 1\) has 2/);
     assertDataError(() => readCsv(file("open.csv", 'a,b\n1,"never closed\n')), /open\.csv: line 2: a quoted field is never closed/);
@@ -81,7 +92,7 @@ describe("readJson", () => {
   });
 
   it("names the file of a missing or malformed file", () => {
-    assertDataError(() => readJson(join(dir, "nope.json")), /cannot read the JSON file .*nope\.json: no such file/);
+    assertDataError(() => readJson(join(dir, "nope.json")), /cannot read the JSON file ".*nope\.json": no such file/);
     assertDataError(() => readJson(file("bad.json", "[{")), /bad\.json: .*JSON/);
     assertDataError(() => readJson(file("num.json", "42")), /num\.json: it holds 42; expected an array of records or an object of columns/);
     assertDataError(() => readJson(file("nested.json", '[{"a": {"b": 1}}]')), /nested\.json: the value of "a" in record 0 is \{"b":1\}/);
