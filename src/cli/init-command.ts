@@ -83,7 +83,7 @@ export function starterNotebook(experiment: string): string {
     {
       kind: "code",
       source:
-        'const heavy = await wb.step("heavy", { clean, p }, ({ clean, p }) => clean.query(clean.column("Body Mass (g)").gt(p.minMass)));\nwb.log("heavy_share", heavy.shape[0] / clean.shape[0]);\nheavy.shape',
+        'const heavy = await wb.step("heavy", { clean, p }, ({ clean, p }) =>\n  (clean.column("Body Mass (g)").values as number[]).filter((mass) => mass > p.minMass).length,\n);\nwb.log("heavy_share", heavy / clean.shape[0]);\nheavy',
     },
     {
       kind: "code",

@@ -176,7 +176,7 @@ const importCommand: Command = {
 /** Type-checks one script with tsc --noEmit (strict, Node 20 modules); returns the diagnostics, or "" when it passes. */
 export function typecheck(script: string): string {
   const ts = require("typescript") as typeof import("typescript");
-  const program = ts.createProgram([script], {
+  const options = {
     strict: true,
     noEmit: true,
     target: ts.ScriptTarget.ES2022,
@@ -185,7 +185,11 @@ export function typecheck(script: string): string {
     skipLibCheck: true,
     esModuleInterop: true,
     types: ["node"],
-  });
+  };
+  // Types and modules resolve from the script's folder, as they will when it runs, not from where the command was typed.
+  const host = ts.createCompilerHost(options);
+  host.getCurrentDirectory = () => dirname(resolve(script));
+  const program = ts.createProgram({ rootNames: [resolve(script)], options, host });
   const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.category === ts.DiagnosticCategory.Error);
   const text = ts.formatDiagnostics(diagnostics, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => process.cwd(), getNewLine: () => "\n" });
   // What to do about the errors a project set-up causes, rather than the script.

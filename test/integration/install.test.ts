@@ -57,7 +57,14 @@ describe("pipelab installed into a new project with the README's commands", { ti
   const userKernel = join(home, ".local", "share", "jupyter", "kernels", "pipelab", "kernel.json");
   const userKernelBytes = JSON.stringify({ argv: ["node", "/another/checkout/kernel/launch.cjs", "{connection_file}"], display_name: "TypeScript (pipelab)", language: "typescript" });
   let tarball = "";
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, npm_config_cache: join(homedir(), ".npm"), npm_config_update_notifier: "false" };
+  // A home of the test's own (to see that the user's kernels stay as they are), with npm's settings and cache of this machine's user.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HOME: home,
+    npm_config_userconfig: join(homedir(), ".npmrc"),
+    npm_config_cache: join(homedir(), ".npm"),
+    npm_config_update_notifier: "false",
+  };
   for (const k of ["PIPELAB_STORE", "PIPELAB_CACHE_DIR", "JUPYTER_PATH", "JUPYTER_DATA_DIR", "JUPYTER_CONFIG_DIR", "npm_config_prefix"]) delete env[k];
   const log: string[] = [];
 

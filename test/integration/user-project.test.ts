@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ExperimentStore } from "../../src/tracking";
@@ -81,5 +81,32 @@ describe("pipelab installed in a user's own project", () => {
       store.close();
     }
     assert.ok(jupyterPython());
+  });
+});
+
+describe("pipelab linked into a user's project (npm install ../pipelab)", () => {
+  it("type-checks a cell whose value is a DataFrame, though danfo is only in pipelab's own node_modules", () => {
+    // A link, as npm makes it for a folder: pipelab's dependencies stay in the checkout's node_modules.
+    const project = tempDir("pipelab-linked-");
+    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "linked-analysis", private: true, dependencies: { pipelab: `file:${root}` } }));
+    mkdirSync(join(project, "node_modules"));
+    symlinkSync(root, join(project, "node_modules", "pipelab"));
+    mkdirSync(join(project, "data"));
+    writeFileSync(join(project, "data", "x.csv"), "a,b\n1,2\n3,4\n5,6\n");
+    writeFileSync(
+      join(project, "frame.ipynb"),
+      notebook([
+        'import { Workbench, readCsv } from "pipelab";\nconst wb = await Workbench.open({ experiment: "linked" });',
+        'const raw = await wb.step("load", () => readCsv("data/x.csv"));\nraw.shape',
+        "raw.shape[0]",
+      ]),
+    );
+    const env = { ...isolatedJupyter(join(project, "jupyter")), PIPELAB_STORE: "", PIPELAB_CACHE_DIR: "" };
+    const run = spawnSync(process.execPath, [join(root, "dist", "cli", "main.js"), "run", "frame.ipynb"], { cwd: project, env: { ...process.env, ...env }, encoding: "utf8" });
+    assert.equal(run.status, 0, run.stderr + run.stdout);
+    const executed = JSON.parse(readFileSync(join(project, "frame.executed.ipynb"), "utf8")) as { cells: { outputs?: { text?: string | string[] }[] }[] };
+    const text = (cell: number) => (executed.cells[cell]?.outputs ?? []).map((o) => (Array.isArray(o.text) ? o.text.join("") : (o.text ?? ""))).join("");
+    assert.doesNotMatch(text(1), /cannot be named/);
+    assert.equal(text(2).trim(), "3");
   });
 });
