@@ -1,4 +1,4 @@
 export { datasetNames, datasetPath, datasetsDir, loadDataset, loadDatasetRows } from "./datasets";
 export { CsvSyntaxError, parseCsv } from "./csv";
 export type { ParsedCsv } from "./csv";
-export { readTrackedFile } from "./read-file";
+export { readTracked, readTrackedFile } from "./read-file";

@@ -1,9 +1,8 @@
 import { extname, resolve } from "node:path";
 import type { DataFrame } from "danfojs-node";
 import { DataError, messageOf } from "../../errors";
-import { describeUnreadable } from "../../util";
 import { type ColumnType, DECIMAL, castColumns } from "./cast";
-import { CsvSyntaxError, type ParsedCsv, parseCsv, readTrackedFile } from "../../data";
+import { CsvSyntaxError, type ParsedCsv, parseCsv, readTracked } from "../../data";
 import { type Cell, type OutputColumn, describeValue, isMissing, makeFrame, quote } from "./frame";
 
 /** Options of {@link readCsv}. */
@@ -129,13 +128,9 @@ export function readJson(path: string): DataFrame {
   return framed(columns, file);
 }
 
-/** A file's text, read as pipelab's readers do (inside a step, it becomes part of the step's key). */
+/** A file's text, read as pipelab's readers do (inside a step, it becomes part of what its output is checked against). */
 function readText(path: string, kind: string): string {
-  try {
-    return readTrackedFile(path).toString("utf8");
-  } catch (error) {
-    throw new DataError(`cannot read the ${kind} file ${JSON.stringify(path)}: ${describeUnreadable(path, error)}`, { cause: error });
-  }
+  return readTracked(path, `${kind} file`).toString("utf8");
 }
 
 function framed(columns: OutputColumn[], file: string): DataFrame {
