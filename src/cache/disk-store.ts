@@ -1,7 +1,7 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { CacheError } from "../errors";
-import { sha256, writeFileAtomic } from "../util";
+import { makeOwnFolder, sha256, writeOwnFile } from "../util";
 
 const MAGIC = Buffer.from("PLABART2", "ascii");
 /** Bump when the artifact file layout changes; artifacts live under a folder per layout. */
@@ -121,8 +121,8 @@ export class DiskStore {
     headerBytes.copy(file, PREFIX_BYTES);
     file.set(payload, payloadStart);
     const path = this.fileOf(header.key);
-    mkdirSync(join(this.dir, header.key.slice(0, 2)), { recursive: true });
-    writeFileAtomic(path, file);
+    makeOwnFolder(join(this.dir, header.key.slice(0, 2)));
+    writeOwnFile(path, file);
   }
 
   /**

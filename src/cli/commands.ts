@@ -17,8 +17,9 @@ import type { KernelLocation } from "../setup";
 import { ExperimentStore, defaultStorePath } from "../tracking";
 import type { RunDetails, RunId } from "../tracking";
 import { StepCache } from "../cache";
+import type { CacheReport } from "../cache";
 import { defaultCacheDir, formatCacheReport, pruneCache } from "../workbench";
-import { findProjectRoot, formatBytes, pipelabVersion } from "../util";
+import { findProjectRoot, formatBytes, pipelabVersion, visible } from "../util";
 import { CliUsageError, parse } from "./args";
 import { initCommand } from "./init-command";
 import { PIPELINE_COMMANDS } from "./pipeline-commands";
@@ -125,8 +126,8 @@ const doctor: Command = {
     }
     const storePath = defaultStorePath();
     try {
-      const store = ExperimentStore.open(storePath);
-      log(`store: ${store.path} (schema ${store.schemaVersion}, ${store.listRuns().length} runs)`);
+      const store = openForReading(storePath);
+      log(`store: ${store.path} (schema ${store.schemaVersion}, ${store.listRuns().length} runs${store.readOnly ? ", read-only for you" : ""})`);
       store.close();
     } catch (error) {
       ok = false;
@@ -164,6 +165,24 @@ const notebook: Command = {
     return server.process.exitCode ?? 0;
   },
 };
+
+/** The `runs` actions that only read the store. */
+const READ_ACTIONS = new Set(["ls", "show", "compare", "best", "export"]);
+
+/**
+ * Opens a store to read it: for writing when the user may (so that runs whose
+ * process died are marked crashed as usual), else read-only. A store that does
+ * not exist yet is created, as any command creates it.
+ */
+export function openForReading(path: string): ExperimentStore {
+  try {
+    return ExperimentStore.open(path);
+  } catch (error) {
+    const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
+    if (!(error instanceof TrackingError) || !["EACCES", "EPERM", "EROFS"].includes(cause?.code ?? "")) throw error;
+    return ExperimentStore.open(path, { readOnly: true });
+  }
+}
 
 function runId(text: string | undefined, what: string): RunId {
   const id = Number(text);
@@ -213,7 +232,9 @@ const runs: Command = {
       },
       true,
     );
-    const store = ExperimentStore.open(values.store ?? defaultStorePath());
+    const path = values.store ?? defaultStorePath();
+    // Reading needs no write access: a store the user may only read is opened read-only.
+    const store = READ_ACTIONS.has(action ?? "") ? openForReading(path) : ExperimentStore.open(path);
     const selection = {
       ...(values.experiment === undefined ? {} : { experiment: values.experiment }),
       ...(values.filter === undefined ? {} : { filter: values.filter }),
@@ -309,7 +330,7 @@ const cache: Command = {
     const stepCache = new StepCache({ dir: values.dir === undefined ? defaultCacheDir() : resolve(values.dir) });
     if (action === "ls") {
       const report = stepCache.report();
-      log(values.json ? JSON.stringify(report, null, 2) : formatCacheReport(report));
+      log(values.json ? JSON.stringify(report, null, 2) : formatCacheReport(visibleReport(report)));
       return 0;
     }
     if (action === "prune") {
@@ -335,6 +356,20 @@ const cache: Command = {
     throw new CliUsageError(`cache: expected ls or prune, got ${JSON.stringify(action ?? "")}`);
   },
 };
+
+/**
+ * A cache report whose step names and folder are made visible before formatting, so that
+ * the report's column widths are measured on what is shown. Names that look alike once
+ * made visible ("a\x1b" and "a␛") are one row.
+ */
+function visibleReport(report: CacheReport): CacheReport {
+  const byStep = new Map<string, { artifacts: number; bytes: number }>();
+  for (const [step, s] of Object.entries(report.byStep)) {
+    const seen = byStep.get(visible(step));
+    byStep.set(visible(step), seen ? { artifacts: seen.artifacts + s.artifacts, bytes: seen.bytes + s.bytes } : s);
+  }
+  return { ...report, dir: visible(report.dir), byStep: Object.fromEntries(byStep) };
+}
 
 export const COMMANDS: Record<string, Command> = { init: initCommand, setup, doctor, notebook, kernel, runs, cache, ...PIPELINE_COMMANDS };
 

@@ -2,7 +2,9 @@
  * From notebook to scripted pipeline and back: `pipelab export`, `import`, `run`, `verify`, `sweep`.
  */
 import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { metricMode } from "../charts";
@@ -12,7 +14,7 @@ import type { DeclaredParam } from "../export";
 import { ensureJupyter, projectKernel } from "../setup";
 import { ExperimentStore, defaultStorePath } from "../tracking";
 import type { RunDetails } from "../tracking";
-import { findProjectRoot, writeFileAtomic } from "../util";
+import { findProjectRoot, makeOwnFolder, packageRoot, writeFileAtomic, writeOwnFile } from "../util";
 import { PARAMS_ENV, TAGS_ENV } from "../workbench";
 import { CliUsageError, parse } from "./args";
 import type { Command } from "./commands";
@@ -99,35 +101,90 @@ export function runScript(script: string, options: { params?: Record<string, unk
   });
 }
 
-/** Executes a notebook through the pipelab kernel (nbconvert), with parameter overrides; saves the executed copy. */
-export function runNotebook(notebook: string, options: { params?: Record<string, unknown>; output?: string; env?: NodeJS.ProcessEnv; echo?: boolean }): Promise<RunOutcome & { executed: string }> {
+/** What a failed notebook run says: the cell (1-based, counting every cell), the error, and where the executed copy went. */
+export interface NotebookFailure {
+  cell: number;
+  ename: string;
+  evalue: string;
+  /** The notebook as far as it ran, with the error under the failing cell. */
+  saved: string;
+}
+
+/**
+ * A tag that names one invocation of the CLI, set on every run it starts (through
+ * PIPELAB_TAGS): how the CLI finds the runs a script or notebook made, whatever
+ * they printed.
+ */
+export function invocationTag(): { key: "invocation"; value: string } {
+  return { key: "invocation", value: randomUUID() };
+}
+
+/** The runs of a store tagged with an invocation, oldest first. */
+export function runsOfInvocation(store: ExperimentStore, tag: { key: string; value: string }): RunDetails[] {
+  return store
+    .listRuns({ filter: { tags: { [tag.key]: tag.value } } })
+    .map((r) => store.runDetails(r.id))
+    .filter((r): r is RunDetails => r !== undefined)
+    .sort((a, b) => a.id - b.id);
+}
+
+/**
+ * Executes a notebook through the pipelab kernel (nbclient), with parameter
+ * overrides; saves the executed copy, or, when a cell fails, the notebook as far
+ * as it ran (NAME.failed.ipynb beside the notebook, or where `output` says).
+ */
+export function runNotebook(
+  notebook: string,
+  options: { params?: Record<string, unknown>; output?: string; env?: NodeJS.ProcessEnv; tags?: Record<string, string> },
+): Promise<RunOutcome & { executed: string; failure?: NotebookFailure }> {
   const python = ensureJupyter({ install: false, log }).python;
   // A kernelspec of the project's own: the user's registered kernels are never touched.
   const kernel = projectKernel(findProjectRoot(dirname(notebook)), python);
-  const executed = options.output ?? join(dirname(notebook), `${basename(notebook, ".ipynb")}.executed.ipynb`);
+  const stem = join(dirname(notebook), basename(notebook, ".ipynb"));
+  const executed = options.output ?? `${stem}.executed.ipynb`;
+  const failed = options.output ?? `${stem}.failed.ipynb`;
+  const work = mkdtempSync(join(tmpdir(), "pipelab-run-"));
+  const resultFile = join(work, "result.json");
   return new Promise((done) => {
-    const child = spawn(
-      python,
-      ["-m", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=pipelab", "--ExecutePreprocessor.timeout=3600", "--output-dir", dirname(executed), "--output", basename(executed), notebook],
-      {
-        cwd: dirname(notebook),
-        env: {
-          ...process.env,
-          PYDEVD_DISABLE_FILE_VALIDATION: "1",
-          PIPELAB_SOURCE: notebook,
-          ...kernel.env,
-          ...options.env,
-          ...(options.params ? { [PARAMS_ENV]: JSON.stringify(options.params) } : {}),
-        },
-        stdio: ["ignore", "pipe", "pipe"],
+    const child = spawn(python, [join(packageRoot, "scripts", "run_notebook.py"), notebook, executed, failed, resultFile], {
+      cwd: dirname(notebook),
+      env: {
+        ...process.env,
+        PYDEVD_DISABLE_FILE_VALIDATION: "1",
+        PIPELAB_SOURCE: notebook,
+        ...kernel.env,
+        ...options.env,
+        ...(options.params ? { [PARAMS_ENV]: JSON.stringify(options.params) } : {}),
+        ...(options.tags ? { [TAGS_ENV]: JSON.stringify({ ...inheritedTags(), ...options.tags }) } : {}),
       },
-    );
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("exit", (code) => done({ code: code ?? 1, stdout, stderr, executed }));
+    child.on("exit", (code) => {
+      let result: { ok?: boolean; cell?: number; ename?: string; evalue?: string } = {};
+      try {
+        result = JSON.parse(readFileSync(resultFile, "utf8")) as typeof result;
+      } catch {
+        // no result: the runner itself failed; its stderr says why
+      }
+      rmSync(work, { recursive: true, force: true });
+      const failure =
+        result.ok === false ? { cell: result.cell ?? 0, ename: result.ename ?? "Error", evalue: result.evalue ?? "", saved: failed } : undefined;
+      done({ code: code ?? 1, stdout, stderr, executed, ...(failure ? { failure } : {}) });
+    });
   });
+}
+
+/** The tags already asked for through the environment (a sweep's), kept under the CLI's own. */
+function inheritedTags(): Record<string, string> {
+  try {
+    return JSON.parse(process.env[TAGS_ENV] ?? "{}") as Record<string, string>;
+  } catch {
+    return {};
+  }
 }
 
 /** The failing cell of an nbconvert run, in a few lines, without Python's traceback. */
@@ -227,9 +284,24 @@ const runCommand: Command = {
     const file = requireFile(positionals[0], "run");
     const params = parseParamArgs(paramTexts, paramsOf(file), relative(process.cwd(), file));
     if (extname(file) === ".ipynb") {
-      const r = await runNotebook(file, { params, ...(values.output ? { output: resolve(values.output) } : {}) });
+      const tag = invocationTag();
+      const r = await runNotebook(file, { params, tags: { [tag.key]: tag.value }, ...(values.output ? { output: resolve(values.output) } : {}) });
+      if (r.failure) {
+        const { cell, ename, evalue, saved } = r.failure;
+        const error = `${ename}: ${evalue}`;
+        // The kernel ended its runs as it stopped; what failed is known here.
+        const store = ExperimentStore.open(defaultStorePath(dirname(file)));
+        try {
+          for (const run of runsOfInvocation(store, tag)) store.failRun(run.id, { step: `cell ${cell}`, error });
+        } finally {
+          store.close();
+        }
+        console.error(`pipelab: ${relative(process.cwd(), file)} failed at cell ${cell}: ${error}`);
+        console.error(`pipelab: the notebook as far as it ran, with the error, is saved in ${relative(process.cwd(), saved)}`);
+        return 1;
+      }
       if (r.code !== 0) {
-        console.error(`pipelab: the notebook failed; the executed copy is not saved.\n${notebookFailure(r.stderr)}`);
+        console.error(`pipelab: running the notebook failed:\n${notebookFailure(r.stderr)}`);
         return 1;
       }
       log(`executed ${relative(process.cwd(), file)}: saved ${relative(process.cwd(), r.executed)}`);
@@ -257,15 +329,19 @@ const verifyCommand: Command = {
     const params = parseParamArgs(paramTexts, paramsOf(notebook), relative(process.cwd(), notebook));
     const root = findProjectRoot(dirname(notebook));
     const dir = join(root, ".pipelab", "verify");
-    mkdirSync(dir, { recursive: true });
+    makeOwnFolder(dir);
     const script = join(dir, `${basename(notebook, ".ipynb")}.ts`);
-    writeFileAtomic(script, notebookToScript(readNotebook(notebook), { scriptPath: script }));
+    writeOwnFile(script, notebookToScript(readNotebook(notebook), { scriptPath: script }));
     const cache = mkdtempSync(join(dir, "cache-"));
     const storePath = resolve(values.store ?? defaultStorePath(dirname(notebook)));
     log(`verify: running ${relative(process.cwd(), script)} without cache ...`);
+    const tag = invocationTag();
     let r: RunOutcome;
     try {
-      r = await runScript(script, { params, env: { PIPELAB_CACHE_DIR: cache, PIPELAB_STORE: storePath, [TAGS_ENV]: JSON.stringify({ verify: basename(notebook) }) } });
+      r = await runScript(script, {
+        params,
+        env: { PIPELAB_CACHE_DIR: cache, PIPELAB_STORE: storePath, [TAGS_ENV]: JSON.stringify({ verify: basename(notebook), [tag.key]: tag.value }) },
+      });
     } finally {
       rmSync(cache, { recursive: true, force: true });
     }
@@ -273,13 +349,13 @@ const verifyCommand: Command = {
       console.error(`pipelab: the exported script failed:\n${r.stderr.trim().split("\n").slice(-6).join("\n")}`);
       return 1;
     }
-    const runIds = [...r.stdout.matchAll(/run (\d+) (?:of experiment|started)/g)].map((m) => Number(m[1]));
     const store = ExperimentStore.open(storePath);
     try {
       let failed = 0;
-      for (const id of [...new Set(runIds)]) {
-        const scriptRun = store.runDetails(id as RunDetails["id"]);
-        if (!scriptRun) continue;
+      // The runs the script made, by the tag this verify gave them: whatever the script printed (quiet: true prints nothing).
+      const scriptRuns = runsOfInvocation(store, tag);
+      for (const scriptRun of scriptRuns) {
+        const id = scriptRun.id;
         const candidates = store
           .listRuns({ experiment: scriptRun.experiment, filter: { source: "notebook", status: "finished" } })
           .map((x) => store.runDetails(x.id))
@@ -300,7 +376,7 @@ const verifyCommand: Command = {
           for (const k of diffs) log(`    ${k}: notebook ${notebookRun.metrics[k]}, script ${scriptRun.metrics[k] ?? "(missing)"}`);
         }
       }
-      if (runIds.length === 0) throw new TrackingError("the script made no run (does it call Workbench.open?)");
+      if (scriptRuns.length === 0) throw new TrackingError("the script made no run (does it call Workbench.open?)");
       return failed === 0 ? 0 : 1;
     } finally {
       store.close();

@@ -1,6 +1,6 @@
 import type { RunComparison, RunDetails, StepExecution } from "../tracking";
 import { metricMode } from "../charts";
-import { formatDuration } from "../util";
+import { fit, formatDuration, textWidth, visible } from "../util";
 
 /** Runs as a plain-text table for a terminal: id, experiment, status, start, params and final metrics. */
 export function runsTable(runs: readonly RunDetails[]): string {
@@ -17,17 +17,7 @@ export function runsTable(runs: readonly RunDetails[]): string {
       .join(" "),
     ...metricKeys.map((k) => (r.metrics[k] === undefined ? "" : formatNumber(r.metrics[k]))),
   ]);
-  const widths = header.map((h, i) => Math.min(40, Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length))));
-  const line = (cells: string[]): string =>
-    cells
-      .map((c, i) => {
-        const w = widths[i] ?? 0;
-        const cell = c.length > w ? `${c.slice(0, w - 1)}…` : c;
-        return cell.padEnd(w);
-      })
-      .join("  ")
-      .trimEnd();
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+  return textTable(header, rows, 40);
 }
 
 /** A number for a table: integers whole, others to 4 significant digits without trailing zeros. */
@@ -36,7 +26,7 @@ function formatNumber(value: number | undefined): string {
   return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
 }
 
-/** One run for a terminal: its record, parameters, final metrics and steps. */
+/** One run for a terminal: its record, parameters, final metrics and steps, every line through `visible`. */
 export function runReport(run: RunDetails, steps: readonly StepExecution[]): string {
   const lines = [
     `run ${run.id} of experiment "${run.experiment}"${run.name ? ` (${run.name})` : ""}: ${run.status}`,
@@ -44,17 +34,29 @@ export function runReport(run: RunDetails, steps: readonly StepExecution[]): str
     `  source    ${run.sourceKind}${run.sourcePath ? ` ${run.sourcePath}` : ""}`,
     `  where     ${run.host}, pid ${run.pid}, Node ${run.nodeVersion}, pipelab ${run.pipelabVersion}${run.tfBackend ? `, ${run.tfBackend}` : ""}`,
   ];
-  if (run.error) lines.push(`  error     ${run.failedStep ? `in step "${run.failedStep}": ` : ""}${run.error}`);
+  if (run.error) {
+    const [first, rest] = messageLines(run.error);
+    lines.push(`  error     ${run.failedStep ? `in step "${run.failedStep}": ` : ""}${first}`, ...rest.map((l) => `            ${l}`));
+  }
   lines.push("params:");
   for (const [k, v] of Object.entries(run.params)) lines.push(`  ${k} = ${JSON.stringify(v)}`);
   lines.push("metrics:");
   for (const [k, v] of Object.entries(run.metrics)) lines.push(`  ${k} = ${v}`);
   lines.push("steps:");
   for (const s of steps) {
-    const how = s.outcome === "hit" ? `cached (${s.tier ?? "?"})` : s.outcome === "miss" ? "computed" : `failed: ${s.error ?? ""}`;
+    const [first, rest] = messageLines(s.error ?? "");
+    const how = s.outcome === "hit" ? `cached (${s.tier ?? "?"})` : s.outcome === "miss" ? "computed" : `failed: ${first}`;
     lines.push(`  ${s.step}: ${how} in ${formatDuration(s.durationMs)}${s.outcome === "miss" && s.reason ? ` (${s.reason})` : ""}`);
+    if (s.outcome === "failed") lines.push(...rest.map((l) => `      ${l}`));
   }
-  return lines.join("\n");
+  // Each entry is one line; a line break inside a user string is shown as ␊ like any other control.
+  return lines.map(visible).join("\n");
+}
+
+/** An error message's first line and the rest: a message that spans lines is printed as lines, indented. */
+function messageLines(text: string): [string, string[]] {
+  const [first = "", ...rest] = text.split(/\r?\n/);
+  return [first, rest];
 }
 
 function cell(value: unknown): string {
@@ -63,15 +65,15 @@ function cell(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-/** Lays out rows of cells in aligned columns, long cells cut with an ellipsis. */
+/**
+ * Lays out rows of cells in aligned columns, long cells cut with an ellipsis.
+ * Cells are user text as stored: `fit` makes their controls visible and measures what is shown.
+ */
 function textTable(header: string[], rows: string[][], maxWidth = 32): string {
-  const widths = header.map((h, i) => Math.min(maxWidth, Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length))));
+  const widths = header.map((h, i) => Math.min(maxWidth, Math.max(textWidth(h), ...rows.map((r) => textWidth(r[i] ?? "")))));
   const line = (cells: string[]): string =>
     cells
-      .map((c, i) => {
-        const w = widths[i] ?? 0;
-        return (c.length > w ? `${c.slice(0, w - 1)}…` : c).padEnd(w);
-      })
+      .map((c, i) => fit(c, widths[i] ?? 0))
       .join("  ")
       .trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");

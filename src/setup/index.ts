@@ -2,6 +2,7 @@ export { MIN_NODE, checkNodeVersion } from "./node-version";
 export {
   DEBIAN_PACKAGES,
   PYTHON_ENV,
+  aptFailure,
   aptInstall,
   ensureJupyter,
   findJupyterPython,

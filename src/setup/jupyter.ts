@@ -85,23 +85,45 @@ function aptCommand(): string[] | undefined {
 }
 
 /** Installs Debian packages with apt-get (update first). Returns false when not allowed. */
-export function aptInstall(packages: readonly string[], log: (line: string) => void): boolean {
+export function aptInstall(packages: readonly string[], log: (line: string) => void, options: { update?: boolean } = {}): boolean {
   const prefix = aptCommand();
   if (prefix === undefined) return false;
   const run = (args: string[]): void => {
     const [cmd, ...rest] = [...prefix, ...args];
     log(`$ ${[cmd, ...rest].join(" ")}`);
+    // stderr is shown as it comes and kept, to say why apt failed.
     const result = spawnSync(cmd as string, rest, {
-      stdio: ["ignore", "inherit", "inherit"],
+      stdio: ["ignore", "inherit", "pipe"],
       env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+      encoding: "utf8",
     });
-    if (result.status !== 0) {
-      throw new SetupError(`\`${[cmd, ...rest].join(" ")}\` failed (exit ${result.status ?? result.signal}). Install by hand:\n${installInstructions()}`);
-    }
+    if (result.stderr) process.stderr.write(result.stderr);
+    if (result.status !== 0) throw new SetupError(aptFailure(packages, [cmd as string, ...rest].join(" "), result.status ?? result.signal, result.stderr ?? ""));
   };
-  run(["apt-get", "update", "-q"]);
+  if (options.update !== false) run(["apt-get", "update", "-q"]);
   run(["apt-get", "install", "-y", "-q", "--no-install-recommends", ...packages]);
   return true;
+}
+
+/**
+ * Why an apt command failed, naming the packages it was installing, the cause
+ * when apt says it (another apt holding the dpkg lock, no network, an unknown
+ * package), and the command to run by hand for those packages.
+ */
+export function aptFailure(packages: readonly string[], command: string, exit: number | string | null, stderr: string): string {
+  const byHand = `sudo apt-get install -y ${packages.join(" ")}`;
+  const lock = /Could not get lock (\/\S+?)\.?(?=\s|$)(?:[^\n]*?held by process (\d+)(?: \(([^)]+)\))?)?/.exec(stderr);
+  if (lock) {
+    const holder = lock[2] ? `process ${lock[2]}${lock[3] ? ` (${lock[3]})` : ""}` : "another process";
+    return `installing ${packages.join(", ")} failed: ${holder} holds the package manager's lock (${lock[1]}), so \`${command}\` could not run. Wait for it to finish, then run again, or install by hand: ${byHand}`;
+  }
+  const unknown = /Unable to locate package (\S+)/.exec(stderr);
+  if (unknown) return `installing ${packages.join(", ")} failed: apt knows no package ${unknown[1]} (run sudo apt-get update first, or check the package name); by hand: ${byHand}`;
+  if (/Temporary failure resolving|Could not resolve|Failed to fetch/.test(stderr)) {
+    return `installing ${packages.join(", ")} failed: apt could not reach its package servers (\`${command}\`, exit ${exit}). Check the network, then install by hand: ${byHand}`;
+  }
+  const last = stderr.trim().split("\n").filter((l) => l.trim()).slice(-3).join("\n");
+  return `installing ${packages.join(", ")} failed: \`${command}\` exited with ${exit}${last ? `:\n${last}` : ""}\nInstall by hand: ${byHand}`;
 }
 
 /**

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 import { SetupError } from "../errors";
-import { packageRoot, pipelabVersion, writeFileAtomic } from "../util";
+import { makeOwnFolder, packageRoot, pipelabVersion, writeFileAtomic } from "../util";
 
 /** The kernel's name in Jupyter (`jupyter kernelspec list`, notebook metadata). */
 export const KERNEL_NAME = "pipelab";
@@ -66,6 +66,7 @@ export function kernelsDir(python: string, location: KernelLocation): string {
  */
 export function projectKernel(projectRoot: string, python: string): { dir: string; env: { JUPYTER_PATH: string } } {
   const base = join(projectRoot, ".pipelab", "jupyter");
+  makeOwnFolder(base);
   const dir = join(base, "kernels", KERNEL_NAME);
   let current: string | undefined;
   try {

@@ -53,13 +53,14 @@ export async function startNotebookServer(options: NotebookServerOptions): Promi
     "--ip=127.0.0.1",
     `--port=${port}`,
     "--NotebookApp.port_retries=0",
-    `--NotebookApp.token=${token}`,
     `--notebook-dir=${options.notebookDir}`,
   ];
   if (process.getuid?.() === 0) args.push("--allow-root");
+  // The token goes through the environment, which only this user can read (/proc/PID/environ),
+  // not the command line, which every local user sees with ps.
   const child = spawn(options.python, args, {
     stdio: ["ignore", options.stdio ?? "inherit", options.stdio ?? "inherit"],
-    env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1", ...options.env },
+    env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: "1", ...options.env, JUPYTER_TOKEN: token },
   });
   const url = `http://127.0.0.1:${port}/?token=${token}`;
   const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));

@@ -46,9 +46,38 @@
  *
  * The object form says the same with `eq`, `ne`, `lt`, `lte`, `gt`, `gte`,
  * `in` and `contains`; its entries are joined with `and`.
+ *
+ * ## Limits
+ *
+ * Generous for real use, and there so that a runaway filter (generated, or
+ * pasted by mistake) fails with a FilterError at the column where it goes
+ * over, not with a stack overflow in the parser or SQLite refusing the query:
+ *
+ * - {@link MAX_FILTER_LENGTH}: 1,000,000 characters in an expression.
+ * - {@link MAX_FILTER_DEPTH}: 64 levels of nesting, counting each `(` and
+ *   each `not` (`not (a or not b)` is 3 deep).
+ * - {@link MAX_FILTER_TERMS}: 1,000 conditions (comparisons, `in` lists and
+ *   `is null` tests) in one filter, or entries in an object filter.
+ * - {@link MAX_IN_VALUES}: 10,000 values in one `in` list. The list is bound
+ *   as one JSON parameter, so its length costs SQLite nothing; more values
+ *   than this can be split over several `in` lists joined with `or`.
+ *
+ * Any filter within all four compiles to SQL that SQLite accepts: long `and`
+ * and `or` chains are written as nested groups of at most 8, so that even the
+ * deepest filter within the limits takes about half of the 1,000 levels
+ * SQLite allows an expression.
  */
 import { TrackingError } from "../errors";
 import type { RunStatus, SourceKind } from "./types";
+
+/** The most characters an expression may have. */
+export const MAX_FILTER_LENGTH = 1_000_000;
+/** The most nested levels in an expression, counting each `(` and each `not`. */
+export const MAX_FILTER_DEPTH = 64;
+/** The most conditions (comparisons, `in` lists, `is null` tests) in one filter. */
+export const MAX_FILTER_TERMS = 1_000;
+/** The most values in one `in` list. */
+export const MAX_IN_VALUES = 10_000;
 
 /**
  * A filter that cannot be understood. The message quotes the problem and, for
@@ -69,10 +98,26 @@ export class FilterError extends TrackingError {
     super(
       expression === undefined || position < 0
         ? `invalid filter: ${problem}`
-        : `invalid filter at column ${position + 1}: ${problem}\n  ${expression.replace(/[\t\n\r]/g, " ")}\n  ${" ".repeat(position)}^`,
+        : `invalid filter at column ${position + 1}: ${problem}${caretLines(expression, position)}`,
     );
     this.position = position;
   }
+}
+
+/** Expressions up to this long are shown whole in an error; longer ones around the column only. */
+const SHOWN_WHOLE = 120;
+/** How many characters an error shows on each side of the column of a long expression. */
+const SHOWN_AROUND = 50;
+
+/** The expression (or, when long, the part around `position`) and a caret under `position`. */
+function caretLines(expression: string, position: number): string {
+  const text = expression.replace(/[\t\n\r]/g, " ");
+  const long = text.length > SHOWN_WHOLE;
+  const start = long ? Math.max(0, position - SHOWN_AROUND) : 0;
+  const end = long ? Math.min(text.length, position + SHOWN_AROUND) : text.length;
+  const before = start > 0 ? "..." : "";
+  const after = end < text.length ? "..." : "";
+  return `\n  ${before}${text.slice(start, end)}${after}\n  ${" ".repeat(before.length + position - start)}^`;
 }
 
 /** A value in a filter. `null` is "the run lacks this field". */
@@ -315,8 +360,15 @@ function describe(token: Token): string {
 
 class Parser {
   private token: Token;
+  /** How many `(` and `not` enclose the current token. */
+  private depth = 0;
+  /** How many conditions have been read so far. */
+  private terms = 0;
 
   constructor(private readonly text: string) {
+    if (text.length > MAX_FILTER_LENGTH) {
+      this.fail(`filter too long: ${text.length} characters, at most ${MAX_FILTER_LENGTH}; select the runs by something they share (a tag, an experiment)`, MAX_FILTER_LENGTH);
+    }
     this.token = this.lex(0);
   }
 
@@ -365,23 +417,40 @@ class Parser {
 
   private not(): FilterNode {
     if (!isWord(this.peek(), "not")) return this.primary();
-    this.next();
-    return { kind: "not", operand: this.not() };
+    this.enter(this.next());
+    const operand = this.not();
+    this.depth--;
+    return { kind: "not", operand };
   }
 
   private primary(): FilterNode {
     if (this.peek().type !== "(") return this.condition();
     const open = this.next();
+    this.enter(open);
     const node = this.or();
     const t = this.peek();
     if (t.type === "end") this.fail(`"(" is never closed: add ")"`, open.pos);
     if (t.type !== ")") this.fail(`unexpected ${describe(t)}: join conditions with and / or, or close the "(" of column ${open.pos + 1}`, t.pos);
     this.next();
+    this.depth--;
     return node;
+  }
+
+  /** Goes one level deeper, at the `(` or `not` just read; the parser recurses once per level, so this bounds its stack. */
+  private enter(token: Token): void {
+    if (++this.depth > MAX_FILTER_DEPTH) {
+      this.fail(
+        `nested too deeply: more than ${MAX_FILTER_DEPTH} levels of "(" and not; remove parentheses that group nothing and double nots (not not a is a), or split the filter`,
+        token.pos,
+      );
+    }
   }
 
   private condition(): FilterNode {
     const fieldPos = this.peek().pos;
+    if (++this.terms > MAX_FILTER_TERMS) {
+      this.fail(`too many conditions: more than ${MAX_FILTER_TERMS}; to match one of many values, use in, as in params.seed in (1, 2, 3)`, fieldPos);
+    }
     const field = this.field();
     const t = this.peek();
     if (t.type === "op") {
@@ -467,6 +536,9 @@ class Parser {
     const items: { value: FilterValue; position: number }[] = [];
     for (;;) {
       const position = this.peek().pos;
+      if (items.length === MAX_IN_VALUES) {
+        this.fail(`too many values in the list: more than ${MAX_IN_VALUES}; split it into several in lists joined with or`, position);
+      }
       items.push({ value: this.value(items.length === 0 ? "(" : ","), position });
       const t = this.next();
       if (t.type === ")") break;
@@ -606,6 +678,9 @@ function fromObject(filter: FilterObject): FilterNode {
       }
     }
   }
+  if (operands.length > MAX_FILTER_TERMS) {
+    objectFail(`too many conditions: ${operands.length}, at most ${MAX_FILTER_TERMS}; to match one of many values, use in, as in { params: { seed: { in: [1, 2, 3] } } }`, -1);
+  }
   return { kind: "and", operands };
 }
 
@@ -620,6 +695,12 @@ function fromComparison(field: FilterField, spec: unknown): FilterNode[] {
     if (value === undefined) continue;
     if (key === "in") {
       if (!Array.isArray(value)) objectFail(`in for ${name} must be an array, not ${shownValue(value)}`, -1);
+      if (value.length > MAX_IN_VALUES) {
+        objectFail(
+          `in for ${name} has ${value.length} values, at most ${MAX_IN_VALUES}; select the runs by something they share (a tag, an experiment), or write an expression with several in lists joined with or`,
+          -1,
+        );
+      }
       const items = value.map((v: unknown) => ({ value: filterValue(name, v), position: -1 }));
       nodes.push(inList(field, items, NO_POSITION, objectFail));
       continue;
@@ -667,8 +748,10 @@ function toSql(node: FilterNode, out: unknown[]): string {
     case "and":
     case "or": {
       if (node.operands.length === 0) return node.kind === "and" ? "1" : "0";
-      const parts = node.operands.map((operand) => toSql(operand, out));
-      return parts.length === 1 ? (parts[0] as string) : `(${parts.join(node.kind === "and" ? " AND " : " OR ")})`;
+      return chain(
+        node.operands.map((operand) => toSql(operand, out)),
+        node.kind === "and" ? " AND " : " OR ",
+      );
     }
     case "not":
       return `NOT (${toSql(node.operand, out)})`;
@@ -689,13 +772,43 @@ function toSql(node: FilterNode, out: unknown[]): string {
   }
 }
 
+/** The most operands written as one flat chain (`a OR b OR c`). */
+const FLAT_CHAIN = 8;
+
+/**
+ * Operands joined by `op`. SQLite reads `a OR b OR c` as `(a OR b) OR c`, one
+ * level of its expression tree per operand, and refuses trees deeper than
+ * 1,000; so a long chain is written as up to FLAT_CHAIN groups of equal size,
+ * each grouped the same way, and 1,000 operands take 22 levels, not 999.
+ */
+function chain(parts: readonly string[], op: " AND " | " OR "): string {
+  if (parts.length === 1) return parts[0] as string;
+  if (parts.length <= FLAT_CHAIN) return `(${parts.join(op)})`;
+  const size = Math.ceil(parts.length / FLAT_CHAIN);
+  const groups: string[] = [];
+  for (let i = 0; i < parts.length; i += size) groups.push(chain(parts.slice(i, i + size), op));
+  return `(${groups.join(op)})`;
+}
+
+/**
+ * `column IN` a list bound as one JSON array, so that a list of any length
+ * is one parameter and one level of SQL. Numbers are read back as REAL: a
+ * JSON integer beyond 2^53 would otherwise be exact and miss the double it
+ * was written from.
+ */
+function memberOf(column: string, values: readonly number[] | readonly string[], out: unknown[]): string {
+  out.push(JSON.stringify(values));
+  return `${column} IN (SELECT ${typeof values[0] === "number" ? "CAST(value AS REAL)" : "value"} FROM json_each(?))`;
+}
+
 type ValueNode = Extract<FilterNode, { kind: "compare" | "in" }>;
 
 /** A test on a column holding one type. */
 function valueTest(column: string, node: ValueNode, out: unknown[]): string {
   if (node.kind === "in") {
-    out.push(...node.values);
-    return `${column} IN (${node.values.map(() => "?").join(", ")})`;
+    // checkValue lets only values of the column's type into the list.
+    const { values } = node;
+    return memberOf(column, values.every((v): v is number => typeof v === "number") ? values : values.map(String), out);
   }
   if (node.op === "~") {
     out.push(`%${String(node.value).replace(/[\\%_]/g, "\\$&")}%`);
@@ -707,7 +820,16 @@ function valueTest(column: string, node: ValueNode, out: unknown[]): string {
 
 /** A test on a param, whose text value is read according to its `type`. */
 function paramTest(node: ValueNode, out: unknown[]): string {
-  if (node.kind === "in") return `(${node.values.map((v) => typedParamTest("=", v, out)).join(" OR ")})`;
+  if (node.kind === "in") {
+    const numbers = node.values.filter((v): v is number => typeof v === "number");
+    const strings = node.values.filter((v): v is string => typeof v === "string");
+    const booleans = node.values.filter((v) => typeof v === "boolean").map((v) => (v ? "true" : "false"));
+    const tests: string[] = [];
+    if (numbers.length > 0) tests.push(`(p.type = 'number' AND ${memberOf("CAST(p.value AS REAL)", numbers, out)})`);
+    if (strings.length > 0) tests.push(`(p.type = 'string' AND ${memberOf("p.value", strings, out)})`);
+    if (booleans.length > 0) tests.push(`(p.type = 'boolean' AND ${memberOf("p.value", booleans, out)})`);
+    return chain(tests, " OR ");
+  }
   if (node.op === "~") return valueTest("p.value", node, out);
   // A run has at most one row per key, so this is "has the key, with another value".
   if (node.op === "!=") return `NOT ${typedParamTest("=", node.value, out)}`;

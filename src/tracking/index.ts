@@ -1,5 +1,5 @@
 export { ExperimentStore, STALE_HEARTBEAT_MS, checkMetric } from "./store";
-export type { ComparedRun, CompareQuery, RunComparison, RunQuery } from "./store";
+export type { ComparedRun, CompareQuery, RunComparison, RunQuery, StoreOpenOptions } from "./store";
 export { FilterError, compileFilter, parseFilter } from "./filter";
 export type { Comparison, FilterObject, FilterValue, RunFilter } from "./filter";
 export { gitState } from "./git";

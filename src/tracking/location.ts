@@ -1,5 +1,6 @@
 import { isAbsolute, join, resolve } from "node:path";
-import { findProjectRoot } from "../util";
+import { TrackingError } from "../errors";
+import { SHARED_ENV, SharedValueError, findProjectRoot, sharedByEnvironment as sharedFiles } from "../util";
 
 /** The environment variable that moves the store. */
 export const STORE_ENV = "PIPELAB_STORE";
@@ -15,3 +16,19 @@ export function defaultStorePath(cwd: string = process.cwd()): string {
   if (fromEnv !== undefined && fromEnv !== "") return isAbsolute(fromEnv) ? fromEnv : resolve(root, fromEnv);
   return join(root, "experiments.db");
 }
+
+/**
+ * Whether `$PIPELAB_SHARED` asks for shared store files (util's one rule for
+ * every file pipelab creates: 0600 by default, 0666 less the umask when
+ * shared), as a TrackingError when its value is not understood.
+ */
+export function sharedByEnvironment(): boolean {
+  try {
+    return sharedFiles();
+  } catch (error) {
+    if (error instanceof SharedValueError) throw new TrackingError(error.message);
+    throw error;
+  }
+}
+
+export { SHARED_ENV };

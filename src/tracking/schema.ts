@@ -151,6 +151,12 @@ export const MIGRATIONS: readonly string[] = [
     WHERE m.run_id = metric_blocks.run_id AND m.key = metric_blocks.key AND m.step >= metric_blocks.block * 64 AND m.step < metric_blocks.block * 64 + 64
   );
   `,
+  // 6: which process owns a run beyond its pid, which another process may get after a power loss or a
+  // container restart. Runs of older stores keep NULL here and are judged by their pid alone.
+  `
+  ALTER TABLE runs ADD COLUMN pid_start_ticks INTEGER;  -- field 22 of /proc/<pid>/stat (clock ticks since boot); NULL without /proc
+  ALTER TABLE runs ADD COLUMN boot_id TEXT;             -- /proc/sys/kernel/random/boot_id when the run started; NULL without /proc
+  `,
 ];
 
 /** Steps per row of metric_blocks (a power of two: the block of a step is step >> METRIC_BLOCK_SHIFT). */
@@ -158,3 +164,11 @@ export const METRIC_BLOCK_SHIFT = 6;
 
 /** The schema version this pipelab writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * The oldest schema this pipelab reads as it is. A store opened read-only
+ * cannot be upgraded, so one older than this is refused; raise it when a
+ * migration adds a table or column that a read (not only a write, nor the
+ * crash sweep) uses. Migration 6 adds columns only the crash sweep reads.
+ */
+export const READABLE_FROM_SCHEMA = 5;

@@ -1,12 +1,14 @@
 import Database from "better-sqlite3";
-import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, statSync, statfsSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { TrackingError, messageOf } from "../errors";
-import { pipelabVersion } from "../util";
+import { formatBytes, pipelabVersion } from "../util";
 import { compileFilter } from "./filter";
 import type { RunFilter } from "./filter";
-import { APPLICATION_ID, METRIC_BLOCK_SHIFT, MIGRATIONS, SCHEMA_VERSION } from "./schema";
+import { STORE_ENV, SHARED_ENV, sharedByEnvironment } from "./location";
+import { currentProcess, localProbe, ownerIsGone } from "./process-owner";
+import { APPLICATION_ID, METRIC_BLOCK_SHIFT, MIGRATIONS, READABLE_FROM_SCHEMA, SCHEMA_VERSION } from "./schema";
 import type {
   ExperimentId,
   MetricPoint,
@@ -65,6 +67,23 @@ export interface RunComparison {
   runs: ComparedRun[];
 }
 
+/** How to open a store. */
+export interface StoreOpenOptions {
+  /**
+   * Read only: the file must exist; it is neither created, upgraded nor swept
+   * for crashed runs, and every write is refused with a TrackingError. For
+   * commands that only read (`pipelab runs ls`), so that they work on a store
+   * the user can only read. Default false.
+   */
+  readOnly?: boolean;
+  /**
+   * Create a new store's files readable by others (0666 less the umask)
+   * instead of private to the user (0600). Default: `$PIPELAB_SHARED` is "1".
+   * An existing file keeps its mode.
+   */
+  shared?: boolean;
+}
+
 /** Steps a row of metric_blocks covers. */
 const METRIC_BLOCK_STEPS = 2 ** METRIC_BLOCK_SHIFT;
 /** A thinned history reads metric_blocks while it has at most this many blocks a point asked for; beyond, it queries buckets of the history itself. */
@@ -101,7 +120,11 @@ const RUN_COLUMNS = `r.id, e.name AS experiment, r.name, r.status, r.source_kind
   r.source_hash, r.started_at, r.ended_at, r.heartbeat_at, r.host, r.pid, r.node_version,
   r.pipelab_version, r.tf_backend, r.error, r.failed_step, r.git_commit, r.git_dirty, r.note, r.deleted_at`;
 
-/** A run on another host whose heartbeat is older than this is taken for crashed. */
+/**
+ * A run on another host whose heartbeat is older than this is taken for
+ * crashed; so is a local run whose pid lives where /proc cannot tell whether
+ * it is still the run's process (see markCrashedRuns).
+ */
 export const STALE_HEARTBEAT_MS = 10 * 60_000;
 
 function nowIso(): string {
@@ -130,41 +153,41 @@ export class ExperimentStore {
   /** The store is not data: a step that reads it does not depend on it (pipeline's NOT_DATA). */
   readonly [STORE_NOT_DATA] = true;
   readonly path: string;
+  /** Opened with `{ readOnly: true }`: writes are refused. */
+  readonly readOnly: boolean;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
 
-  private constructor(path: string, db: Database.Database) {
+  private constructor(path: string, db: Database.Database, readOnly: boolean) {
     this.path = path;
     this.db = db;
+    this.readOnly = readOnly;
   }
 
   /**
    * Opens the store at `path`, creating it (and its folder) when missing and
-   * upgrading an older schema. Refuses, without writing to it, a file that is
-   * not a pipelab store or that a newer pipelab wrote.
+   * upgrading an older schema; runs whose process is gone are marked crashed.
+   * Refuses, without writing to it, a file that is not a pipelab store or that
+   * a newer pipelab wrote. With `{ readOnly: true }`, opens an existing store
+   * for reading only, without writing anything to it.
+   *
+   * @example
+   * ```ts
+   * const store = ExperimentStore.open("experiments.db", { readOnly: true });
+   * console.log(store.listRuns({ limit: 5 }));
+   * ```
    */
-  static open(path: string): ExperimentStore {
+  static open(path: string, options: StoreOpenOptions = {}): ExperimentStore {
     const file = resolve(path);
-    prepareLocation(file);
-    let db: Database.Database;
+    if (options.readOnly) return new ExperimentStore(file, openForReading(file), true);
+    const db = openForWriting(file, options.shared ?? sharedByEnvironment());
     try {
-      db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
-    } catch (error) {
-      throw new TrackingError(`cannot open the experiment store ${file}: ${messageOf(error)}`, { cause: error });
-    }
-    try {
-      refuseNewer(checkIdentity(db, file), file);
-      db.pragma("journal_mode = WAL");
-      db.pragma("foreign_keys = ON");
-      db.pragma("synchronous = NORMAL");
-      migrate(db, file);
-      const store = new ExperimentStore(file, db);
+      const store = new ExperimentStore(file, db, false);
       store.markCrashedRuns();
       return store;
     } catch (error) {
       db.close();
-      if (error instanceof TrackingError) throw error;
-      throw new TrackingError(`cannot open the experiment store ${file}: ${messageOf(error)}`, { cause: error });
+      throw openError(file, error);
     }
   }
 
@@ -187,16 +210,32 @@ export class ExperimentStore {
     return statement;
   }
 
-  /** Runs `fn` in a write transaction begun IMMEDIATE, so it never fails half-way on a lock upgrade. */
-  private write<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+  /**
+   * Runs `fn` in a write transaction begun IMMEDIATE, so it never fails
+   * half-way on a lock upgrade. `what` names the write for error messages
+   * ("log 100 metric points to run 3").
+   */
+  private write<T>(what: string, fn: () => T): T {
+    this.refuseIfReadOnly(what);
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (error) {
+      throw fullStoreError(this.path, what, error) ?? error;
+    }
+  }
+
+  private refuseIfReadOnly(what: string): void {
+    if (!this.readOnly) return;
+    throw new TrackingError(
+      `cannot ${what}: the experiment store ${this.path} was opened read-only (ExperimentStore.open(path, { readOnly: true })); open it without readOnly to record`,
+    );
   }
 
   /** The id of the experiment called `name`, created if needed. */
   experimentId(name: string): ExperimentId {
     if (name.trim() === "") throw new TrackingError(`invalid experiment name: ${JSON.stringify(name)} (use a non-empty name)`);
     checkName("experiment", name);
-    return this.write(() => {
+    return this.write(`create experiment ${JSON.stringify(name)}`, () => {
       this.db.prepare("INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING").run(name, nowIso());
       const row = this.db.prepare("SELECT id FROM experiments WHERE name = ?").get(name) as { id: number };
       return row.id as ExperimentId;
@@ -206,14 +245,16 @@ export class ExperimentStore {
   /** Starts a run in state `running` and returns its id. */
   createRun(init: RunInit): RunId {
     if (init.name !== undefined) checkName("run", init.name);
+    this.refuseIfReadOnly(`start a run of experiment ${JSON.stringify(init.experiment)}`);
     const experimentId = this.experimentId(init.experiment);
     const now = nowIso();
-    const info = this.write(() =>
+    const owner = currentProcess();
+    const info = this.write(`start a run of experiment ${JSON.stringify(init.experiment)}`, () =>
       this.db
         .prepare(
           `INSERT INTO runs (experiment_id, name, status, source_kind, source_path, source_hash, started_at,
-             heartbeat_at, host, pid, node_version, pipelab_version, tf_backend, git_commit, git_dirty)
-           VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             heartbeat_at, host, pid, pid_start_ticks, boot_id, node_version, pipelab_version, tf_backend, git_commit, git_dirty)
+           VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           experimentId,
@@ -224,7 +265,9 @@ export class ExperimentStore {
           now,
           now,
           hostname(),
-          process.pid,
+          owner.pid,
+          owner.startTicks,
+          owner.bootId,
           process.version,
           pipelabVersion(),
           init.tfBackend ?? null,
@@ -241,7 +284,7 @@ export class ExperimentStore {
       "INSERT INTO params (run_id, key, type, value) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET type = excluded.type, value = excluded.value",
     );
     const rows = Object.entries(params).map(([key, value]) => [key, ...encodeParam(key, value)] as const);
-    this.write(() => {
+    this.write(`record parameters of run ${run}`, () => {
       for (const [key, type, text] of rows) insert.run(run, key, type, text);
     });
   }
@@ -295,7 +338,7 @@ export class ExperimentStore {
          max_step = CASE WHEN excluded.max_value > max_value THEN excluded.max_step ELSE max_step END,
          max_value = max(max_value, excluded.max_value)`,
     );
-    this.write(() => {
+    this.write(`log ${points.length === 1 ? "a metric point" : `${points.length} metric points`} to run ${run}`, () => {
       for (const p of points) insert.run(run, p.key, p.value, p.step ?? 0, p.tsMs ?? now);
       for (const [key, f] of finals) final.run(run, key, f.value, f.step, f.ts);
       for (const [key, ofKey] of blocks) for (const [n, b] of ofKey) block.run(run, key, n, b.n, b.minStep, b.minValue, b.maxStep, b.maxValue);
@@ -309,7 +352,7 @@ export class ExperimentStore {
 
   /** Records that a step was computed, served from cache, or failed. */
   recordStep(run: RunId, exec: StepExecution): void {
-    this.write(() =>
+    this.write(`record step ${JSON.stringify(exec.step)} of run ${run}`, () =>
       this.db
         .prepare(
           `INSERT INTO step_executions (run_id, step, cache_key, outcome, tier, source_run_id, duration_ms,
@@ -351,7 +394,7 @@ export class ExperimentStore {
 
   /** Records an artifact (a chart, a model, a file) of a run. */
   recordArtifact(run: RunId, artifact: { name: string; kind: string; cacheKey?: string; path?: string }): void {
-    this.write(() =>
+    this.write(`record artifact ${JSON.stringify(artifact.name)} of run ${run}`, () =>
       this.db
         .prepare("INSERT INTO artifacts (run_id, name, kind, cache_key, path, created_at) VALUES (?, ?, ?, ?, ?, ?)")
         .run(run, artifact.name, artifact.kind, artifact.cacheKey ?? null, artifact.path ?? null, nowIso()),
@@ -360,7 +403,7 @@ export class ExperimentStore {
 
   /** Refreshes a running run's heartbeat, the sign that its process is alive. */
   heartbeat(run: RunId): void {
-    this.write(() => this.stmt("UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status = 'running'").run(nowIso(), run));
+    this.write(`refresh the heartbeat of run ${run}`, () => this.stmt("UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status = 'running'").run(nowIso(), run));
   }
 
   /** Sets (or replaces) a tag of a run. */
@@ -368,7 +411,7 @@ export class ExperimentStore {
     if (key === "") throw new TrackingError("invalid tag name: an empty string");
     checkName("tag", key);
     checkValueSize(`tag "${key}"`, String(value));
-    this.write(() => {
+    this.write(`tag run ${run}`, () => {
       this.requireRun(run);
       this.stmt("INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value").run(run, key, value);
     });
@@ -377,7 +420,7 @@ export class ExperimentStore {
   /** Sets a run's free-text note (null clears it). */
   setNote(run: RunId, note: string | null): void {
     if (note !== null) checkValueSize("the note", note);
-    this.write(() => {
+    this.write(`set the note of run ${run}`, () => {
       this.requireRun(run);
       this.stmt("UPDATE runs SET note = ? WHERE id = ?").run(note, run);
     });
@@ -385,7 +428,7 @@ export class ExperimentStore {
 
   /** Deletes a run: it leaves listings and comparisons but stays in the file until purged, and can be restored. */
   deleteRun(run: RunId): void {
-    this.write(() => {
+    this.write(`delete run ${run}`, () => {
       this.requireRun(run);
       this.stmt("UPDATE runs SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL").run(nowIso(), run);
     });
@@ -393,7 +436,7 @@ export class ExperimentStore {
 
   /** Brings back a deleted run. */
   restoreRun(run: RunId): void {
-    this.write(() => {
+    this.write(`restore run ${run}`, () => {
       this.requireRun(run);
       this.stmt("UPDATE runs SET deleted_at = NULL WHERE id = ?").run(run);
     });
@@ -401,7 +444,7 @@ export class ExperimentStore {
 
   /** Removes deleted runs for good, with their params, metrics, steps, artifacts and tags. Returns how many. */
   purgeDeleted(): number {
-    return this.write(() => this.stmt("DELETE FROM runs WHERE deleted_at IS NOT NULL").run().changes);
+    return this.write("purge deleted runs", () => this.stmt("DELETE FROM runs WHERE deleted_at IS NOT NULL").run().changes);
   }
 
   private requireRun(run: RunId): void {
@@ -412,15 +455,29 @@ export class ExperimentStore {
 
   /** Records the tfjs backend a run computes with. */
   setBackend(run: RunId, backend: string): void {
-    this.write(() => this.db.prepare("UPDATE runs SET tf_backend = ? WHERE id = ?").run(backend, run));
+    this.write(`record the backend of run ${run}`, () => this.db.prepare("UPDATE runs SET tf_backend = ? WHERE id = ?").run(backend, run));
   }
 
   /** Ends a run. A run that has already ended keeps its first ending. */
   endRun(run: RunId, status: Exclude<RunStatus, "running">, failure?: { error: string; step?: string }): void {
-    this.write(() =>
+    this.write(`end run ${run} as ${status}`, () =>
       this.db
         .prepare("UPDATE runs SET status = ?, ended_at = ?, error = ?, failed_step = ? WHERE id = ? AND status = 'running'")
         .run(status, nowIso(), failure?.error ?? null, failure?.step ?? null, run),
+    );
+  }
+
+  /**
+   * Marks a run failed after its process ended it: what failed was known only
+   * outside it (a notebook cell that raised under `pipelab run`, which the
+   * kernel does not see as a step). A running or finished run becomes failed
+   * with the error and where; a run already failed, crashed or killed keeps its end.
+   */
+  failRun(run: RunId, failure: { error: string; step?: string }): void {
+    this.write(`mark run ${run} failed`, () =>
+      this.db
+        .prepare("UPDATE runs SET status = 'failed', ended_at = COALESCE(ended_at, ?), error = ?, failed_step = ? WHERE id = ? AND status IN ('running', 'finished')")
+        .run(nowIso(), failure.error, failure.step ?? null, run),
     );
   }
 
@@ -760,31 +817,29 @@ export class ExperimentStore {
 
   /**
    * Marks as `crashed` the runs left `running` by processes that no longer
-   * exist: on this host, a run whose process is gone; on another host (a
-   * shared file), a run whose heartbeat is older than STALE_HEARTBEAT_MS.
-   * A long synchronous step may delay heartbeats, so a local run whose
-   * process still lives is never marked.
+   * exist. On this host a run's process is its pid with the start time and
+   * boot recorded when the run started, so a pid that another process got
+   * since does not keep a dead run `running`; runs recorded before start
+   * times were (schema < 6) are judged by their pid alone, and where /proc is
+   * missing a live pid with a heartbeat older than STALE_HEARTBEAT_MS is taken
+   * for another process. On another host (a shared file), a run is crashed
+   * when its heartbeat is older than STALE_HEARTBEAT_MS. A long synchronous
+   * step may delay heartbeats, so a local run whose process provably still
+   * lives is never marked. Returns how many runs were marked.
    */
   markCrashedRuns(): number {
-    const host = hostname();
-    const candidates = this.db.prepare("SELECT id, pid, host, heartbeat_at FROM runs WHERE status = 'running'").all() as {
-      id: number;
-      pid: number;
-      host: string;
-      heartbeat_at: string;
-    }[];
-    const staleBefore = Date.now() - STALE_HEARTBEAT_MS;
+    const candidates = this.db
+      .prepare("SELECT id, pid, host, heartbeat_at, pid_start_ticks, boot_id FROM runs WHERE status = 'running'")
+      .all() as { id: number; pid: number; host: string; heartbeat_at: string; pid_start_ticks: number | null; boot_id: string | null }[];
+    const probe = localProbe();
     const dead = candidates.filter((r) =>
-      r.host === host
-        ? r.pid !== process.pid && !processExists(r.pid)
-        : // Another machine's pid means nothing here; its heartbeat says whether it is alive.
-          Date.parse(r.heartbeat_at) < staleBefore,
+      ownerIsGone({ pid: r.pid, host: r.host, heartbeatAt: r.heartbeat_at, startTicks: r.pid_start_ticks, bootId: r.boot_id }, probe, STALE_HEARTBEAT_MS),
     );
     if (dead.length === 0) return 0;
     const mark = this.db.prepare(
       "UPDATE runs SET status = 'crashed', ended_at = heartbeat_at, error = 'the process running it ended without closing the run' WHERE id = ? AND status = 'running'",
     );
-    this.write(() => {
+    this.write("mark crashed runs", () => {
       for (const r of dead) mark.run(r.id);
     });
     return dead.length;
@@ -932,20 +987,167 @@ function toRecord(row: RunRow): RunRecord {
   };
 }
 
-function processExists(pid: number): boolean {
+const LOCATION_HINT = `choose another place with the ${STORE_ENV} environment variable or the \`store\` option`;
+
+/** Opens (creating when missing) and upgrades the store for reading and writing. */
+function openForWriting(file: string, shared: boolean): Database.Database {
+  prepareLocation(file);
+  createStoreFile(file, shared);
+  let db: Database.Database;
   try {
-    process.kill(pid, 0);
-    return true;
+    db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
   } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    throw openError(file, error);
   }
+  try {
+    refuseNewer(checkIdentity(db, file), file);
+    db.pragma("journal_mode = WAL");
+    db.pragma("foreign_keys = ON");
+    db.pragma("synchronous = NORMAL");
+    migrate(db, file);
+    return db;
+  } catch (error) {
+    db.close();
+    throw openError(file, error);
+  }
+}
+
+/** A TrackingError for a failed open, saying what to do when the disk is full. */
+function openError(file: string, error: unknown): TrackingError {
+  if (error instanceof TrackingError) return error;
+  return fullStoreError(file, "open the experiment store", error) ?? new TrackingError(`cannot open the experiment store ${file}: ${messageOf(error)}`, { cause: error });
+}
+
+/**
+ * Creates a missing store file with the mode its users should have: SQLite
+ * would create it 0644 (less the umask), readable by everyone on the machine,
+ * and gives its -wal and -shm the mode of the store file.
+ */
+function createStoreFile(file: string, shared: boolean): void {
+  // An empty file is an empty SQLite database; "wx" leaves alone a file another process has just created.
+  try {
+    closeSync(openSync(file, "wx", shared ? 0o666 : 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return;
+    throw new TrackingError(`cannot create the experiment store ${file}: ${messageOf(error)}; ${LOCATION_HINT}`, { cause: error });
+  }
+}
+
+/**
+ * Opens an existing store for reading only, writing nothing: no -wal or -shm
+ * is created when the folder is read-only, no schema upgrade, no crash sweep.
+ */
+function openForReading(file: string): Database.Database {
+  checkReadable(file);
+  let db: Database.Database;
+  try {
+    db = readOnlyConnection(file);
+  } catch (error) {
+    if (error instanceof TrackingError) throw error;
+    throw new TrackingError(`cannot read the experiment store ${file}: ${messageOf(error)}`, { cause: error });
+  }
+  try {
+    const version = checkIdentity(db, file);
+    refuseNewer(version, file);
+    if (version < READABLE_FROM_SCHEMA) {
+      throw new TrackingError(
+        version === 0
+          ? `the experiment store ${file} is empty: nothing has been recorded in it yet`
+          : `the experiment store ${file} has schema ${version}, older than pipelab ${pipelabVersion()} reads without upgrading it (${READABLE_FROM_SCHEMA} or newer), and it was opened read-only; open it once with write access (any pipelab command that records a run, as a user who can write it) to upgrade it`,
+      );
+    }
+    return db;
+  } catch (error) {
+    db.close();
+    if (error instanceof TrackingError) throw error;
+    throw new TrackingError(`cannot read the experiment store ${file}: ${messageOf(error)}`, { cause: error });
+  }
+}
+
+/**
+ * A read-only connection to the store. A WAL-mode file is read through its
+ * -wal and -shm; when they are missing (no process has the store open) and
+ * cannot be created (the folder is read-only to this user, or a read-only
+ * mount), the file alone holds every committed change, so it is read into
+ * memory and opened from there (this costs memory the size of the file).
+ */
+function readOnlyConnection(file: string): Database.Database {
+  const wal = `${file}-wal`;
+  for (let attempt = 0; ; attempt++) {
+    const db = new Database(file, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+    let failure: unknown;
+    try {
+      db.prepare("SELECT count(*) FROM sqlite_schema").get();
+      return db;
+    } catch (error) {
+      failure = error;
+    }
+    // Not a database, or some other failure: checkIdentity says what it is.
+    if (!/^SQLITE_(READONLY|CANTOPEN)/.test(sqliteCode(failure) ?? "") || attempt === 2) return db;
+    db.close();
+    if (existsSync(wal)) {
+      throw new TrackingError(
+        `cannot read the experiment store ${file}: its write-ahead log ${wal} holds changes that reading needs ${file}-shm for, which cannot be created here (${messageOf(failure)}); open the store once with write access, which folds the log into the file`,
+        { cause: failure },
+      );
+    }
+    const bytes = readFileSync(file);
+    // A writer that started while the file was read may have changed it under us: read again, through its -wal.
+    if (existsSync(wal)) continue;
+    // Header bytes 18-19 say "WAL mode": a copy in memory would look for a -wal it cannot have, so mark it a rollback-journal file.
+    if (bytes.length >= 20) bytes.fill(1, 18, 20);
+    return new Database(bytes, { readonly: true });
+  }
+}
+
+/** Makes sure the store file exists and is readable, with a message that says what to do if not. */
+function checkReadable(file: string): void {
+  if (!existsSync(file)) {
+    throw new TrackingError(
+      `no experiment store at ${file}: nothing has been recorded there yet (a run is recorded when a script, notebook or pipeline runs); to read another store, give its path with --store or ${STORE_ENV}`,
+    );
+  }
+  if (statSync(file).isDirectory()) {
+    throw new TrackingError(`the experiment store path ${file} is a folder; give a file path such as ${resolve(file, "experiments.db")}`);
+  }
+  try {
+    accessSync(file, constants.R_OK);
+  } catch (error) {
+    throw new TrackingError(
+      `the experiment store ${file} is not readable (${(error as NodeJS.ErrnoException).code ?? messageOf(error)}); its owner can share it (chmod g+r or o+r, or create it with ${SHARED_ENV}=1), or read a copy`,
+      { cause: error },
+    );
+  }
+}
+
+/** The SQLite error code of a better-sqlite3 error ("SQLITE_FULL"), if it is one. */
+function sqliteCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_") ? code : undefined;
+}
+
+/** A TrackingError for a write that failed because the store's disk is full; undefined for any other failure. */
+function fullStoreError(file: string, what: string, error: unknown): TrackingError | undefined {
+  if (sqliteCode(error) !== "SQLITE_FULL") return undefined;
+  let free = "";
+  try {
+    const fs = statfsSync(dirname(file));
+    free = `${formatBytes(fs.bavail * fs.bsize)} free; `;
+  } catch {
+    // The free space is a courtesy: the message stands without it.
+  }
+  return new TrackingError(
+    `cannot ${what}: the disk of the experiment store ${file} is full (${free}${messageOf(error)}). ` +
+      `What was recorded before is kept, earlier metric points included; this write was not. ` +
+      `Free space on that disk, or move the store to a disk with room with ${STORE_ENV}=/path/to/experiments.db`,
+    { cause: error },
+  );
 }
 
 /** Makes sure the store's folder exists and is writable, with a message that says what to do if not. */
 function prepareLocation(file: string): void {
   const dir = dirname(file);
-  const hint = "choose another place with the PIPELAB_STORE environment variable or the `store` option";
+  const hint = LOCATION_HINT;
   try {
     mkdirSync(dir, { recursive: true });
   } catch (error) {
@@ -977,6 +1179,10 @@ function checkIdentity(db: Database.Database, file: string): number {
     version = db.pragma("user_version", { simple: true }) as number;
     tables = (db.prepare("SELECT count(*) AS n FROM sqlite_schema").get() as { n: number }).n;
   } catch (error) {
+    // A file SQLite cannot read for another reason (a lock, a -shm it cannot create) may well be a store.
+    if (/^SQLITE_(READONLY|CANTOPEN|BUSY|IOERR|PERM|AUTH)/.test(sqliteCode(error) ?? "")) {
+      throw new TrackingError(`cannot read the experiment store ${file}: ${messageOf(error)} (${sqliteCode(error)})`, { cause: error });
+    }
     throw new TrackingError(`${file} is not a SQLite database, so not a pipelab store; it was left untouched (${messageOf(error)})`, {
       cause: error,
     });

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { inspect } from "node:util";
 import type { PlotOptions } from "@observablehq/plot";
@@ -24,7 +24,7 @@ import { NOT_DATA, defineStep, markOrigin, paramsFingerprint } from "../pipeline
 import type { StepFunction, StepOptions } from "../pipeline";
 import { ExperimentStore, MetricBuffer, defaultStorePath, gitState } from "../tracking";
 import type { ParamValue, RunId, RunInit, RunStatus, SourceKind } from "../tracking";
-import { escapeHtml, findProjectRoot, sha256, writeFileAtomic } from "../util";
+import { escapeHtml, findProjectRoot, makeOwnFolder, sha256, writeOwnFile } from "../util";
 import { currentStep } from "../run-context";
 import { Runner } from "./runner";
 import type { PlanEntry } from "./runner";
@@ -392,14 +392,14 @@ export class Workbench {
     // Outside a notebook: an HTML page (and the chart's SVG on its own) among the run's artifacts.
     const dir = join(findProjectRoot(dirname(this.store.path)), ".pipelab", "charts", `run-${this.runId}`);
     const base = join(dir, `${String(this.chartCount).padStart(2, "0")}-${slug(label)}`);
-    mkdirSync(dir, { recursive: true });
+    makeOwnFolder(dir);
     const page = `<!doctype html>\n<html><head><meta charset="utf-8"><title>${escapeHtml(label)}</title></head><body style="font-family:system-ui,sans-serif">\n${html}\n</body></html>\n`;
-    writeFileAtomic(`${base}.html`, page);
+    writeOwnFile(`${base}.html`, page);
     this.store.recordArtifact(this.runId, { name: label, kind, path: `${base}.html` });
     // The chart itself is the last <svg> of a figure: legend swatches come first.
     const start = html.lastIndexOf("<svg");
     if (kind === "chart" && start >= 0) {
-      writeFileAtomic(`${base}.svg`, `${html.slice(start, html.lastIndexOf("</svg>") + "</svg>".length)}\n`);
+      writeOwnFile(`${base}.svg`, `${html.slice(start, html.lastIndexOf("</svg>") + "</svg>".length)}\n`);
       this.store.recordArtifact(this.runId, { name: label, kind: "chart-svg", path: `${base}.svg` });
     }
     this.output.text(`${kind} "${label}" written to ${base}.html${kind === "chart" && start >= 0 ? ` and .svg` : ""}`);

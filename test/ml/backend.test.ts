@@ -1,22 +1,31 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { tempDir } from "../helpers/tmp";
 
 const dist = join(__dirname, "..", "..", "dist", "index.js");
 
-/** Starts a fresh process (a backend is chosen once per process) and returns what it chose and printed. */
+const out = tempDir("backend-");
+let calls = 0;
+
+/**
+ * Starts a fresh process (a backend is chosen once per process) and returns what it
+ * chose (written to a file: libraries may print to stdout too) and what it printed.
+ */
 function choose(env: Record<string, string>, extra = ""): { stdout: string; stderr: string } {
+  const file = join(out, `choice-${calls++}.json`);
   const script = `const p = require(${JSON.stringify(dist)});
 ${extra}
 p.initBackend().then((b) => {
   const tf = require("@tensorflow/tfjs");
   const dfd = require("danfojs-node");
-  console.log(JSON.stringify({ name: b.name, description: b.description, active: tf.getBackend(), sameEngine: dfd.tensorflow.engine() === tf.engine() }));
+  require("fs").writeFileSync(${JSON.stringify(file)}, JSON.stringify({ name: b.name, description: b.description, active: tf.getBackend(), sameEngine: dfd.tensorflow.engine() === tf.engine() }));
 });`;
   const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", env: { ...process.env, ...env } });
   assert.equal(r.status, 0, r.stderr);
-  return { stdout: r.stdout, stderr: r.stderr };
+  return { stdout: readFileSync(file, "utf8"), stderr: r.stderr };
 }
 
 describe("TensorFlow.js backend choice", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { KERNEL_NAME, installKernel, listKernels, uninstallKernel } from "../../src/setup";
@@ -14,7 +14,7 @@ describe("the pipelab kernelspec", () => {
   const env = { ...process.env, JUPYTER_PATH: join(prefix, "share", "jupyter"), JUPYTER_DATA_DIR: join(prefix, "user-data"), HOME: prefix };
 
   it("installs into a prefix, where Jupyter lists it as TypeScript (pipelab)", () => {
-    const dir = installKernel({ python, location: { kind: "prefix", prefix }, store: "/data/experiments.db" });
+    const { dir } = installKernel({ python, location: { kind: "prefix", prefix }, store: "/data/experiments.db" });
     assert.equal(dir, join(prefix, "share", "jupyter", "kernels", KERNEL_NAME));
     const spec = JSON.parse(readFileSync(join(dir, "kernel.json"), "utf8")) as { argv: string[]; display_name: string; language: string; env: Record<string, string> };
     assert.equal(spec.display_name, "TypeScript (pipelab)");
@@ -43,5 +43,14 @@ describe("the pipelab kernelspec", () => {
     assert.equal(uninstallKernel({ python, location: { kind: "prefix", prefix } }), dir);
     assert.equal(uninstallKernel({ python, location: { kind: "prefix", prefix } }), undefined);
     assert.equal(listKernels(python, env)[KERNEL_NAME], undefined);
+  });
+
+  it("says which kernel it replaced when the one registered there ran another pipelab", () => {
+    const other = tempDir();
+    const kernels = join(other, "share", "jupyter", "kernels", KERNEL_NAME);
+    mkdirSync(kernels, { recursive: true });
+    writeFileSync(join(kernels, "kernel.json"), JSON.stringify({ argv: ["node", "/another/checkout/kernel/launch.cjs", "{connection_file}"], display_name: "x", language: "typescript" }));
+    const { replaced } = installKernel({ python, location: { kind: "prefix", prefix: other } });
+    assert.equal(replaced, "node /another/checkout/kernel/launch.cjs");
   });
 });

@@ -5,7 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { TrackingError } from "../../src/errors";
 import { ExperimentStore } from "../../src/tracking";
 import type { RunId } from "../../src/tracking";
-import { FilterError, compileFilter, parseFilter } from "../../src/tracking/filter";
+import { FilterError, MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, MAX_FILTER_TERMS, MAX_IN_VALUES, compileFilter, parseFilter } from "../../src/tracking/filter";
 import type { FilterField, FilterNode, FilterObject, RunFilter } from "../../src/tracking/filter";
 import { tempDir } from "../helpers/tmp";
 
@@ -131,9 +131,40 @@ describe("compileFilter", () => {
       where,
       "(EXISTS (SELECT 1 FROM metric_finals m WHERE m.run_id = r.id AND m.key = ? AND m.value > ?)" +
         " AND EXISTS (SELECT 1 FROM params p WHERE p.run_id = r.id AND p.key = ? AND (p.type = 'string' AND p.value = ?))" +
-        " AND r.status IN (?, ?))",
+        " AND r.status IN (SELECT value FROM json_each(?)))",
     );
-    assert.deepEqual(params, ["accuracy", 0.9, "model", "mlp", "finished", "crashed"]);
+    assert.deepEqual(params, ["accuracy", 0.9, "model", "mlp", '["finished","crashed"]']);
+  });
+
+  it("binds an in list as one JSON array a type, so that its length costs one parameter", () => {
+    const { where, params } = compileFilter('params.lr in (0.1, "0.01", true, 2, "x", false)');
+    assert.equal(
+      where,
+      "EXISTS (SELECT 1 FROM params p WHERE p.run_id = r.id AND p.key = ? AND (" +
+        "(p.type = 'number' AND CAST(p.value AS REAL) IN (SELECT CAST(value AS REAL) FROM json_each(?)))" +
+        " OR (p.type = 'string' AND p.value IN (SELECT value FROM json_each(?)))" +
+        " OR (p.type = 'boolean' AND p.value IN (SELECT value FROM json_each(?)))))",
+    );
+    assert.deepEqual(params, ["lr", "[0.1,2]", '["0.01","x"]', '["true","false"]']);
+    assert.deepEqual(compileFilter(`id in (${Array.from({ length: MAX_IN_VALUES }, (_, i) => i).join(", ")})`).params.length, 1);
+  });
+
+  it("writes short and / or chains flat and long ones as nested groups of at most 8", () => {
+    const ids = (n: number, op: string) => Array.from({ length: n }, (_, i) => `id = ${i}`).join(op);
+    assert.equal(compileFilter(ids(8, " or ")).where, `(${Array(8).fill("r.id = ?").join(" OR ")})`);
+    assert.equal(compileFilter(ids(9, " and ")).where, "((r.id = ? AND r.id = ?) AND (r.id = ? AND r.id = ?) AND (r.id = ? AND r.id = ?) AND (r.id = ? AND r.id = ?) AND r.id = ?)");
+    /** How deep the parentheses of a condition go. */
+    const depth = (where: string) => {
+      let level = 0;
+      let deepest = 0;
+      for (const c of where) {
+        level += c === "(" ? 1 : c === ")" ? -1 : 0;
+        deepest = Math.max(deepest, level);
+      }
+      return deepest;
+    };
+    assert.equal(depth(compileFilter(ids(MAX_FILTER_TERMS, " or ")).where), 4);
+    assert.equal(compileFilter(ids(MAX_FILTER_TERMS, " or ")).params.length, MAX_FILTER_TERMS);
   });
 
   it("escapes %, _ and \\ in ~ patterns", () => {
@@ -429,4 +460,157 @@ describe("filter errors", () => {
       );
     });
   }
+});
+
+describe("filter limits", () => {
+  const store = ExperimentStore.open(join(tempDir("pipelab-filter-limits-"), "experiments.db"));
+  /** A number that JSON writes as an integer, which SQLite would keep exact rather than read as the double it is. */
+  const BIG = 2993542873442216000;
+  /**
+   * Runs numbered 1 to 7, named run-1 to run-7, with metric m = 1 to 7, by
+   * their `seed` param: the number 7, the string "7", 9999, 10000, "s-42",
+   * true, and none (run 7 has only the param `big` = BIG).
+   */
+  const seeds = [7, "7", 9999, 10_000, "s-42", true, undefined];
+  const run: RunId[] = seeds.map((seed, i) => {
+    const id = store.createRun({ experiment: "limits", sourceKind: "script", name: `run-${i + 1}` });
+    store.logParams(id, seed === undefined ? { big: BIG } : { seed });
+    store.logMetric(id, "m", i + 1);
+    return id;
+  });
+  after(() => store.close());
+
+  /** The runs (numbered as above) a filter selects, through the store. */
+  function select(filter: RunFilter): number[] {
+    return store
+      .listRuns({ filter })
+      .map((r) => run.indexOf(r.id) + 1)
+      .sort((a, b) => a - b);
+  }
+
+  /** Asserts that an expression fails at `position` with a message matching `problem`, and a caret under that character. */
+  function rejectsAt(text: string, position: number, problem: RegExp): void {
+    assert.throws(
+      () => compileFilter(text),
+      (error: unknown) => {
+        assert.ok(error instanceof FilterError, String(error));
+        assert.equal(error.position, position, error.message);
+        assert.match(error.message, new RegExp(`^invalid filter at column ${position + 1}: `));
+        assert.match(error.message, problem);
+        const [shown = "", caret = ""] = error.message.split("\n").slice(-2);
+        assert.match(caret, /^ *\^$/, error.message);
+        assert.equal(shown[caret.length - 1], text[position] ?? " ", error.message);
+        assert.ok(error.message.length < 600, `a long filter is shown only around the column, not in ${error.message.length} characters`);
+        return true;
+      },
+    );
+  }
+
+  const numbers = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
+  const list = (values: readonly unknown[]) => `(${values.map((v) => JSON.stringify(v)).join(", ")})`;
+
+  it("are 64 levels of nesting, 1,000 conditions, 10,000 values in a list and 1,000,000 characters", () => {
+    assert.deepEqual([MAX_FILTER_DEPTH, MAX_FILTER_TERMS, MAX_IN_VALUES, MAX_FILTER_LENGTH], [64, 1_000, 10_000, 1_000_000]);
+  });
+
+  describe("nesting", () => {
+    it(`allows ${MAX_FILTER_DEPTH} levels of parentheses, or of not`, () => {
+      const depth = MAX_FILTER_DEPTH;
+      assert.deepEqual(select(`${"(".repeat(depth)}params.seed = 7${")".repeat(depth)}`), [1]);
+      assert.deepEqual(select(`${"not ".repeat(depth)}params.seed = 7`), [1]);
+      assert.deepEqual(select(`${"not (".repeat(depth / 2)}params.seed = 7${")".repeat(depth / 2)}`), [1]);
+    });
+
+    it("rejects one level more at the ( or not that goes over, naming the limit", () => {
+      const problem = /nested too deeply: more than 64 levels of "\(" and not/;
+      rejectsAt(`${"(".repeat(MAX_FILTER_DEPTH + 1)}id = 1${")".repeat(MAX_FILTER_DEPTH + 1)}`, MAX_FILTER_DEPTH, problem);
+      rejectsAt(`${"not ".repeat(MAX_FILTER_DEPTH + 1)}id = 1`, MAX_FILTER_DEPTH * 4, problem);
+      rejectsAt(`${"not (".repeat(MAX_FILTER_DEPTH / 2)}not id = 1${")".repeat(MAX_FILTER_DEPTH / 2)}`, (MAX_FILTER_DEPTH / 2) * 5, problem);
+    });
+
+    it("rejects 10,000 parentheses or 10,001 nots with a FilterError, not a stack overflow", () => {
+      const problem = /nested too deeply: more than 64 levels/;
+      rejectsAt(`${"(".repeat(10_000)}id = 1${")".repeat(10_000)}`, MAX_FILTER_DEPTH, problem);
+      rejectsAt(`${"not ".repeat(10_001)}id = 1`, MAX_FILTER_DEPTH * 4, problem);
+    });
+  });
+
+  describe("conditions", () => {
+    const seedIs = (n: number) => numbers(n).map((i) => `params.seed = ${i}`);
+
+    it(`runs an or chain, and an and chain, of ${MAX_FILTER_TERMS} conditions in SQLite`, () => {
+      assert.deepEqual(select(seedIs(MAX_FILTER_TERMS).join(" or ")), [1]);
+      assert.deepEqual(select(seedIs(MAX_FILTER_TERMS).map((c) => `not ${c}`).join(" and ")), [2, 3, 4, 5, 6, 7]);
+      assert.deepEqual(select(numbers(MAX_FILTER_TERMS).map((i) => `id != ${run[0]! + 100 + i}`).join(" and ")), [1, 2, 3, 4, 5, 6, 7]);
+    });
+
+    it("runs the deepest SQL the limits allow: 64 levels of and / or, 15 conditions each, the nested group first", () => {
+      // (... ((seed = 7 or seed = 1000 or ...) and seed != 1100 and ...) or ...): run 1 all the way up.
+      let filter = "params.seed = 7";
+      for (let level = 0; level < MAX_FILTER_DEPTH; level++) {
+        const [op, join] = level % 2 === 0 ? ["=", " or "] : ["!=", " and "];
+        filter = `(${[filter, ...numbers(15, 1000 + 100 * level).map((i) => `params.seed ${op} ${i}`)].join(join)})`;
+      }
+      assert.deepEqual(select(filter), [1]);
+    });
+
+    it("rejects one condition more at its field, naming the limit and suggesting in", () => {
+      const text = seedIs(MAX_FILTER_TERMS + 1).join(" or ");
+      rejectsAt(text, text.lastIndexOf("params.seed"), /too many conditions: more than 1000; to match one of many values, use in/);
+    });
+
+    it(`rejects an object filter with more than ${MAX_FILTER_TERMS} entries`, () => {
+      const params = Object.fromEntries(numbers(MAX_FILTER_TERMS + 1).map((i) => [`p${i}`, i]));
+      assert.throws(() => compileFilter({ params }), { name: "FilterError", position: -1, message: /^invalid filter: too many conditions: 1001, at most 1000/ });
+      delete params.p0;
+      assert.deepEqual(select({ params }), []);
+    });
+  });
+
+  describe("in lists", () => {
+    it(`selects by ${MAX_IN_VALUES} numbers, keeping numbers apart from strings`, () => {
+      assert.deepEqual(select(`params.seed in ${list(numbers(MAX_IN_VALUES))}`), [1, 3]);
+      assert.deepEqual(select({ params: { seed: { in: numbers(MAX_IN_VALUES) } } }), [1, 3]);
+    });
+
+    it(`selects by ${MAX_IN_VALUES} strings, keeping strings apart from numbers`, () => {
+      assert.deepEqual(select(`params.seed in ${list(numbers(MAX_IN_VALUES).map(String))}`), [2]);
+      assert.deepEqual(select(`params.seed in ${list(numbers(MAX_IN_VALUES).map((i) => `s-${i}`))}`), [5]);
+      assert.deepEqual(select({ params: { seed: { in: numbers(MAX_IN_VALUES).map(String) } } }), [2]);
+    });
+
+    it("selects by a list mixing numbers, strings and booleans, each matching its own type", () => {
+      const values = [...numbers(MAX_IN_VALUES / 2 - 1, 10_000), "s-42", true];
+      assert.deepEqual(select(`params.seed in ${list(values)}`), [4, 5, 6]);
+    });
+
+    it("selects by long lists on metrics, ids and names too", () => {
+      assert.deepEqual(select(`metrics.m in ${list(numbers(MAX_IN_VALUES, -5000))}`), [1, 2, 3, 4, 5, 6, 7]);
+      assert.deepEqual(select(`id in ${list([...numbers(MAX_IN_VALUES - 1, run[6]! + 1), run[1]])}`), [2]);
+      assert.deepEqual(select(`name in ${list(numbers(MAX_IN_VALUES).map((i) => `run-${i}`))}`), [1, 2, 3, 4, 5, 6, 7]);
+    });
+
+    it("compares numbers as the doubles they are, even beyond 2^53", () => {
+      assert.deepEqual(select(`params.big in (${BIG}, 1)`), [7]);
+      assert.deepEqual(select({ params: { big: { in: [BIG] } } }), [7]);
+    });
+
+    it("rejects one value more at that value, naming the limit", () => {
+      const text = `params.seed in ${list(numbers(MAX_IN_VALUES + 1))}`;
+      rejectsAt(text, text.lastIndexOf(String(MAX_IN_VALUES)), /too many values in the list: more than 10000; split it into several in lists joined with or/);
+      assert.throws(() => compileFilter({ params: { seed: { in: numbers(MAX_IN_VALUES + 1) } } }), {
+        name: "FilterError",
+        message: /^invalid filter: in for params.seed has 10001 values, at most 10000/,
+      });
+    });
+
+    it("takes more values as several lists joined with or", () => {
+      assert.deepEqual(select(`params.seed in ${list(numbers(MAX_IN_VALUES, 1))} or params.seed in ${list(numbers(MAX_IN_VALUES, MAX_IN_VALUES + 1))}`), [1, 3, 4]);
+    });
+  });
+
+  it(`rejects an expression longer than ${MAX_FILTER_LENGTH} characters at the first character over`, () => {
+    const text = `name = "${"x".repeat(MAX_FILTER_LENGTH)}"`;
+    rejectsAt(text, MAX_FILTER_LENGTH, /filter too long: 1000009 characters, at most 1000000/);
+  });
 });
