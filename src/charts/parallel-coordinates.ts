@@ -6,7 +6,8 @@ import type { ParamAxis } from "./param-vs-metric";
 import { plotLib } from "./plot";
 import { renderPlot } from "./render";
 import type { RenderedChart } from "./render";
-import { describeSelection, metricMode, missingMetricError, runLabel, selectionQuery, truncate, valueFormat } from "./run-comparison";
+import { metricMode } from "../util";
+import { describeSelection, missingMetricError, runLabel, selectionQuery, truncate, valueFormat } from "./run-comparison";
 import type { RunSelection } from "./run-comparison";
 
 /** Options of {@link parallelCoordinates}. */

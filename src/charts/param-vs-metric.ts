@@ -4,7 +4,8 @@ import { HIGHLIGHT, OKABE_ITO } from "./palette";
 import { plotLib } from "./plot";
 import { renderPlot } from "./render";
 import type { RenderedChart } from "./render";
-import { describeSelection, metricMode, missingMetricError, runLabel, selectionQuery, truncate, valueFormat } from "./run-comparison";
+import { metricMode } from "../util";
+import { describeSelection, missingMetricError, runLabel, selectionQuery, truncate, valueFormat } from "./run-comparison";
 import type { RunSelection } from "./run-comparison";
 
 /** Options of {@link paramVsMetric}. */

@@ -1,5 +1,6 @@
 import type * as PlotModule from "@observablehq/plot";
 import { TrackingError } from "../errors";
+import { metricMode } from "../util";
 import type { ComparedRun, ExperimentStore, RunFilter, RunId, RunQuery } from "../tracking";
 import { HIGHLIGHT } from "./palette";
 import { plotLib } from "./plot";
@@ -120,14 +121,8 @@ function valueLabels(rows: readonly Row[]): PlotModule.Markish[] {
 
 // ——— Shared by the charts of runs (learning curves, parameter plots). Not public API. ———
 
-/**
- * Whether lower or higher is better for a metric, from its name: lower for
- * losses and errors (loss, error, mae, mse, rmse), higher otherwise. The
- * tables and charts of runs all judge "best" this way.
- */
-export function metricMode(metric: string): "min" | "max" {
-  return /loss|error|mae|mse|rmse/i.test(metric) ? "min" : "max";
-}
+/** Whether lower or higher is better for a metric: util's one rule, which charts re-export. */
+export { metricMode };
 
 /** A run as people name it: `#12 baseline`, shortened with an ellipsis past `max` characters. @internal */
 export function runLabel(run: Pick<ComparedRun, "id" | "name">, max = MAX_LABEL_CHARS): string {

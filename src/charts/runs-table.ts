@@ -1,7 +1,7 @@
 import type { RunComparison, RunId } from "../tracking";
 import { escapeHtml } from "../util";
 import { HIGHLIGHT } from "./palette";
-import { metricMode } from "./run-comparison";
+import { metricMode } from "../util";
 
 /** Options of the runs table. */
 export interface RunsTableOptions {

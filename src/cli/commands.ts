@@ -207,7 +207,7 @@ const runs: Command = {
     "pipelab runs ls [--experiment NAME] [--filter EXPR] [--limit N] [--offset N] [--deleted] [--json]",
     "            pipelab runs show ID [--json]",
     "            pipelab runs compare [ID...] [--experiment NAME] [--filter EXPR] [--params a,b] [--metrics x,y] [--sort METRIC[:asc]] [--limit N] [--json]",
-    "            pipelab runs best METRIC [--min] [--experiment NAME] [--filter EXPR] [--json]",
+    "            pipelab runs best METRIC [--min | --max] [--experiment NAME] [--filter EXPR] [--json]",
     "            pipelab runs rm ID... | pipelab runs restore ID...",
     "            pipelab runs export --format csv|json [--experiment NAME] [--filter EXPR]",
     "            (--store FILE for another store; filters: metrics.accuracy > 0.9 and params.model = \"mlp\")",
@@ -228,6 +228,7 @@ const runs: Command = {
         metrics: { type: "string" },
         sort: { type: "string" },
         min: { type: "boolean" },
+        max: { type: "boolean" },
         format: { type: "string" },
       },
       true,
@@ -281,7 +282,10 @@ const runs: Command = {
         case "best": {
           const metric = positionals[0];
           if (!metric) throw new CliUsageError("runs best: which metric? e.g. pipelab runs best accuracy");
-          const best = store.bestRun(metric, { ...selection, mode: values.min ? "min" : "max" });
+          // Lower is better for a loss or an error, higher otherwise (metricMode); --min or --max says otherwise.
+          if (values.min && values.max) throw new CliUsageError("runs best: give --min or --max, not both");
+          const mode = values.min ? "min" : values.max ? "max" : undefined;
+          const best = store.bestRun(metric, { ...selection, ...(mode ? { mode } : {}) });
           if (!best) throw new TrackingError(`no run has a metric "${metric}"${values.filter ? " among those matching the filter" : ""}`);
           log(values.json ? JSON.stringify(best, null, 2) : runReport(best, store.stepExecutions(best.id)));
           return 0;

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:f
 import { tmpdir } from "node:os";
 import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { metricMode } from "../charts";
+import { metricMode } from "../util";
 import { ExportError, TrackingError } from "../errors";
 import { declaredParams, importScript, notebookToScript, parseParamArgs, readNotebook } from "../export";
 import type { DeclaredParam } from "../export";

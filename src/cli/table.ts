@@ -1,5 +1,5 @@
 import type { RunComparison, RunDetails, StepExecution } from "../tracking";
-import { metricMode } from "../charts";
+import { metricMode } from "../util";
 import { fit, formatDuration, textWidth, visible } from "../util";
 
 /** Runs as a plain-text table for a terminal: id, experiment, status, start, params and final metrics. */

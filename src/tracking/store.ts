@@ -3,7 +3,7 @@ import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, read
 import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { TrackingError, messageOf } from "../errors";
-import { formatBytes, pipelabVersion } from "../util";
+import { formatBytes, metricMode, pipelabVersion } from "../util";
 import { compileFilter } from "./filter";
 import type { RunFilter } from "./filter";
 import { STORE_ENV, SHARED_ENV, sharedByEnvironment } from "./location";
@@ -555,12 +555,18 @@ export class ExperimentStore {
   }
 
   /**
-   * The best run by a final metric: the highest value (`mode: "max"`, the
-   * default) or the lowest, among the runs selected.
+   * The best run by a final metric, among the runs selected: by default the
+   * lowest value for a loss or error and the highest otherwise (metricMode,
+   * pipelab's one rule for "best"); `mode` says otherwise.
+   *
+   * @example
+   * ```ts
+   * store.bestRun("val_loss", { experiment: "penguins" }); // the lowest val_loss
+   * ```
    */
   bestRun(metric: string, q: RunQuery & { mode?: "max" | "min" } = {}): RunDetails | undefined {
     const { where, params } = this.selection(q);
-    const order = q.mode === "min" ? "ASC" : "DESC";
+    const order = (q.mode ?? metricMode(metric)) === "min" ? "ASC" : "DESC";
     const row = this.db
       .prepare(
         `SELECT r.id FROM runs r JOIN experiments e ON e.id = r.experiment_id

@@ -9,3 +9,4 @@ export { FileMemo, fileDigest, readFileWithDigest, sourceDigest } from "./file-d
 export { PATH_RULE, describeUnreadable } from "./paths";
 export { fit, textWidth, truncate, visible } from "./terminal";
 export { SHARED_ENV, SharedValueError, fileMode, folderMode, sharedByEnvironment } from "./modes";
+export { metricMode } from "./metric-mode";

@@ -9,6 +9,7 @@
  */
 import type * as TF from "@tensorflow/tfjs";
 import { DataError } from "../../errors";
+import { metricMode } from "../../util";
 import { currentStep } from "../../run-context";
 import type { ProgressSink } from "../../run-context";
 import { progressDisplay } from "../../notebook";
@@ -212,7 +213,7 @@ export async function trainModel(data: TrainData, options: TrainOptions): Promis
   const model = build(t, x.cols, classes ? classes.length : 1, o);
   const metricName = o.task === "classification" ? "accuracy" : "mae";
   const monitor = o.earlyStopping?.monitor ?? (val ? "val_loss" : "loss");
-  const higherIsBetter = /acc/.test(monitor);
+  const higherIsBetter = metricMode(monitor) === "max";
   const patience = o.earlyStopping?.patience ?? 10;
   const minDelta = o.earlyStopping?.minDelta ?? 0;
   const history: Record<string, number>[] = [];
