@@ -32,20 +32,42 @@ export class MetricBuffer {
     for (const p of points) this.pending.push(p);
     if (this.pending.length >= this.maxPoints) this.flush();
     else if (!this.timer) {
-      this.timer = setTimeout(() => this.flush(), this.maxDelayMs);
+      this.timer = setTimeout(() => this.flushFromTimer(), this.maxDelayMs);
       // Pending points must not keep a finished script alive: the exit hook flushes them.
       this.timer.unref();
     }
   }
 
-  /** Writes every pending point now, in one transaction. */
+  /**
+   * Writes every pending point now, in one transaction. A write that fails (a
+   * full disk) keeps its points for the next flush, and throws.
+   */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    this.store.logMetrics(this.run, batch);
+    try {
+      this.store.logMetrics(this.run, batch);
+    } catch (error) {
+      // Kept for the next attempt: a full disk may have room again later.
+      this.pending = [...batch, ...this.pending];
+      throw error;
+    }
+  }
+
+  /**
+   * The flush of the timer, which nobody awaits: a failure must not escape as an
+   * uncaught exception that kills a script. The points stay pending; the next
+   * flush (a step's end, the run's end) retries them and says what failed.
+   */
+  private flushFromTimer(): void {
+    try {
+      this.flush();
+    } catch {
+      // reported by the next flush
+    }
   }
 
   get size(): number {
