@@ -25,11 +25,8 @@ import { initCommand } from "./init-command";
 import { PIPELINE_COMMANDS } from "./pipeline-commands";
 import { comparisonCsv, comparisonTable, runReport, runsTable } from "./table";
 
-export interface Command {
-  summary: string;
-  usage: string;
-  run(args: string[]): Promise<number>;
-}
+export type { Command } from "./command";
+import type { Command } from "./command";
 
 const log = (line: string): void => console.log(line);
 

@@ -14,7 +14,7 @@ import { SetupError } from "../errors";
 import { findJupyterPython, installInstructions, projectKernel } from "../setup";
 import { packageRoot, pipelabVersion, writeFileAtomic } from "../util";
 import { parse } from "./args";
-import type { Command } from "./commands";
+import type { Command } from "./command";
 
 type Json = Record<string, unknown>;
 

@@ -17,7 +17,7 @@ import type { RunDetails } from "../tracking";
 import { findProjectRoot, makeOwnFolder, packageRoot, writeFileAtomic, writeOwnFile } from "../util";
 import { PARAMS_ENV, TAGS_ENV } from "../workbench";
 import { CliUsageError, parse } from "./args";
-import type { Command } from "./commands";
+import type { Command } from "./command";
 import { comparisonTable } from "./table";
 
 const log = (line: string): void => console.log(line);
