@@ -18,6 +18,10 @@
  * each sample (outside the timing) so that one sample's garbage does not land
  * in the next one's time; the samples are listed.
  *
+ * Then arrays of strings, encoded and decoded on their own (no disk): 1M and
+ * 2M distinct strings and 1M strings of 1,000 repeated values, with the ratio
+ * of the 2M figures to the 1M ones (about 2 when the codec is linear).
+ *
  * Then the Workbench in script mode: the first (cold) step call, a chain of 5
  * tiny steps re-run CHAIN_REPEATS times from the memory tier, and a step whose
  * input is the 100k-row DataFrame (an upstream step's output, which carries its
@@ -333,6 +337,57 @@ async function measureFixture(
 }
 
 // ---------------------------------------------------------------------------
+// String arrays
+
+/** `n` distinct strings of about 15 characters, e.g. "row-go4x-18365ph". */
+function distinctStrings(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `row-${i.toString(36)}-${((i * 2654435761) % 4294967291).toString(36)}`);
+}
+
+/** `n` strings drawn from 1,000 values such as "category 417". */
+function repeatedStrings(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `category ${(i * 7919) % 1000}`);
+}
+
+interface StringsResult {
+  description: string;
+  artifactBytes: number;
+  encodeMs: number;
+  decodeMs: number;
+  samples: { encodeMs: number[]; decodeMs: number[] };
+}
+
+async function measureStrings(description: string, value: string[]): Promise<StringsResult> {
+  progress(`strings: ${description}`);
+  let payload = await encode(value);
+  const encodeMs = await sample(async () => {
+    const started = performance.now();
+    payload = await encode(value);
+    return performance.now() - started;
+  });
+  const decodeMs = await sample(async () => {
+    const started = performance.now();
+    await decode(payload);
+    return performance.now() - started;
+  });
+  return { description, artifactBytes: payload.byteLength, encodeMs: median(encodeMs), decodeMs: median(decodeMs), samples: { encodeMs, decodeMs } };
+}
+
+async function measureStringArrays(): Promise<Record<string, unknown>> {
+  // One array at a time: each is garbage before the next is built.
+  const distinct1M = await measureStrings("1M distinct strings", distinctStrings(1_000_000));
+  const distinct2M = await measureStrings("2M distinct strings", distinctStrings(2_000_000));
+  const repeated1M = await measureStrings("1M strings of 1,000 values", repeatedStrings(1_000_000));
+  const ratio = (a: number, b: number): number => Math.round((a / b) * 100) / 100;
+  return {
+    distinct1M,
+    distinct2M,
+    repeated1M,
+    distinct2MOver1M: { encode: ratio(distinct2M.encodeMs, distinct1M.encodeMs), decode: ratio(distinct2M.decodeMs, distinct1M.decodeMs) },
+  };
+}
+
+// ---------------------------------------------------------------------------
 // Workbench step overhead
 
 /** Runs the 5-step chain once, passing each step's wall-clock time to `record`. */
@@ -510,6 +565,8 @@ async function main(): Promise<void> {
     );
     tensor.dispose();
 
+    const strings = await measureStringArrays();
+
     const workbench = await measureWorkbench(dir);
 
     const result = {
@@ -518,6 +575,7 @@ async function main(): Promise<void> {
       machine,
       settings: { runs: RUNS, warmups: WARMUPS, chainRepeats: CHAIN_REPEATS, mbBytes: MB, statistic: "median", gcBeforeEachSample: true },
       fixtures: { dataframe, tensor: tensorResult },
+      strings,
       workbench,
     };
     // Indented, with each list of samples on one line.

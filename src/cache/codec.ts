@@ -12,15 +12,20 @@
  *
  * Arrays are where the bytes are (data frame columns, indexes): an array of
  * numbers is stored as float64 bytes, 0..n-1 as its length, and an array of
- * repeated strings as a dictionary with a code per element. The walk is
- * synchronous (awaiting per element costs more than the work); a serializer
- * that returns a promise (a tf model) is awaited once, after the walk.
+ * strings (null and undefined allowed) as one blob of their bytes and one of
+ * each element's byte length, or, when its values repeat, as a dictionary
+ * (its distinct values, packed the same way) and a code per element. Packing
+ * keeps millions of elements out of the JSON skeleton: building, stringifying
+ * and parsing a skeleton that size took most of the time, and more than
+ * linearly more for larger arrays (the collector's work grows with the heap).
+ * The walk is synchronous (awaiting per element costs more than the work); a
+ * serializer that returns a promise (a tf model) is awaited once, after the walk.
  */
 import { CacheError } from "../errors";
 import { serializerFor, serializerNamed, toArray } from "./serializers";
 
 /** Bump when the payload layout changes. Part of every cache key. */
-export const CODEC_VERSION = 2;
+export const CODEC_VERSION = 3;
 
 const TYPED_ARRAYS = {
   Int8Array,
@@ -48,9 +53,12 @@ export class UnserializableError extends CacheError {
   }
 }
 
+/** Bytes at an offset of the blob area: a view to copy, or a function that writes them in place. */
 interface Blob {
-  bytes: Uint8Array;
   offset: number;
+  size: number;
+  bytes?: Uint8Array;
+  write?: (out: Buffer, at: number) => void;
 }
 
 class Writer {
@@ -60,11 +68,22 @@ class Writer {
   readonly pending: Promise<() => void>[] = [];
 
   blob(view: ArrayBufferView): { o: number; n: number } {
-    const offset = align8(this.size);
-    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-    this.blobs.push({ bytes, offset });
-    this.size = offset + bytes.byteLength;
-    return { o: offset, n: bytes.byteLength };
+    return this.add({ offset: align8(this.size), size: view.byteLength, bytes: new Uint8Array(view.buffer, view.byteOffset, view.byteLength) });
+  }
+
+  /**
+   * `size` bytes that `write` puts straight into the payload. Strings are
+   * written this way: a buffer of their own would be allocated and copied for
+   * nothing, and large allocations outside the heap bring on full collections.
+   */
+  reserve(size: number, write: (out: Buffer, at: number) => void): { o: number; n: number } {
+    return this.add({ offset: align8(this.size), size, write });
+  }
+
+  private add(blob: Blob): { o: number; n: number } {
+    this.blobs.push(blob);
+    this.size = blob.offset + blob.size;
+    return { o: blob.offset, n: blob.size };
   }
 }
 
@@ -124,27 +143,112 @@ function packArray(arr: readonly unknown[], w: Writer): unknown {
     if (range) return { $: "range", n };
     return { $: "nums", ...w.blob(Float64Array.from(arr as number[])) };
   }
-  if (typeof first === "string") {
-    const codes = new Map<string, number>();
-    const values: string[] = [];
-    const indexes = new Uint32Array(n);
-    for (let i = 0; i < n; i++) {
-      const v = arr[i];
-      if (typeof v !== "string") return undefined;
-      let code = codes.get(v);
-      if (code === undefined) {
-        code = values.length;
-        codes.set(v, code);
-        values.push(v);
-      }
-      indexes[i] = code;
-    }
-    // Mostly distinct strings gain nothing from a dictionary: keep them as JSON.
-    if (values.length > n / 2) return undefined;
-    const packed = values.length <= 256 ? Uint8Array.from(indexes) : values.length <= 65536 ? Uint16Array.from(indexes) : indexes;
-    return { $: "dict", values, t: packed.constructor.name, ...w.blob(packed) };
+  if (typeof first === "string" || first === null || first === undefined) {
+    if (!isStringArray(arr)) return undefined;
+    return packDictionary(arr, w) ?? packStrings(arr, w);
   }
   return undefined;
+}
+
+/** An element of a packed string array. */
+type StringElement = string | null | undefined;
+
+/** Whether every element is a string, null or undefined, and at least one is a string. */
+function isStringArray(arr: readonly unknown[]): arr is readonly StringElement[] {
+  let strings = false;
+  for (let i = 0; i < arr.length; i++) {
+    const v = arr[i];
+    if (typeof v === "string") strings = true;
+    else if (v !== null && v !== undefined) return false;
+  }
+  return strings;
+}
+
+/**
+ * A dictionary pays when values repeat: a code per element instead of the
+ * string, and the decoded elements share one string per value. It is given up
+ * as soon as more than half of the elements, or more than DICT_MAX values,
+ * are distinct: a larger map costs more to build than the strings cost to
+ * write. The rule depends on the array alone, so equal arrays encode to equal
+ * bytes.
+ */
+const DICT_MAX = 65536;
+
+function packDictionary(arr: readonly StringElement[], w: Writer): unknown {
+  const n = arr.length;
+  const codes = new Map<StringElement, number>();
+  const values: StringElement[] = [];
+  const indexes = new Uint16Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = arr[i];
+    let code = codes.get(v);
+    if (code === undefined) {
+      code = values.length;
+      if (code + 1 > n / 2 || code + 1 > DICT_MAX) return undefined;
+      codes.set(v, code);
+      values.push(v);
+    }
+    indexes[i] = code;
+  }
+  const packed = values.length <= 256 ? new Uint8Array(indexes) : indexes;
+  return { $: "dict", values: packStrings(values, w), t: packed.constructor.name, ...w.blob(packed) };
+}
+
+/** Byte lengths that stand for a missing element in a packed string array. */
+const NULL_LENGTH = -1;
+const UNDEFINED_LENGTH = -2;
+
+type StringEncoding = "utf8" | "utf16le";
+
+// String.prototype.isWellFormed (ES2024, in Node 20) is newer than the ES2022 library this project compiles against.
+const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+/**
+ * Strings as one blob of bytes and a blob of each element's byte length
+ * (negative for null and undefined), in two linear passes:
+ *
+ *   { $: "strs", e: "utf8" | "utf16le", lengths: { t: "Int8Array" | "Int16Array" | "Int32Array", o, n }, o, n }
+ *
+ * UTF-8, unless a string holds a lone surrogate, which UTF-8 cannot carry:
+ * then the whole array is stored as UTF-16 code units, which keep it exact.
+ */
+function packStrings(arr: readonly StringElement[], w: Writer): unknown {
+  const n = arr.length;
+  let encoding: StringEncoding = "utf8";
+  for (let i = 0; i < n; i++) {
+    const v = arr[i];
+    if (typeof v === "string" && !isWellFormed(v)) {
+      encoding = "utf16le";
+      break;
+    }
+  }
+  const lengths = new Int32Array(n);
+  let total = 0;
+  let longest = 0;
+  for (let i = 0; i < n; i++) {
+    const v = arr[i];
+    if (typeof v === "string") {
+      const length = encoding === "utf8" ? Buffer.byteLength(v, "utf8") : 2 * v.length;
+      lengths[i] = length;
+      total += length;
+      if (length > longest) longest = length;
+    } else lengths[i] = v === null ? NULL_LENGTH : UNDEFINED_LENGTH;
+  }
+  // Most strings in a column are short: their lengths fit in a byte or two.
+  const packed = longest <= 0x7f ? new Int8Array(lengths) : longest <= 0x7fff ? new Int16Array(lengths) : lengths;
+  const lengthsBlob = { t: packed.constructor.name, ...w.blob(packed) };
+  const bytes = w.reserve(total, (out, start) => {
+    // A write per string. Joining strings into fewer writes is faster on its own, but its garbage
+    // makes the collector mark the whole heap (the array included) in about half of large encodes.
+    let at = start;
+    for (let i = 0; i < n; i++) {
+      const v = arr[i];
+      if (typeof v === "string") at += out.write(v, at, encoding);
+    }
+    // The bytes are written after the walk, when async serializers have been awaited.
+    if (at - start !== total) throw new CacheError("a string array changed while it was being cached: do not modify a step's output while the step is being stored");
+  });
+  return { $: "strs", e: encoding, lengths: lengthsBlob, ...bytes };
 }
 
 function encodeObject(obj: object, w: Writer, path: string): unknown {
@@ -213,8 +317,9 @@ export async function encode(value: unknown): Promise<Buffer> {
   let end = blobStart;
   for (const b of w.blobs) {
     out.fill(0, end, blobStart + b.offset);
-    out.set(b.bytes, blobStart + b.offset);
-    end = blobStart + b.offset + b.bytes.byteLength;
+    if (b.bytes) out.set(b.bytes, blobStart + b.offset);
+    else b.write?.(out, blobStart + b.offset);
+    end = blobStart + b.offset + b.size;
   }
   return out;
 }
@@ -234,6 +339,28 @@ function view(r: Reader, t: string, o: number, n: number): unknown {
   // Zero-copy when the bytes are aligned for the element type (they are, unless the buffer itself is not).
   if (start % Ctor.BYTES_PER_ELEMENT === 0) return new Ctor(buffer, start, n / Ctor.BYTES_PER_ELEMENT);
   return new Ctor(buffer.slice(start, start + n));
+}
+
+/** The array `packStrings` stored: each element decoded from its own bytes. */
+function unpackStrings(node: Record<string, unknown>, r: Reader): StringElement[] {
+  const encoding = node.e;
+  if (encoding !== "utf8" && encoding !== "utf16le") throw new CacheError(`unknown string encoding ${JSON.stringify(encoding)} in a cache artifact`);
+  const l = node.lengths as Record<string, unknown>;
+  const lengths = view(r, l.t as string, l.o as number, l.n as number) as Int8Array | Int16Array | Int32Array;
+  const start = r.blobStart + (node.o as number);
+  const out: StringElement[] = new Array(lengths.length);
+  let at = start;
+  for (let i = 0; i < lengths.length; i++) {
+    const length = lengths[i] as number;
+    if (length >= 0) {
+      out[i] = r.payload.toString(encoding, at, at + length);
+      at += length;
+    } else if (length === NULL_LENGTH) out[i] = null;
+    else if (length === UNDEFINED_LENGTH) out[i] = undefined;
+    else throw new CacheError(`a packed string array in a cache artifact has the byte length ${length}`);
+  }
+  if (at - start !== node.n) throw new CacheError("a packed string array in a cache artifact does not match its byte lengths");
+  return out;
 }
 
 /** A decoded value that a serializer delivers later (a promise): where to put it when it comes. */
@@ -276,11 +403,13 @@ function decodeValue(node: unknown, r: Reader, later: Fixup[], assign?: (v: unkn
     }
     case "nums":
       return toArray(view(r, "Float64Array", n.o as number, n.n as number) as Float64Array);
+    case "strs":
+      return unpackStrings(n, r);
     case "dict": {
-      const values = n.values as string[];
-      const codes = view(r, n.t as string, n.o as number, n.n as number) as Uint8Array | Uint16Array | Uint32Array;
-      const out: string[] = new Array(codes.length);
-      for (let i = 0; i < codes.length; i++) out[i] = values[codes[i] as number] as string;
+      const values = unpackStrings(n.values as Record<string, unknown>, r);
+      const codes = view(r, n.t as string, n.o as number, n.n as number) as Uint8Array | Uint16Array;
+      const out: StringElement[] = new Array(codes.length);
+      for (let i = 0; i < codes.length; i++) out[i] = values[codes[i] as number];
       return out;
     }
     case "map": {
