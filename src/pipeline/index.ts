@@ -22,3 +22,4 @@ export { clearModuleCaches, moduleDeps, packageName, packageVersion, resolveModu
 export type { ModuleDeps } from "./modules";
 export { installModuleLoadHook, loadedModuleDigest, recordCompiledModule, recordLoadedModule, staleModules } from "./loaded-modules";
 export type { StaleModule } from "./loaded-modules";
+export { orderSteps } from "./graph";

@@ -1,3 +1,5 @@
+import type { RunFilter } from "./filter-tree";
+
 /** A run's id in the store. Branded so that it is not mixed up with other numbers. */
 export type RunId = number & { readonly __brand: "RunId" };
 
@@ -79,4 +81,107 @@ export interface MetricPoint {
   step: number;
   value: number;
   tsMs: number;
+}
+
+/**
+ * A metric point on its way to the store: `step` is 0 when omitted (a single
+ * value), `tsMs` the time of the write. The one shape every writer of points
+ * uses (logMetrics, MetricBuffer).
+ */
+export interface MetricPointInput {
+  key: string;
+  value: number;
+  step?: number;
+  tsMs?: number;
+}
+
+/** What failed in a run, and in which step. */
+export interface RunFailure {
+  error: string;
+  step?: string;
+}
+
+/** An artifact (a chart, a model, a file) as a run records it. */
+export interface ArtifactInit {
+  name: string;
+  kind: string;
+  cacheKey?: string;
+  path?: string;
+}
+
+/** An artifact as the store lists it. */
+export interface ArtifactRecord {
+  name: string;
+  kind: string;
+  cacheKey: string | null;
+  path: string | null;
+  createdAt: string;
+}
+
+/** How many steps of a run were computed, served from the cache, or failed. */
+export interface StepCounts {
+  computed: number;
+  cached: number;
+  failed: number;
+}
+
+/** The latest key of a step: which run recorded it, and the key parts (JSON the runner wrote). */
+export interface StepKey {
+  runId: RunId;
+  cacheKey: string;
+  keyParts: string;
+}
+
+/** How to read a metric's history. */
+export interface HistoryOptions {
+  /** Thin a longer history to about this many points. */
+  maxPoints?: number;
+}
+
+/** Which runs: by experiment, by filter, by id, with or without deleted ones, one page of them. */
+export interface RunQuery {
+  experiment?: string;
+  /** An expression (`metrics.accuracy > 0.9 and params.model = "mlp"`) or a filter object. */
+  filter?: RunFilter;
+  ids?: readonly RunId[];
+  includeDeleted?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+/** A selection of runs, and which way is best for the metric (default: metricMode's rule). */
+export type BestRunQuery = RunQuery & { mode?: "max" | "min" };
+
+/** A comparison request: which runs, which columns (all when omitted), in which order. */
+export interface CompareQuery extends RunQuery {
+  params?: readonly string[];
+  metrics?: readonly string[];
+  /** Sort by a final metric; runs without it come last. Default: newest first. */
+  orderBy?: { metric: string; direction?: "asc" | "desc" };
+}
+
+/** One run in a comparison. */
+export interface ComparedRun {
+  id: RunId;
+  name: string | null;
+  experiment: string;
+  status: RunStatus;
+  startedAt: string;
+  endedAt: string | null;
+  durationMs: number | null;
+  params: Record<string, ParamValue>;
+  metrics: Record<string, number>;
+}
+
+/** Runs side by side, with the columns whose values differ across them. */
+export interface RunComparison {
+  /** All runs the selection matches (the page holds `runs.length` of them, from `offset`). */
+  total: number;
+  offset: number;
+  params: string[];
+  metrics: string[];
+  differing: { params: string[]; metrics: string[] };
+  /** Per metric, the lowest and highest value on this page. */
+  ranges: Record<string, { min: number; max: number }>;
+  runs: ComparedRun[];
 }

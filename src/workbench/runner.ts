@@ -9,33 +9,24 @@
  * output, records the execution with the run, and says in one line what
  * happened.
  */
-import { appendFileSync, existsSync, statSync, statfsSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
+import { appendFileSync, existsSync, statfsSync } from "node:fs";
+import { resolve } from "node:path";
 import { StepCache, UnserializableError } from "../cache";
 import type { StoreMode } from "../cache";
-import { CycleError, StepError, messageOf } from "../errors";
+import { StepError, messageOf } from "../errors";
 import { notebookEnvironment, scriptEnvironment } from "../notebook";
-import {
-  cacheKey,
-  explainChange,
-  fingerprintCode,
-  installModuleLoadHook,
-  markOrigin,
-  paramsFingerprint,
-  primitiveFingerprint,
-  projectPath,
-  staleModules,
-  CACHE_VERSION,
-} from "../pipeline";
-import type { CodeEnvironment, CodeFingerprint, InputRef, KeyParts, KeyRecord, StepDefinition } from "../pipeline";
+import { explainChange, installModuleLoadHook, orderSteps, markOrigin, paramsFingerprint, primitiveFingerprint, projectPath, staleModules } from "../pipeline";
+import type { CodeEnvironment, InputRef, KeyParts, KeyRecord, StepDefinition } from "../pipeline";
 import { progressDisplay } from "../notebook";
 import { withStepContext } from "../run-context";
 import type { LoggedPoint } from "../run-context";
-import type { ExperimentStore, RunId } from "../tracking";
-import { describeUnreadable, fileDigest, formatBytes, formatDuration } from "../util";
+import type { RunId, StepExecution } from "../tracking";
+import { formatBytes, formatDuration } from "../util";
 import { callerFile } from "./caller";
-import { valueRef, variableRef } from "./value-refs";
-import type { Unidentified, ValueRef } from "./value-refs";
+import { StepKeys } from "./step-key";
+import type { StepKey } from "./step-key";
+import { valueRef } from "./value-refs";
+import type { ValueRef } from "./value-refs";
 
 // Modules loaded from now on are seen loading, so that a step never computes with code its key does not describe.
 installModuleLoadHook();
@@ -65,8 +56,7 @@ interface StepNode {
 }
 
 export interface RunnerContext {
-  store: ExperimentStore;
-  /** The current run: steps are recorded in it. */
+  /** The current run: outputs computed now are credited to it. */
   runId(): RunId;
   cache: StepCache;
   projectRoot: string;
@@ -76,6 +66,10 @@ export interface RunnerContext {
   warn(line: string): void;
   /** Logs metric points to the current run (batched), from the named step. */
   log(points: readonly LoggedPoint[], step: string): void;
+  /** The one listener of step executions (hit, computed, failed): the workbench records them with the run. */
+  record(execution: StepExecution): void;
+  /** The latest recorded execution of a step in this experiment, with its key parts: to explain a recompute in a new process. */
+  lastExecution(step: string): { runId: RunId; cacheKey: string; keyParts: string } | undefined;
 }
 
 /** What one step execution did. */
@@ -86,14 +80,6 @@ export interface StepOutcome<T> {
   durationMs: number;
 }
 
-/** A step's key, with what it is made of and what could not be identified. */
-interface StepKey {
-  key: string;
-  record: KeyRecord;
-  code: CodeFingerprint;
-  /** Inputs and variables that cannot be identified: the step is then never served from the cache. */
-  unidentified: { name: string; what: Unidentified; variable: boolean }[];
-}
 
 /** Free space of the file system holding `dir` (or its nearest existing parent), as text. */
 function freeSpace(dir: string): string {
@@ -112,7 +98,11 @@ export class Runner {
   /** Steps invalidated before they were (re)defined in this process. */
   private readonly invalidatedNames = new Set<string>();
 
-  constructor(private readonly ctx: RunnerContext) {}
+  private readonly keys: StepKeys;
+
+  constructor(private readonly ctx: RunnerContext) {
+    this.keys = new StepKeys(ctx.projectRoot, (line) => ctx.warn(line), (f) => this.producerOf(f));
+  }
 
   /** The code environment of the caller: the notebook, or the calling script module. */
   environment(inKernel: boolean): CodeEnvironment {
@@ -131,123 +121,6 @@ export class Runner {
     return [...this.nodes.values()].reverse().find((n) => n.fingerprint === fingerprint)?.def.name;
   }
 
-  /**
-   * The key of a step: its code, the inputs (as given), the variables its
-   * code reads (as they are now) and the declared files (as they are now).
-   */
-  private async keyOf(def: StepDefinition, env: CodeEnvironment, inputRefs: Record<string, ValueRef>): Promise<StepKey> {
-    const code = fingerprintCode(def.fn as (...args: never[]) => unknown, env, this.ctx.projectRoot);
-    const unidentified: StepKey["unidentified"] = [];
-    const inputs: Record<string, InputRef> = {};
-    const identify = (name: string, ref: ValueRef, variable: boolean): InputRef => {
-      if (ref.kind !== "unidentified") return ref;
-      unidentified.push({ name, what: ref, variable });
-      // Never equal to any other key: the step is not served from the cache.
-      return { kind: "value", fingerprint: `unidentified:${Math.random()}`, preview: ref.what };
-    };
-    for (const [name, ref] of Object.entries(inputRefs)) inputs[name] = identify(name, ref, false);
-    const variables: Record<string, InputRef> = {};
-    for (const { name, binding } of code.variables) {
-      const ref = await variableRef(binding, (f) => this.producerOf(f));
-      if (ref) variables[name] = identify(name, ref, true);
-    }
-    const files: Record<string, string> = {};
-    for (const f of def.options.files ?? []) {
-      // One rule for every relative path: the working folder (the notebook's, which its exported script runs in).
-      const file = resolve(f);
-      try {
-        files[projectPath(file, this.ctx.projectRoot)] = fileDigest(file);
-      } catch (error) {
-        throw new StepError(def.name, `step "${def.name}" declares the file ${JSON.stringify(f)}, which cannot be read: ${describeUnreadable(f, error)}`, { cause: error });
-      }
-    }
-    const fingerprints = (refs: Record<string, InputRef>) => Object.fromEntries(Object.entries(refs).map(([k, ref]) => [k, ref.fingerprint]));
-    const parts: KeyParts = {
-      version: CACHE_VERSION,
-      step: def.name,
-      code: code.code,
-      helpers: code.helpers,
-      modules: code.modules,
-      packages: code.packages,
-      inputs: fingerprints(inputs),
-      variables: fingerprints(variables),
-      files,
-      format: StepCache.format(),
-    };
-    return { key: cacheKey(parts), record: { parts, inputs, variables, readFiles: {} }, code, unidentified };
-  }
-
-  /**
-   * The files among `readFiles` (absolute path -> hash) whose content is no
-   * longer what the step read, in words. Absolute paths, because processes
-   * with other project roots (a notebook in the project, a script elsewhere)
-   * share the cache and read the same files.
-   */
-  private changedFiles(readFiles: Readonly<Record<string, string>>): string[] {
-    const changed: string[] = [];
-    for (const [file, hash] of Object.entries(readFiles)) {
-      const name = projectPath(file, this.ctx.projectRoot);
-      let now: string;
-      try {
-        now = fileDigest(file);
-      } catch {
-        changed.push(`file ${name} removed`);
-        continue;
-      }
-      if (now !== hash) changed.push(`file ${name} changed`);
-    }
-    return changed;
-  }
-
-  /** Warnings about what the key cannot see: unidentified values, files read behind pipelab's back. */
-  private warnBlindSpots(def: StepDefinition, env: CodeEnvironment, k: StepKey, readFiles: Readonly<Record<string, string>>): void {
-    for (const u of k.unidentified) {
-      const what = u.variable ? `reads \`${u.name}\` (${u.what.what}), which is not among its inputs and` : `has the input "${u.name}" (${u.what.what}),`;
-      const fix =
-        u.what.advice === "input"
-          ? `Pass it as an input so that its value is part of the key: wb.step("${def.name}", { ...inputs, ${u.name} }, ...)`
-          : `Make it the output of a step (outputs carry fingerprints), or register a serializer for it (registerSerializer)`;
-      this.ctx.warn(`step "${def.name}" ${what} which pipelab cannot fingerprint, so the step is never served from the cache. ${fix}.`);
-    }
-    const declared = new Set(Object.keys(k.record.parts.files));
-    const seen = new Set(Object.keys(readFiles).map((f) => projectPath(f, this.ctx.projectRoot)));
-    // A relative path is read from the working folder by fs and danfo, and from the script's folder by `files:`.
-    const unseen = k.code.pathLiterals.filter((literal) => {
-      const candidates = isAbsolute(literal) ? [literal] : [resolve(literal), resolve(env.baseDir, literal)];
-      const existing = candidates.filter((file) => existsSync(file) && !isFolder(file));
-      if (existing.length === 0) return false;
-      return !candidates.some((file) => {
-        const path = projectPath(file, this.ctx.projectRoot);
-        return declared.has(path) || seen.has(path);
-      });
-    });
-    if (unseen.length > 0) {
-      const list = unseen.map((p) => JSON.stringify(p)).join(", ");
-      this.ctx.warn(
-        `step "${def.name}" names the file${unseen.length === 1 ? "" : "s"} ${unseen.join(", ")} but did not read ${unseen.length === 1 ? "it" : "them"} through pipelab's readers (readCsv, readJson, loadDataset), so an edit would not recompute it. Declare ${unseen.length === 1 ? "it" : "them"}: wb.step("${def.name}", ..., { files: [${list}] })`,
-      );
-    }
-  }
-
-  /** The error for a step whose loaded modules are not the ones on disk: it does not run. */
-  private staleCodeError(def: StepDefinition, env: CodeEnvironment, code: CodeFingerprint): StepError | undefined {
-    const stale = staleModules(code.moduleFiles);
-    if (stale.length === 0) return undefined;
-    const names = stale.map((m) => projectPath(m.file, this.ctx.projectRoot)).join(", ");
-    if (env.kind === "script") {
-      return new StepError(
-        def.name,
-        `step "${def.name}" was not run: ${names} ${stale.length === 1 ? "was" : "were"} modified after this process started, so the code running may be older than the file${stale.length === 1 ? "" : "s"}. Run the script again; nothing was cached.`,
-      );
-    }
-    const imports = [...new Set(Object.values(code.imports).map((b) => b.specifier))].filter((s) => s.startsWith(".") || isAbsolute(s));
-    const cells = imports.length > 0 ? `the cell that imports ${imports.map((s) => JSON.stringify(s)).join(" and ")}` : "the cell that imports it";
-    return new StepError(
-      def.name,
-      `step "${def.name}" was not run: ${names} changed after the notebook loaded ${stale.length === 1 ? "it" : "them"}, so the code in memory is not the code on disk. Re-run ${cells}, then this cell (or restart the kernel); nothing was cached.`,
-    );
-  }
-
   /** Executes a step: from cache when its key is known, else by running its function. */
   async execute<T>(def: StepDefinition, env: CodeEnvironment): Promise<StepOutcome<T>> {
     const started = performance.now();
@@ -255,7 +128,7 @@ export class Runner {
     for (const [name, value] of Object.entries(def.inputs as Record<string, unknown>)) {
       inputRefs[name] = await valueRef(value, (f) => this.producerOf(f));
     }
-    const k = await this.keyOf(def, env, inputRefs);
+    const k = await this.keys.keyOf(def, env, inputRefs);
     const { key, record } = k;
     // PIPELAB_DEBUG_KEYS=FILE appends every step's key parts to FILE: to see why two keys differ.
     if (process.env.PIPELAB_DEBUG_KEYS) appendFileSync(process.env.PIPELAB_DEBUG_KEYS, `${JSON.stringify({ key, parts: record.parts, source: String(def.fn) })}\n`);
@@ -269,10 +142,10 @@ export class Runner {
     let staleFiles: string[] | undefined;
     if (mode !== "off" && !forced) {
       const hit = await this.ctx.cache.get(key, (message) => this.ctx.warn(`step "${def.name}": ${message}`), record.parts.modules);
-      const changed = hit ? this.changedFiles(hit.readFiles) : [];
+      const changed = hit ? this.keys.changedFiles(hit.readFiles) : [];
       if (hit && changed.length > 0) staleFiles = changed;
       else if (hit) {
-        this.warnBlindSpots(def, env, k, hit.readFiles);
+        this.keys.warnBlindSpots(def, env, k, hit.readFiles);
         // What the step logged when it computed this output (a training history, final metrics)
         // belongs to every run that uses the output.
         if (hit.logged.length > 0) this.ctx.log(hit.logged, def.name);
@@ -281,7 +154,7 @@ export class Runner {
         const durationMs = performance.now() - started;
         const hitRecord: KeyRecord = { ...record, readFiles: hit.readFiles };
         this.remember({ def, env, record: hitRecord, key, fingerprint: hit.fingerprint, value: hit.value, forced: false });
-        this.ctx.store.recordStep(this.ctx.runId(), {
+        this.ctx.record({
           step: def.name,
           cacheKey: key,
           outcome: "hit",
@@ -299,10 +172,10 @@ export class Runner {
     }
 
     const fail = (error: StepError): never => {
-      this.ctx.store.recordStep(this.ctx.runId(), { step: def.name, cacheKey: key, outcome: "failed", durationMs: performance.now() - started, error: error.message });
+      this.ctx.record({ step: def.name, cacheKey: key, outcome: "failed", durationMs: performance.now() - started, error: error.message });
       throw error;
     };
-    const staleCode = this.staleCodeError(def, env, k.code);
+    const staleCode = this.keys.staleCodeError(def, env, k.code);
     if (staleCode) fail(staleCode);
 
     const reason = (forced ? ["invalidated"] : (staleFiles ?? this.whyCompute(def.name, declaredMode, key, record, previous))).join("; ");
@@ -331,7 +204,7 @@ export class Runner {
       const message = `step "${def.name}" failed after ${formatDuration(performance.now() - computeStart)}: ${messageOf(error)}`;
       return fail(new StepError(def.name, message, { cause: error }));
     }
-    this.warnBlindSpots(def, env, k, readFiles);
+    this.keys.warnBlindSpots(def, env, k, readFiles);
     // A file that changed while the step read it: no content of it is what the output came from.
     if (unsteady.size > 0) this.ctx.warn(`step "${def.name}": ${[...unsteady].join(", ")} changed while the step read it; its output is not cached.`);
     const storeMode: StoreMode = unsteady.size > 0 ? "off" : mode;
@@ -359,7 +232,7 @@ export class Runner {
     const durationMs = performance.now() - started;
     const computedRecord: KeyRecord = { ...record, readFiles };
     this.remember({ def, env, record: computedRecord, key, fingerprint: stored.fingerprint, value, forced: false });
-    this.ctx.store.recordStep(this.ctx.runId(), {
+    this.ctx.record({
       step: def.name,
       cacheKey: key,
       outcome: "miss",
@@ -382,7 +255,7 @@ export class Runner {
   private whyCompute(step: string, mode: StoreMode, key: string, now: KeyRecord, previous: StepNode | undefined): string[] {
     if (mode === "off") return ["caching off"];
     if (previous) return previous.key !== key ? explainChange(previous.record, now) : ["its output is no longer cached"];
-    const last = this.ctx.store.lastStepKey(this.ctx.runId(), step);
+    const last = this.ctx.lastExecution(step);
     if (!last) return [];
     if (last.cacheKey === key) return [`its output from run ${last.runId} is no longer cached${mode === "memory" ? " (kept in memory only)" : ""}`];
     const before = parseKeyRecord(last.keyParts);
@@ -410,30 +283,7 @@ export class Runner {
 
   /** The steps in dependency order, each after the steps it takes inputs from. */
   private ordered(target?: string): StepNode[] {
-    if (target !== undefined && !this.nodes.has(target)) {
-      const known = this.stepNames();
-      throw new StepError(target, `unknown step "${target}"; ${known.length ? `known steps: ${known.join(", ")}` : "no step has run yet"}`);
-    }
-    const order: StepNode[] = [];
-    const state = new Map<string, "visiting" | "done">();
-    const visit = (name: string, path: string[]): void => {
-      if (state.get(name) === "done") return;
-      if (state.get(name) === "visiting") {
-        const cycle = [...path.slice(path.indexOf(name)), name];
-        throw new CycleError(`steps form a cycle: ${cycle.join(" -> ")}. A step cannot depend on its own output; redefine one of them.`);
-      }
-      const node = this.nodes.get(name);
-      if (!node) {
-        const dependent = path[path.length - 1] ?? "?";
-        throw new StepError(dependent, `step "${dependent}" depends on step "${name}", which is not defined in this workbench; run the cell that defines "${name}"`);
-      }
-      state.set(name, "visiting");
-      for (const up of upstreamOf(node)) visit(up, [...path, name]);
-      state.set(name, "done");
-      order.push(node);
-    };
-    for (const name of target === undefined ? this.nodes.keys() : [target]) visit(name, []);
-    return order;
+    return orderSteps(this.nodes, upstreamOf, target);
   }
 
   /**
@@ -469,7 +319,7 @@ export class Runner {
       }
       let k: StepKey;
       try {
-        k = await this.keyOf(node.def, node.env, inputs);
+        k = await this.keys.keyOf(node.def, node.env, inputs);
       } catch (error) {
         entry("stale", [messageOf(error)]);
         continue;
@@ -489,7 +339,7 @@ export class Runner {
         else entry("missing", ["no cache entry"]);
         continue;
       }
-      const changed = this.changedFiles(cached.readFiles);
+      const changed = this.keys.changedFiles(cached.readFiles);
       if (changed.length > 0) entry("stale", changed);
       else if (staleModules(k.code.moduleFiles).length > 0) entry("stale", ["a module it imports changed since it was loaded: re-run the import cell"]);
       else entry("fresh", [`cached in ${cached.tier}`]);
@@ -529,14 +379,6 @@ export class Runner {
 function upstreamOf(node: StepNode): string[] {
   const refs = [...Object.values(node.record.inputs), ...Object.values(node.record.variables)];
   return [...new Set(refs.flatMap((r) => (r.kind === "step" && r.step !== node.def.name ? [r.step] : [])))];
-}
-
-function isFolder(file: string): boolean {
-  try {
-    return statSync(file).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 function isRecordOfStrings(v: unknown): v is Record<string, string> {

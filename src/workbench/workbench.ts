@@ -1,36 +1,24 @@
-import { readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { inspect } from "node:util";
-import type { PlotOptions } from "@observablehq/plot";
 import { StepCache } from "../cache";
-import * as charts from "../charts";
-import type {
-  ConfusionMatrixOptions,
-  FeatureDistributionsOptions,
-  LearningCurvesOptions,
-  ParallelCoordinatesOptions,
-  ParamVsMetricOptions,
-  RegressionChartOptions,
-  RenderedChart,
-  RunComparisonOptions,
-} from "../charts";
-import type { ClassificationReport, EvaluationReport, RegressionReport } from "../ml";
-import type { CompareQuery } from "../tracking";
-import { PipelabError, StepError, TrackingError, messageOf } from "../errors";
+import { PipelabError, StepError, messageOf } from "../errors";
 import { initBackend } from "../ml";
 import { currentOutput, inKernel } from "../notebook";
 import type { Output } from "../notebook";
 import { NOT_DATA, defineStep, markOrigin, paramsFingerprint } from "../pipeline";
 import type { StepFunction, StepOptions } from "../pipeline";
 import { ExperimentStore, MetricBuffer, defaultStorePath, gitState } from "../tracking";
-import type { ParamValue, RunId, RunInit, RunStatus, SourceKind } from "../tracking";
-import { escapeHtml, findProjectRoot, makeOwnFolder, sha256, writeOwnFile } from "../util";
+import type { ParamValue, RunId, RunInit, RunStatus } from "../tracking";
+import { findProjectRoot } from "../util";
 import { currentStep } from "../run-context";
 import { Runner } from "./runner";
 import type { PlanEntry } from "./runner";
 import { CacheControl } from "./cache-control";
+import { writeChartFiles } from "./chart-output";
+import { applyOverrides, defaultCacheDir, describeSource, runTags } from "./cli-contract";
+import { Show } from "./show";
 import { MetricOwners } from "./metric-owners";
-import { renderPipelineGraph } from "./graph";
+import { finishOpenRuns, installExitHooks, trackOpenRun, untrackOpenRun } from "./run-session";
 
 /** How a workbench is opened. Every field has a default. */
 export interface WorkbenchOptions {
@@ -53,20 +41,6 @@ export interface WorkbenchOptions {
   cacheDir?: string;
 }
 
-/** The environment variable that moves the step cache. */
-export const CACHE_DIR_ENV = "PIPELAB_CACHE_DIR";
-
-/** The cache folder unless told otherwise. */
-export function defaultCacheDir(cwd: string = process.cwd()): string {
-  const root = findProjectRoot(cwd);
-  const fromEnv = process.env[CACHE_DIR_ENV];
-  if (fromEnv !== undefined && fromEnv !== "") return resolve(root, fromEnv);
-  return join(root, ".pipelab", "cache");
-}
-
-/** Workbenches whose run is still open in this process: ended at exit. */
-const openWorkbenches = new Set<Workbench>();
-let exitHooksInstalled = false;
 
 /**
  * The workbench: one per notebook or script. It opens the experiment store,
@@ -133,7 +107,6 @@ export class Workbench {
     this.cache = new CacheControl(init.stepCache, init.store);
     this.metrics = new MetricBuffer(init.store, init.runId);
     this.runner = new Runner({
-      store: init.store,
       runId: () => this.currentRun,
       cache: init.stepCache,
       projectRoot: init.projectRoot,
@@ -145,6 +118,8 @@ export class Workbench {
         if (clash) this.output.text(`⚠ ${clash}`);
         this.metrics.add(points.map((p) => ({ ...p, tsMs: Date.now() })));
       },
+      record: (execution) => this.store.recordStep(this.currentRun, execution),
+      lastExecution: (step) => this.store.lastStepKey(this.currentRun, step),
     });
     this.heartbeatTimer = setInterval(() => this.beat(), 30_000);
     // The heartbeat must not keep a finished script (or a shut-down kernel) alive.
@@ -160,7 +135,7 @@ export class Workbench {
     const experiment = options.experiment ?? "default";
     const storePath = options.store === undefined ? defaultStorePath() : resolve(options.store);
     const backend = await initBackend(options.backend);
-    for (const previous of openWorkbenches) previous.finish();
+    finishOpenRuns();
     const store = ExperimentStore.open(storePath);
     const source = describeSource();
     const git = gitState(findProjectRoot());
@@ -188,7 +163,7 @@ export class Workbench {
       stepCache,
       projectRoot: findProjectRoot(),
     });
-    openWorkbenches.add(wb);
+    trackOpenRun(wb);
     installExitHooks();
     wb.say(`pipelab: run ${runId} of experiment "${experiment}" · store ${store.path} · backend ${backend.description}`);
     return wb;
@@ -307,7 +282,7 @@ export class Workbench {
   }
 
   /** @internal Prints a warning line under the cell (or to the log). */
-  note_(line: string): void {
+  warn(line: string): void {
     this.output.text(`⚠ ${line}`);
   }
 
@@ -371,7 +346,7 @@ export class Workbench {
     this.sayStepSummary();
     this.status = status ?? (failure ? "failed" : "finished");
     clearInterval(this.heartbeatTimer);
-    openWorkbenches.delete(this);
+    untrackOpenRun(this);
     this.store.endRun(this.runId, this.status, this.status === "finished" ? undefined : failure);
   }
 
@@ -390,20 +365,9 @@ export class Workbench {
       return undefined;
     }
     // Outside a notebook: an HTML page (and the chart's SVG on its own) among the run's artifacts.
-    const dir = join(findProjectRoot(dirname(this.store.path)), ".pipelab", "charts", `run-${this.runId}`);
-    const base = join(dir, `${String(this.chartCount).padStart(2, "0")}-${slug(label)}`);
-    makeOwnFolder(dir);
-    const page = `<!doctype html>\n<html><head><meta charset="utf-8"><title>${escapeHtml(label)}</title></head><body style="font-family:system-ui,sans-serif">\n${html}\n</body></html>\n`;
-    writeOwnFile(`${base}.html`, page);
-    this.store.recordArtifact(this.runId, { name: label, kind, path: `${base}.html` });
-    // The chart itself is the last <svg> of a figure: legend swatches come first.
-    const start = html.lastIndexOf("<svg");
-    if (kind === "chart" && start >= 0) {
-      writeOwnFile(`${base}.svg`, `${html.slice(start, html.lastIndexOf("</svg>") + "</svg>".length)}\n`);
-      this.store.recordArtifact(this.runId, { name: label, kind: "chart-svg", path: `${base}.svg` });
-    }
-    this.output.text(`${kind} "${label}" written to ${base}.html${kind === "chart" && start >= 0 ? ` and .svg` : ""}`);
-    return `${base}.html`;
+    const written = writeChartFiles(this.store, this.runId, { html, label, kind, index: this.chartCount });
+    this.output.text(`${kind} "${label}" written to ${written.page}${written.svg ? " and .svg" : ""}`);
+    return written.page;
   }
 
   private assertOpen(what: string): void {
@@ -439,190 +403,6 @@ export class Workbench {
   }
 }
 
-/**
- * Chart and table entry points of a workbench, short to type in a cell:
- * each draws under the cell in a notebook, or writes an HTML page and an SVG
- * among the run's artifacts in a script (and prints where). Charts of runs
- * default to the workbench's experiment.
- *
- * @example
- * ```ts
- * wb.show.learningCurves("val_accuracy");          // the last 10 runs of this experiment
- * wb.show.compare("test_accuracy");                // table of runs + bar chart, best marked
- * wb.show.confusion(report);                       // from evaluate()
- * ```
- */
-export class Show {
-  constructor(private readonly wb: Workbench) {}
-
-  private draw(chart: RenderedChart | (() => RenderedChart)): void {
-    let rendered: RenderedChart;
-    try {
-      rendered = typeof chart === "function" ? chart() : chart;
-    } catch (error) {
-      // Nothing to chart (no runs with the metric, nothing varying) is a note, not a failure of the pipeline.
-      if (error instanceof TrackingError) {
-        this.wb.note_(`chart not drawn: ${error.message}`);
-        return;
-      }
-      throw error;
-    }
-    this.wb.displayChart(rendered.html, rendered.standaloneSvg, rendered.title);
-  }
-
-  private inExperiment<O extends { experiment?: string; runs?: unknown; filter?: unknown }>(options: O | undefined): O {
-    const o = { ...(options ?? {}) } as O;
-    // Selected runs or a filter speak for themselves; otherwise, this experiment's runs.
-    if (o.experiment === undefined && o.runs === undefined && o.filter === undefined) o.experiment = this.wb.experiment;
-    return o;
-  }
-
-  /**
-   * Draws a chart with Observable Plot options.
-   *
-   * @example
-   * ```ts
-   * import * as Plot from "@observablehq/plot";
-   * wb.show.plot({ marks: [Plot.dot(rows, { x: "Flipper Length (mm)", y: "Body Mass (g)", stroke: "Species" })] });
-   * ```
-   */
-  plot(options: PlotOptions): void {
-    this.draw(charts.renderPlot(options));
-  }
-
-  /** A metric's history per epoch, one line per run; train and validation when both exist. */
-  learningCurves(metric: string, options?: LearningCurvesOptions): void {
-    this.wb.flushMetrics();
-    this.draw(() => charts.learningCurves(this.wb.store, metric, this.inExperiment(options)));
-  }
-
-  /**
-   * Runs side by side: a table of params and final metrics (differing params
-   * highlighted, best values marked), and, given a metric, a bar chart of it
-   * per run, best first.
-   */
-  compare(metric?: string, options?: RunComparisonOptions & Pick<CompareQuery, "params" | "metrics">): void {
-    this.wb.flushMetrics();
-    const o = this.inExperiment(options);
-    const comparison = this.wb.store.compareRuns({
-      ...(o.experiment === undefined ? {} : { experiment: o.experiment }),
-      ...(o.filter === undefined ? {} : { filter: o.filter }),
-      ...(o.runs === undefined ? {} : { ids: o.runs }),
-      ...(o.params === undefined ? {} : { params: o.params }),
-      ...(o.metrics === undefined ? {} : { metrics: o.metrics }),
-      ...(metric === undefined ? {} : { orderBy: { metric, direction: charts.metricMode(metric) === "min" ? "asc" : "desc" } }),
-      limit: o.limit ?? 20,
-    });
-    const table = charts.runsTable(comparison, { steps: this.wb.store.stepCounts(comparison.runs.map((r) => r.id)) });
-    this.wb.displayChart(table, false, `Runs of ${o.experiment ?? "the selection"}`, "table");
-    if (metric !== undefined) this.draw(() => charts.runComparison(this.wb.store, metric, o));
-  }
-
-  /** A metric against each parameter that varies, one dot per run. */
-  paramVsMetric(metric: string, options?: ParamVsMetricOptions): void {
-    this.wb.flushMetrics();
-    this.draw(() => charts.paramVsMetric(this.wb.store, metric, this.inExperiment(options)));
-  }
-
-  /** Params and metrics across runs as parallel coordinates. */
-  parallel(options?: ParallelCoordinatesOptions): void {
-    this.wb.flushMetrics();
-    this.draw(() => charts.parallelCoordinates(this.wb.store, this.inExperiment(options)));
-  }
-
-  /** The confusion matrix of an evaluation report: counts and row-normalized rates. */
-  confusion(report: EvaluationReport, options?: ConfusionMatrixOptions): void {
-    this.draw(charts.confusionMatrix(classification(report, "confusion"), options));
-  }
-
-  /** ROC curves of an evaluation report, one per class, AUC in the legend. */
-  roc(report: EvaluationReport): void {
-    this.draw(charts.rocCurves(classification(report, "roc")));
-  }
-
-  /** Precision-recall curves of an evaluation report, average precision in the legend. */
-  pr(report: EvaluationReport): void {
-    this.draw(charts.prCurves(classification(report, "pr")));
-  }
-
-  /** Residuals of a regression report against the predictions. */
-  residuals(report: EvaluationReport, options?: RegressionChartOptions): void {
-    this.draw(charts.residuals(regression(report, "residuals"), options));
-  }
-
-  /** Predicted against actual values of a regression report. */
-  predictedVsActual(report: EvaluationReport, options?: RegressionChartOptions): void {
-    this.draw(charts.predictedVsActual(regression(report, "predictedVsActual"), options));
-  }
-
-  /** The distribution of each numeric column of a DataFrame, by class. */
-  distributions(df: import("danfojs-node").DataFrame, options: FeatureDistributionsOptions): void {
-    this.draw(charts.featureDistributions(df, options));
-  }
-
-  /**
-   * Draws the pipeline: one box per step, arrows from inputs to steps, each
-   * colored by its state in the plan (fresh, stale, missing).
-   */
-  async graph(target?: string): Promise<void> {
-    this.draw(renderPipelineGraph(await this.wb.planEntries(target)));
-  }
-}
-
-function classification(report: EvaluationReport, chart: string): ClassificationReport {
-  if (report?.kind !== "pipelab.report" || report.task !== "classification") {
-    throw new PipelabError(`wb.show.${chart} takes the report of a classifier, from evaluate(); got ${report?.kind === "pipelab.report" ? "a regression report" : typeof report}`);
-  }
-  return report;
-}
-
-function regression(report: EvaluationReport, chart: string): RegressionReport {
-  if (report?.kind !== "pipelab.report" || report.task !== "regression") {
-    throw new PipelabError(`wb.show.${chart} takes the report of a regression, from evaluate(); got ${report?.kind === "pipelab.report" ? "a classification report" : typeof report}`);
-  }
-  return report;
-}
-
-/** The environment variable through which `pipelab sweep` tags the runs it makes (a JSON object of text values). */
-export const TAGS_ENV = "PIPELAB_TAGS";
-
-function runTags(): Record<string, string> {
-  const text = process.env[TAGS_ENV];
-  if (!text) return {};
-  try {
-    return Object.fromEntries(Object.entries(JSON.parse(text) as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
-  } catch {
-    throw new PipelabError(`${TAGS_ENV} is not a JSON object: ${text}`);
-  }
-}
-
-/** The environment variable through which `pipelab run` and `pipelab sweep` override parameters (a JSON object). */
-export const PARAMS_ENV = "PIPELAB_PARAMS";
-
-let overrides: Record<string, unknown> | undefined;
-
-/** The declared parameters with the overrides of PIPELAB_PARAMS applied, their types checked. */
-function applyOverrides<P extends Record<string, ParamValue>>(declared: P): P {
-  if (overrides === undefined) {
-    const text = process.env[PARAMS_ENV];
-    try {
-      overrides = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    } catch {
-      throw new PipelabError(`${PARAMS_ENV} is not a JSON object: ${text}`);
-    }
-  }
-  const out: Record<string, ParamValue> = { ...declared };
-  for (const [key, value] of Object.entries(overrides)) {
-    if (!(key in declared)) continue;
-    const expected = typeof declared[key];
-    if (typeof value !== expected && !(declared[key] === null || typeof declared[key] === "object")) {
-      throw new PipelabError(`parameter "${key}" is a ${expected} (declared ${JSON.stringify(declared[key])}); the override ${JSON.stringify(value)} is a ${typeof value}`);
-    }
-    out[key] = value as ParamValue;
-  }
-  return out as P;
-}
-
 /** An output whose text lines go to `log`; charts still go where they would. */
 function withLog(output: Output, log: (line: string) => void): Output {
   return { rich: output.rich, html: (h, t) => output.html(h, t), svg: (s, t) => output.svg(s, t), text: log };
@@ -646,59 +426,4 @@ export function formatPlan(entries: readonly PlanEntry[]): string {
   const width = Math.max(...entries.map((e) => e.step.length));
   const mark = { fresh: "✓", stale: "✗", missing: "?" } as const;
   return entries.map((e) => `${mark[e.state]} ${e.step.padEnd(width)}  ${e.state.padEnd(7)}  ${e.reasons.join("; ")}`).join("\n");
-}
-
-/** Where this run's code comes from: the notebook (when known) or the script file. */
-function describeSource(): { kind: SourceKind; path?: string; hash?: string } {
-  const named = process.env.PIPELAB_SOURCE ?? process.env.JPY_SESSION_NAME;
-  if (inKernel()) return named ? { kind: "notebook", ...hashFile(named) } : { kind: "notebook" };
-  const script = process.argv[1];
-  if (script === undefined) return { kind: "interactive" };
-  return { kind: "script", ...hashFile(script) };
-}
-
-function hashFile(path: string): { path: string; hash?: string } {
-  const file = resolve(path);
-  try {
-    return { path: file, hash: sha256(readFileSync(file)) };
-  } catch {
-    return { path: file };
-  }
-}
-
-function installExitHooks(): void {
-  if (exitHooksInstalled) return;
-  exitHooksInstalled = true;
-  process.on("exit", (code) => {
-    for (const wb of [...openWorkbenches]) {
-      try {
-        wb.finish(code === 0 ? undefined : "failed");
-      } catch {
-        // The store may be gone at exit; crash detection will close the run next time.
-      }
-    }
-  });
-  // A kernel or script stopped with SIGTERM (or SIGHUP) ends its runs as killed.
-  for (const signal of ["SIGTERM", "SIGHUP"] as const) {
-    process.once(signal, () => {
-      for (const wb of [...openWorkbenches]) {
-        try {
-          wb.finish("killed");
-        } catch {
-          // as above
-        }
-      }
-      process.exit(128 + (signal === "SIGTERM" ? 15 : 1));
-    });
-  }
-}
-
-function slug(text: string): string {
-  return (
-    text
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, "-")
-      .replace(/^-|-$/g, "")
-      .slice(0, 60) || "chart"
-  );
 }
