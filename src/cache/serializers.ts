@@ -7,6 +7,7 @@
  * A registry is plain data and refuses to overwrite an entry unless told.
  */
 import { CacheError } from "../errors";
+import { danfojs, tensorflow } from "../util";
 
 /** What a serializer's encode returns: JSON values, typed arrays, Dates, Maps, Sets, nested. */
 export type Encodable = unknown;
@@ -69,15 +70,8 @@ export function serializerVersions(): Record<string, number> {
 // Built-in serializers: danfo DataFrame and Series, tf.Tensor, tf.LayersModel.
 // Each loads its library only when a value of its kind shows up.
 
-type Danfo = typeof import("danfojs-node");
-type Tf = typeof import("@tensorflow/tfjs");
-
-function danfo(): Danfo {
-  return require("danfojs-node") as Danfo;
-}
-function tf(): Tf {
-  return require("@tensorflow/tfjs") as Tf;
-}
+const danfo = danfojs;
+const tf = tensorflow;
 
 /** Whether a library is already loaded: a value of its type can only exist if it is. */
 function loaded(fragment: string): boolean {

@@ -3,6 +3,7 @@ import { readTrackedFile } from "./read-file";
 import { dirname, extname, join, resolve } from "node:path";
 import type { DataFrame } from "danfojs-node";
 import { DataError, messageOf } from "../errors";
+import { danfojs } from "../util";
 import { parseCsv } from "./csv";
 
 /** Data sets of vega-datasets that load as tables (CSV, TSV or a JSON array of records). */
@@ -76,7 +77,7 @@ export function loadDatasetRows(name: string): Record<string, unknown>[] {
 export function loadDataset(name: string): DataFrame {
   const rows = loadDatasetRows(name);
   // danfo loads its own TensorFlow.js; require it only when a frame is wanted.
-  const { DataFrame } = require("danfojs-node") as typeof import("danfojs-node");
+  const { DataFrame } = danfojs();
   return new DataFrame(rows);
 }
 

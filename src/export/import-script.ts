@@ -19,7 +19,7 @@ import type * as TS from "typescript";
 import { ExportError, messageOf } from "../errors";
 import { KERNEL_NAME, kernelJson } from "../setup";
 import { findProjectRoot, writeFileAtomic } from "../util";
-import { CELL_MARKER, EXPORT_HEADER, repoint, ts } from "./script";
+import { CELL_MARKER, EXPORT_HEADER, repoint, syntaxErrors, ts } from "./script";
 
 /** The lines of the comment that export writes above a script, which the notebook does not need. */
 const HEADER: readonly string[] = Object.values(EXPORT_HEADER);
@@ -143,8 +143,7 @@ function parseScript(path: string): Script {
     throw new ExportError(`cannot read the script ${path}: ${messageOf(error)}`, { cause: error });
   }
   const file = t.createSourceFile(path, text, t.ScriptTarget.Latest, true, t.ScriptKind.TS);
-  // parseDiagnostics is internal to the compiler, but it is where syntax errors are, without building a program.
-  const [problem] = (file as unknown as { parseDiagnostics?: TS.Diagnostic[] }).parseDiagnostics ?? [];
+  const [problem] = syntaxErrors(text, path);
   if (problem) {
     const { line, character } = file.getLineAndCharacterOfPosition(problem.start ?? 0);
     throw new ExportError(`${path}:${line + 1}:${character + 1}: the script does not parse: ${t.flattenDiagnosticMessageText(problem.messageText, "\n")}; fix it, then import it again`);

@@ -1,5 +1,6 @@
 import type * as TS from "typescript";
 import { ExportError } from "../errors";
+import { typescript } from "../util";
 
 /** A parameter a notebook or script declares with wb.params({...}): its name and default. */
 export interface DeclaredParam {
@@ -8,11 +9,7 @@ export interface DeclaredParam {
   default: unknown;
 }
 
-let tsModule: typeof TS | undefined;
-function ts(): typeof TS {
-  tsModule ??= require("typescript") as typeof TS;
-  return tsModule;
-}
+const ts = typescript;
 
 /**
  * The parameters declared in TypeScript source: the keys of object literals

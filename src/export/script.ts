@@ -13,14 +13,11 @@
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import type * as TS from "typescript";
 import { ExportError } from "../errors";
+import { typescript } from "../util";
 import type { NotebookIR } from "./notebook";
 
-let tsModule: typeof TS | undefined;
 /** The TypeScript compiler, loaded on first use (it is large, and most commands never need it). */
-export function ts(): typeof TS {
-  tsModule ??= require("typescript") as typeof TS;
-  return tsModule;
-}
+export const ts = typescript;
 
 /** The tag that keeps a cell out of exported scripts (exploration, checks). */
 export const SKIP_TAG = "skip-export";
@@ -174,10 +171,17 @@ export function notebookToScript(nb: NotebookIR, options: { scriptPath: string; 
   // The script runs in the notebook's folder, so that relative paths read the same files.
   const workingDir = relative(scriptDir, notebookDir).split("\\").join("/") || ".";
   const text = [...header, "", ...importLines, "", "runMain(async () => {", body.map((p) => p.text).join("\n\n"), `}, { workingDir: ${JSON.stringify(workingDir)} });`, ""].join("\n");
-  const check = t.createSourceFile("script.ts", text, t.ScriptTarget.Latest, false, t.ScriptKind.TS);
-  const syntax = (check as unknown as { parseDiagnostics?: TS.Diagnostic[] }).parseDiagnostics ?? [];
+  const syntax = syntaxErrors(text);
   if (syntax.length > 0) {
     throw new ExportError(`the exported script of ${nb.path} does not parse: ${t.flattenDiagnosticMessageText(syntax[0]?.messageText ?? "", "\n")}`);
   }
   return formatTypeScript(text);
+}
+
+/** The syntax errors of TypeScript source, through the compiler's public API (a transpile reports only those). */
+export function syntaxErrors(text: string, fileName = "script.ts"): TS.Diagnostic[] {
+  const t = ts();
+  return (t.transpileModule(text, { fileName, reportDiagnostics: true, compilerOptions: { target: t.ScriptTarget.ES2022 } }).diagnostics ?? []).filter(
+    (d) => d.category === t.DiagnosticCategory.Error,
+  );
 }

@@ -10,7 +10,7 @@
  * so the notebook and its exported script share cache entries.
  */
 import type * as TS from "typescript";
-import { sha256 } from "../util";
+import { sha256, typescript } from "../util";
 
 /** What a free name of a step is bound to in its notebook or module. */
 export type Binding =
@@ -50,11 +50,7 @@ function looksLikePath(text: string): boolean {
   return text.length > 2 && text.length < 260 && !/[\n*?<>|"]/.test(text) && text.trim() === text && !/^[a-z]+:\/\//i.test(text) && /\.[A-Za-z0-9]{1,8}$|\//.test(text);
 }
 
-let tsModule: typeof TS | undefined;
-function ts(): typeof TS {
-  tsModule ??= require("typescript") as typeof TS;
-  return tsModule;
-}
+const ts = typescript;
 
 /** Names every JavaScript function may use without declaring them. */
 const AMBIENT = new Set(["arguments", "undefined", "NaN", "Infinity", "globalThis", "require", "module", "__dirname", "__filename", "this"]);

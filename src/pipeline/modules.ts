@@ -6,8 +6,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { dirname, extname, isAbsolute, join, resolve } from "node:path";
-import type * as TS from "typescript";
-import { FileMemo, sourceDigest } from "../util";
+import { FileMemo, sourceDigest, typescript } from "../util";
 
 /** What a set of imports resolves to. */
 export interface ModuleDeps {
@@ -20,11 +19,7 @@ export interface ModuleDeps {
 const BUILTINS = new Set(builtinModules);
 const EXTENSIONS = [".ts", ".tsx", ".mts", ".cts", ".js", ".mjs", ".cjs", ".json"];
 
-let tsModule: typeof TS | undefined;
-function ts(): typeof TS {
-  tsModule ??= require("typescript") as typeof TS;
-  return tsModule;
-}
+const ts = typescript;
 
 /** The package name of a bare specifier: "danfojs-node/dist/x" -> "danfojs-node", "@tensorflow/tfjs" -> "@tensorflow/tfjs". */
 export function packageName(specifier: string): string {

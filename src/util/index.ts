@@ -10,3 +10,4 @@ export { PATH_RULE, describeUnreadable } from "./paths";
 export { fit, textWidth, truncate, visible } from "./terminal";
 export { SHARED_ENV, SharedValueError, fileMode, folderMode, sharedByEnvironment } from "./modes";
 export { metricMode } from "./metric-mode";
+export { danfojs, lazy, tensorflow, typescript } from "./lazy";

@@ -9,7 +9,7 @@
  */
 import type * as TF from "@tensorflow/tfjs";
 import { DataError } from "../../errors";
-import { metricMode } from "../../util";
+import { metricMode, tensorflow } from "../../util";
 import { currentStep } from "../../run-context";
 import type { ProgressSink } from "../../run-context";
 import { progressDisplay } from "../../notebook";
@@ -75,9 +75,7 @@ export interface TrainData {
   validation?: { x: Features; y: Labels };
 }
 
-function tf(): typeof TF {
-  return require("@tensorflow/tfjs") as typeof TF;
-}
+const tf = tensorflow;
 
 function check(options: TrainOptions): Required<Omit<TrainOptions, "earlyStopping">> & Pick<TrainOptions, "earlyStopping"> {
   const o = {

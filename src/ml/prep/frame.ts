@@ -8,13 +8,10 @@
  */
 import type { DataFrame } from "danfojs-node";
 import { DataError } from "../../errors";
+import { danfojs } from "../../util";
 
-type Danfo = typeof import("danfojs-node");
-
-/** danfo loads its own TensorFlow.js: require it only when a frame is built, like loadDataset does. */
-export function danfo(): Danfo {
-  return require("danfojs-node") as Danfo;
-}
+/** danfo loads its own TensorFlow.js: loaded only when a frame is built, like loadDataset does. */
+export const danfo = danfojs;
 
 /** A cell value as the prep module sees it. */
 export type Cell = unknown;
