@@ -2,6 +2,8 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, r
 import { join } from "node:path";
 import { CacheError } from "../errors";
 import { makeOwnFolder, sha256, writeOwnFile } from "../util";
+import type { ArtifactHeader, ArtifactListing, ArtifactStore, Leftovers, LoggedPoint } from "./artifact-store";
+export type { ArtifactHeader, Leftovers, LoggedPoint } from "./artifact-store";
 
 const MAGIC = Buffer.from("PLABART2", "ascii");
 /** Bump when the artifact file layout changes; artifacts live under a folder per layout. */
@@ -9,31 +11,6 @@ export const ARTIFACT_LAYOUT = 2;
 const DIGEST_BYTES = 32;
 /** Bytes before the header: magic, header length, header digest. */
 const PREFIX_BYTES = MAGIC.byteLength + 4 + DIGEST_BYTES;
-
-/** A metric point a step logged. */
-export interface LoggedPoint {
-  key: string;
-  value: number;
-  step: number;
-}
-
-/** What an artifact file says about itself. */
-export interface ArtifactHeader {
-  key: string;
-  step: string;
-  /** The run that computed it, if any. */
-  runId: number | null;
-  createdAt: string;
-  /** sha256 of the payload: the output's fingerprint and the checksum verified on every read. */
-  checksum: string;
-  payloadBytes: number;
-  /** Metric points the step logged while computing, replayed into runs that reuse the output. */
-  logged?: LoggedPoint[];
-  /** Files the step read while computing (through pipelab's readers): path -> content hash. */
-  readFiles?: Record<string, string>;
-  /** The project modules whose code ran when the output was computed: path -> source digest. */
-  modules?: Record<string, string>;
-}
 
 /** An artifact whose bytes are not what its header promised: truncated, corrupted, or not an artifact. */
 export class CorruptArtifactError extends CacheError {
@@ -53,14 +30,6 @@ const TEMP_FILE = /^\..*\.tmp$/;
 /** A temporary file older than this belongs to a writer that died. */
 export const ORPHAN_AGE_MS = 10 * 60 * 1000;
 
-/** What lies in the cache folder besides readable artifacts. */
-export interface Leftovers {
-  /** Temporary files of writers that died before renaming (older than ORPHAN_AGE_MS). */
-  orphans: { path: string; bytes: number }[];
-  /** Folders of older artifact layouts, never read again. */
-  oldLayouts: { path: string; bytes: number }[];
-}
-
 /**
  * The disk tier: one file per cache key under `dir`, fanned out by the key's
  * first two hex digits. Every write goes to a temporary file renamed into
@@ -72,7 +41,7 @@ export interface Leftovers {
  * (kept in the header) cover every byte read back: a flipped byte in a logged
  * metric is caught like one in the payload.
  */
-export class DiskStore {
+export class DiskStore implements ArtifactStore {
   readonly root: string;
   readonly dir: string;
 
@@ -181,9 +150,9 @@ export class DiskStore {
   }
 
   /** Every artifact with its header, file size and modification time. Unreadable files are listed as corrupt. */
-  list(): { path: string; bytes: number; mtime: Date; header?: ArtifactHeader }[] {
+  list(): ArtifactListing[] {
     if (!existsSync(this.dir)) return [];
-    const out: { path: string; bytes: number; mtime: Date; header?: ArtifactHeader }[] = [];
+    const out: ArtifactListing[] = [];
     for (const fan of readdirSync(this.dir)) {
       const sub = join(this.dir, fan);
       if (!statSync(sub).isDirectory()) continue;

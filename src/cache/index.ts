@@ -1,5 +1,6 @@
 export { StepCache } from "./step-cache";
-export type { CacheHit, CacheReport, EntryMeta, Stored, StoreMode } from "./step-cache";
+export type { ArtifactListing, ArtifactStore } from "./artifact-store";
+export type { CacheHit, CacheReport, EntryMeta, Stored } from "./step-cache";
 export { CODEC_VERSION, UnserializableError, decode, encode } from "./codec";
 export { ARTIFACT_LAYOUT, CorruptArtifactError, DiskStore, ORPHAN_AGE_MS } from "./disk-store";
 export type { ArtifactHeader, Leftovers } from "./disk-store";

@@ -4,6 +4,8 @@ import { sha256 } from "../util";
 import { CODEC_VERSION, decode, encode } from "./codec";
 import { ARTIFACT_LAYOUT, CorruptArtifactError, DiskStore } from "./disk-store";
 import type { LoggedPoint } from "./disk-store";
+import type { ArtifactStore } from "./artifact-store";
+import type { CacheMode } from "../pipeline";
 import { MemoryStore } from "./memory-store";
 import { serializerVersions } from "./serializers";
 
@@ -30,13 +32,12 @@ export interface Stored {
   diskError?: Error;
 }
 
-export type StoreMode = "disk" | "memory" | "off";
 
 /** What the cache keeps with an output besides its bytes. */
 export interface EntryMeta {
   step: string;
   runId: number | null;
-  mode: StoreMode;
+  mode: CacheMode;
   logged?: LoggedPoint[];
   readFiles?: Record<string, string>;
   /** The project modules whose code ran: path -> source digest. */
@@ -68,12 +69,13 @@ export interface CacheReport {
 export class StepCache {
   readonly dir: string;
   private readonly memory: MemoryStore;
-  private readonly disk: DiskStore;
+  private readonly disk: ArtifactStore;
 
-  constructor(options: { dir: string; memoryBudgetBytes?: number }) {
-    this.dir = options.dir;
+  /** A cache over a local folder (`dir`), or over another artifact store (`store`: a shared folder, an object store). */
+  constructor(options: ({ dir: string } | { store: ArtifactStore }) & { memoryBudgetBytes?: number }) {
+    this.disk = "store" in options ? options.store : new DiskStore(options.dir);
+    this.dir = this.disk.root;
     this.memory = new MemoryStore(options.memoryBudgetBytes ?? 2 * 1024 ** 3);
-    this.disk = new DiskStore(options.dir);
     // Temporary files of writers killed before their rename: never read, only in the way.
     try {
       this.disk.removeLeftovers({ orphans: this.disk.leftovers().orphans, oldLayouts: [] });

@@ -1,21 +1,18 @@
 /**
  * From notebook to scripted pipeline and back: `pipelab export`, `import`, `run`, `verify`, `sweep`.
  */
-import { spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { basename, dirname, extname, join, relative, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { metricMode } from "../util";
 import { ExportError, TrackingError } from "../errors";
 import { declaredParams, importScript, notebookToScript, parseParamArgs, readNotebook } from "../export";
 import type { DeclaredParam } from "../export";
-import { ensureJupyter, projectKernel } from "../setup";
 import { ExperimentStore, defaultStorePath } from "../tracking";
 import type { RunDetails } from "../tracking";
-import { findProjectRoot, makeOwnFolder, packageRoot, writeFileAtomic, writeOwnFile } from "../util";
-import { PARAMS_ENV, TAGS_ENV } from "../workbench";
+import { findProjectRoot, makeOwnFolder, metricMode, writeFileAtomic, writeOwnFile } from "../util";
+import { TAGS_ENV } from "../workbench";
+import { invocationTag, runNotebook, runScript, runsOfInvocation } from "../execute";
+import type { RunOutcome } from "../execute";
+import { LocalProcessExecutor, gridJobs, randomJobs, runSweep } from "../sweep";
 import { CliUsageError, parse } from "./args";
 import type { Command } from "./command";
 import { comparisonTable } from "./table";
@@ -45,146 +42,6 @@ function requireFile(file: string | undefined, what: string): string {
 /** The default place of a notebook's exported script: pipelines/NAME.ts at the project root. */
 function defaultScriptPath(notebook: string): string {
   return join(findProjectRoot(dirname(notebook)), "pipelines", `${basename(notebook, ".ipynb").replace(/^\d+-/, "")}.ts`);
-}
-
-export interface RunOutcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Refuses, saying what to do, a script that imports pipelab from a folder
- * where pipelab is not installed (exported outside the project): otherwise
- * it dies with Node's "Cannot find module 'pipelab'" and a stack trace.
- */
-export function assertPipelabResolvable(script: string): void {
-  let source = "";
-  try {
-    source = readFileSync(script, "utf8");
-  } catch {
-    return; // the run reports an unreadable script itself
-  }
-  if (!/from\s+["']pipelab["']|require\(\s*["']pipelab["']\s*\)/.test(source)) return;
-  try {
-    require.resolve("pipelab", { paths: [dirname(script)] });
-  } catch {
-    const where = relative(process.cwd(), dirname(script)) || ".";
-    throw new ExportError(
-      `${relative(process.cwd(), script)} imports "pipelab", which is not installed in ${where} or any folder above it. ` +
-        `Export the notebook into your project instead (pipelab export NOTEBOOK -o pipelines/NAME.ts), or install pipelab where the script is (cd ${where} && npm install pipelab).`,
-    );
-  }
-}
-
-/** Runs a pipeline script in a child process (tsx), with parameter overrides and extra environment. */
-export function runScript(script: string, options: { params?: Record<string, unknown>; env?: NodeJS.ProcessEnv; echo?: boolean }): Promise<RunOutcome> {
-  assertPipelabResolvable(script);
-  const loader = pathToFileURL(require.resolve("tsx")).href;
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ["--import", loader, script], {
-      cwd: dirname(script),
-      env: { ...process.env, ...options.env, ...(options.params ? { [PARAMS_ENV]: JSON.stringify(options.params) } : {}) },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-      if (options.echo) process.stdout.write(d);
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-      if (options.echo) process.stderr.write(d);
-    });
-    child.on("exit", (code) => done({ code: code ?? 1, stdout, stderr }));
-  });
-}
-
-/** What a failed notebook run says: the cell (1-based, counting every cell), the error, and where the executed copy went. */
-export interface NotebookFailure {
-  cell: number;
-  ename: string;
-  evalue: string;
-  /** The notebook as far as it ran, with the error under the failing cell. */
-  saved: string;
-}
-
-/**
- * A tag that names one invocation of the CLI, set on every run it starts (through
- * PIPELAB_TAGS): how the CLI finds the runs a script or notebook made, whatever
- * they printed.
- */
-export function invocationTag(): { key: "invocation"; value: string } {
-  return { key: "invocation", value: randomUUID() };
-}
-
-/** The runs of a store tagged with an invocation, oldest first. */
-export function runsOfInvocation(store: ExperimentStore, tag: { key: string; value: string }): RunDetails[] {
-  return store
-    .listRuns({ filter: { tags: { [tag.key]: tag.value } } })
-    .map((r) => store.runDetails(r.id))
-    .filter((r): r is RunDetails => r !== undefined)
-    .sort((a, b) => a.id - b.id);
-}
-
-/**
- * Executes a notebook through the pipelab kernel (nbclient), with parameter
- * overrides; saves the executed copy, or, when a cell fails, the notebook as far
- * as it ran (NAME.failed.ipynb beside the notebook, or where `output` says).
- */
-export function runNotebook(
-  notebook: string,
-  options: { params?: Record<string, unknown>; output?: string; env?: NodeJS.ProcessEnv; tags?: Record<string, string> },
-): Promise<RunOutcome & { executed: string; failure?: NotebookFailure }> {
-  const python = ensureJupyter({ install: false, log }).python;
-  // A kernelspec of the project's own: the user's registered kernels are never touched.
-  const kernel = projectKernel(findProjectRoot(dirname(notebook)), python);
-  const stem = join(dirname(notebook), basename(notebook, ".ipynb"));
-  const executed = options.output ?? `${stem}.executed.ipynb`;
-  const failed = options.output ?? `${stem}.failed.ipynb`;
-  const work = mkdtempSync(join(tmpdir(), "pipelab-run-"));
-  const resultFile = join(work, "result.json");
-  return new Promise((done) => {
-    const child = spawn(python, [join(packageRoot, "scripts", "run_notebook.py"), notebook, executed, failed, resultFile], {
-      cwd: dirname(notebook),
-      env: {
-        ...process.env,
-        PYDEVD_DISABLE_FILE_VALIDATION: "1",
-        PIPELAB_SOURCE: notebook,
-        ...kernel.env,
-        ...options.env,
-        ...(options.params ? { [PARAMS_ENV]: JSON.stringify(options.params) } : {}),
-        ...(options.tags ? { [TAGS_ENV]: JSON.stringify({ ...inheritedTags(), ...options.tags }) } : {}),
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("exit", (code) => {
-      let result: { ok?: boolean; cell?: number; ename?: string; evalue?: string } = {};
-      try {
-        result = JSON.parse(readFileSync(resultFile, "utf8")) as typeof result;
-      } catch {
-        // no result: the runner itself failed; its stderr says why
-      }
-      rmSync(work, { recursive: true, force: true });
-      const failure =
-        result.ok === false ? { cell: result.cell ?? 0, ename: result.ename ?? "Error", evalue: result.evalue ?? "", saved: failed } : undefined;
-      done({ code: code ?? 1, stdout, stderr, executed, ...(failure ? { failure } : {}) });
-    });
-  });
-}
-
-/** The tags already asked for through the environment (a sweep's), kept under the CLI's own. */
-function inheritedTags(): Record<string, string> {
-  try {
-    return JSON.parse(process.env[TAGS_ENV] ?? "{}") as Record<string, string>;
-  } catch {
-    return {};
-  }
 }
 
 /** The failing cell of an nbconvert run, in a few lines, without Python's traceback. */
@@ -386,113 +243,6 @@ const verifyCommand: Command = {
 
 function sorted(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
-}
-
-/** One point of a sweep: the parameters of one run. */
-export interface SweepJob {
-  index: number;
-  params: Record<string, unknown>;
-}
-
-/** What running a job gave. */
-export interface SweepResult {
-  job: SweepJob;
-  ok: boolean;
-  error?: string;
-  durationMs: number;
-}
-
-/**
- * Where sweep jobs run. The local pool runs child processes on this machine;
- * a distributed queue can implement the same interface without changing the
- * command: it receives a job, runs the script with the job's parameters and
- * the sweep's tag, and reports the outcome.
- */
-export interface SweepExecutor {
-  run(job: SweepJob): Promise<SweepResult>;
-}
-
-/** The local executor: `pipelab run SCRIPT --param ...` in a child process per job. */
-export class LocalProcessExecutor implements SweepExecutor {
-  constructor(
-    private readonly script: string,
-    private readonly tags: Record<string, string>,
-  ) {}
-
-  async run(job: SweepJob): Promise<SweepResult> {
-    const started = Date.now();
-    const r = await runScript(this.script, { params: job.params, env: { [TAGS_ENV]: JSON.stringify({ ...this.tags, sweep_job: String(job.index) }) } });
-    const error = r.code === 0 ? undefined : r.stderr.trim().split("\n").slice(-3).join(" ");
-    return { job, ok: r.code === 0, ...(error === undefined ? {} : { error }), durationMs: Date.now() - started };
-  }
-}
-
-/**
- * Runs the jobs on an executor, `parallel` at a time. The first job runs
- * alone: it fills the cache with the steps that do not depend on the swept
- * parameters, which every later job then reuses.
- */
-export async function runSweep(jobs: readonly SweepJob[], executor: SweepExecutor, parallel: number, onDone: (r: SweepResult) => void): Promise<SweepResult[]> {
-  const results: SweepResult[] = [];
-  const queue = [...jobs];
-  const first = queue.shift();
-  if (first) {
-    const r = await executor.run(first);
-    results.push(r);
-    onDone(r);
-  }
-  const worker = async (): Promise<void> => {
-    for (let job = queue.shift(); job; job = queue.shift()) {
-      const r = await executor.run(job);
-      results.push(r);
-      onDone(r);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));
-  return results.sort((a, b) => a.job.index - b.job.index);
-}
-
-/** The combinations of a grid: name=v1,v2 name2=v3 ... */
-export function gridJobs(specs: readonly string[], declared: readonly DeclaredParam[], where: string): SweepJob[] {
-  const axes = specs.map((spec) => {
-    const eq = spec.indexOf("=");
-    if (eq <= 0) throw new CliUsageError(`invalid grid axis ${JSON.stringify(spec)}: use name=v1,v2,...`);
-    const name = spec.slice(0, eq);
-    const values = spec.slice(eq + 1).split(",");
-    return { name, values: values.map((v) => parseParamArgs([`${name}=${v}`], declared, where)[name]) };
-  });
-  let combos: Record<string, unknown>[] = [{}];
-  for (const axis of axes) combos = combos.flatMap((c) => axis.values.map((v) => ({ ...c, [axis.name]: v })));
-  return combos.map((params, index) => ({ index, params }));
-}
-
-/** `count` random points: name=lo:hi (uniform; log-uniform when both > 0 and hi/lo >= 100) or name=v1,v2 (a choice). */
-export function randomJobs(count: number, specs: readonly string[], declared: readonly DeclaredParam[], where: string, seed: number): SweepJob[] {
-  const { seededRandom } = require("../ml/random") as typeof import("../ml/random");
-  const random = seededRandom(seed);
-  const byName = new Map(declared.map((d) => [d.name, d]));
-  const axes = specs.map((spec) => {
-    const eq = spec.indexOf("=");
-    if (eq <= 0) throw new CliUsageError(`invalid range ${JSON.stringify(spec)}: use name=low:high or name=v1,v2`);
-    const name = spec.slice(0, eq);
-    const text = spec.slice(eq + 1);
-    parseParamArgs([`${name}=${text.split(/[:,]/)[0]}`], declared, where);
-    const range = /^(-?[\d.e+-]+):(-?[\d.e+-]+)$/.exec(text);
-    if (range) {
-      const lo = Number(range[1]);
-      const hi = Number(range[2]);
-      const integer = byName.get(name)?.type === "number" && Number.isInteger(byName.get(name)?.default) && Number.isInteger(lo) && Number.isInteger(hi);
-      const log = lo > 0 && hi / lo >= 100;
-      return { name, draw: (): unknown => {
-        const u = random();
-        const v = log ? Math.exp(Math.log(lo) + u * (Math.log(hi) - Math.log(lo))) : lo + u * (hi - lo);
-        return integer ? Math.round(v) : Number(v.toPrecision(4));
-      } };
-    }
-    const choices = text.split(",").map((v) => parseParamArgs([`${name}=${v}`], declared, where)[name]);
-    return { name, draw: (): unknown => choices[Math.floor(random() * choices.length)] };
-  });
-  return Array.from({ length: count }, (_, index) => ({ index, params: Object.fromEntries(axes.map((a) => [a.name, a.draw()])) }));
 }
 
 const sweepCommand: Command = {

@@ -219,7 +219,6 @@ export function projectPath(file: string, projectRoot: string): string {
 
 /** Everything a cache key is made of. */
 export interface KeyParts {
-  version: number;
   step: string;
   code: CodeFingerprint["code"];
   helpers: CodeFingerprint["helpers"];
@@ -230,7 +229,12 @@ export interface KeyParts {
   variables: Record<string, string>;
   /** Declared files: path -> content hash. */
   files: Record<string, string>;
-  /** The cache format: codec and serializer versions. */
+  /**
+   * The one version of the cache's format, derived from all that shapes it:
+   * how keys are computed (CACHE_VERSION), the codec, the artifact layout and
+   * the serializers' versions (`key2/codec3/layout2/danfo.DataFrame@1,...`).
+   * Any change makes every older entry stale.
+   */
   format: string;
 }
 
@@ -275,7 +279,7 @@ export function explainChange(
   const reasons: string[] = [];
   const b = before.parts;
   const a = after.parts;
-  if (b.version !== a.version || b.format !== a.format) reasons.push("cache format changed");
+  if (b.format !== a.format) reasons.push("cache format changed");
   if (b.code !== a.code) reasons.push("code changed");
   reasons.push(...diffRecords("helper", b.helpers, a.helpers));
   reasons.push(...diffRecords("module", b.modules, a.modules));

@@ -18,7 +18,7 @@ export type { CodeEnvironment, CodeFingerprint, InputRef, KeyParts, KeyRecord, O
 export { analyzeFunction, importsOfSource, isGlobalName } from "./code";
 export { closureValues } from "./closure";
 export type { Binding, CodeAnalysis, ImportBinding, ImportMap } from "./code";
-export { clearModuleCaches, moduleDeps, packageName, packageVersion, resolveModuleFile } from "./modules";
+export { moduleDeps, packageName, packageVersion, resolveModuleFile } from "./modules";
 export type { ModuleDeps } from "./modules";
 export { installModuleLoadHook, loadedModuleDigest, recordCompiledModule, recordLoadedModule, staleModules } from "./loaded-modules";
 export type { StaleModule } from "./loaded-modules";

@@ -130,10 +130,3 @@ export function moduleDeps(specifiers: Iterable<string>, fromDir: string): Modul
   for (const s of specifiers) visit(s, fromDir);
   return deps;
 }
-
-/** Forgets what was read from disk (tests edit files within one millisecond). */
-export function clearModuleCaches(): void {
-  scans.clear();
-  resolutions.clear();
-  versionCache.clear();
-}

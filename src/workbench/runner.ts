@@ -12,11 +12,10 @@
 import { appendFileSync, existsSync, statfsSync } from "node:fs";
 import { resolve } from "node:path";
 import { StepCache, UnserializableError } from "../cache";
-import type { StoreMode } from "../cache";
 import { StepError, messageOf } from "../errors";
 import { notebookEnvironment, scriptEnvironment } from "../notebook";
 import { explainChange, installModuleLoadHook, orderSteps, markOrigin, paramsFingerprint, primitiveFingerprint, projectPath, staleModules } from "../pipeline";
-import type { CodeEnvironment, InputRef, KeyParts, KeyRecord, StepDefinition } from "../pipeline";
+import type { CacheMode, CodeEnvironment, InputRef, KeyParts, KeyRecord, StepDefinition } from "../pipeline";
 import { progressDisplay } from "../notebook";
 import { withStepContext } from "../run-context";
 import type { LoggedPoint } from "../run-context";
@@ -135,7 +134,7 @@ export class Runner {
     const previous = this.nodes.get(def.name);
     const declaredMode = def.options.cache ?? "disk";
     // A value that cannot be identified makes the key unique: storing the output would only fill the cache.
-    const mode: StoreMode = k.unidentified.length > 0 ? "off" : declaredMode;
+    const mode: CacheMode = k.unidentified.length > 0 ? "off" : declaredMode;
     const forced = (previous?.forced ?? false) || this.invalidatedNames.has(def.name);
     this.invalidatedNames.delete(def.name);
 
@@ -207,7 +206,7 @@ export class Runner {
     this.keys.warnBlindSpots(def, env, k, readFiles);
     // A file that changed while the step read it: no content of it is what the output came from.
     if (unsteady.size > 0) this.ctx.warn(`step "${def.name}": ${[...unsteady].join(", ")} changed while the step read it; its output is not cached.`);
-    const storeMode: StoreMode = unsteady.size > 0 ? "off" : mode;
+    const storeMode: CacheMode = unsteady.size > 0 ? "off" : mode;
     let stored;
     try {
       stored = await this.ctx.cache.put(key, value, { step: def.name, runId: this.ctx.runId(), mode: storeMode, logged, readFiles, modules: record.parts.modules });
@@ -252,7 +251,7 @@ export class Runner {
    * recorded for this experiment (a restarted kernel, a script run after the
    * notebook). Empty for a step that never ran before.
    */
-  private whyCompute(step: string, mode: StoreMode, key: string, now: KeyRecord, previous: StepNode | undefined): string[] {
+  private whyCompute(step: string, mode: CacheMode, key: string, now: KeyRecord, previous: StepNode | undefined): string[] {
     if (mode === "off") return ["caching off"];
     if (previous) return previous.key !== key ? explainChange(previous.record, now) : ["its output is no longer cached"];
     const last = this.ctx.lastExecution(step);
@@ -261,7 +260,7 @@ export class Runner {
     const before = parseKeyRecord(last.keyParts);
     if (!before) return [];
     // Key parts written by another cache version cannot be compared part by part.
-    if (before.parts.version !== now.parts.version) return ["cache format changed"];
+    if (before.parts.format !== now.parts.format) return ["cache format changed"];
     return explainChange(before, now).map((r) => (r === "no change" ? `key differs from run ${last.runId}` : r));
   }
 
@@ -399,7 +398,7 @@ export function parseKeyRecord(text: string): KeyRecord | undefined {
   if (typeof raw !== "object" || raw === null) return undefined;
   const r = raw as Record<string, unknown>;
   const parts = r.parts as Record<string, unknown> | undefined;
-  if (typeof parts !== "object" || parts === null || typeof parts.version !== "number" || typeof parts.code !== "string") return undefined;
+  if (typeof parts !== "object" || parts === null || typeof parts.format !== "string" || typeof parts.code !== "string") return undefined;
   for (const field of ["helpers", "modules", "packages", "inputs", "files"]) if (!isRecordOfStrings(parts[field])) return undefined;
   if (parts.variables !== undefined && !isRecordOfStrings(parts.variables)) return undefined;
   if (typeof r.inputs !== "object" || r.inputs === null) return undefined;

@@ -36,7 +36,7 @@ export class StepKeys {
    * code reads (as they are now) and the declared files (as they are now).
    */
   async keyOf(def: StepDefinition, env: CodeEnvironment, inputRefs: Record<string, ValueRef>): Promise<StepKey> {
-    const code = fingerprintCode(def.fn as (...args: never[]) => unknown, env, this.projectRoot);
+    const code = fingerprintCode(def.fn, env, this.projectRoot);
     const unidentified: StepKey["unidentified"] = [];
     const inputs: Record<string, InputRef> = {};
     const identify = (name: string, ref: ValueRef, variable: boolean): InputRef => {
@@ -63,7 +63,6 @@ export class StepKeys {
     }
     const fingerprints = (refs: Record<string, InputRef>) => Object.fromEntries(Object.entries(refs).map(([k, ref]) => [k, ref.fingerprint]));
     const parts: KeyParts = {
-      version: CACHE_VERSION,
       step: def.name,
       code: code.code,
       helpers: code.helpers,
@@ -72,7 +71,7 @@ export class StepKeys {
       inputs: fingerprints(inputs),
       variables: fingerprints(variables),
       files,
-      format: StepCache.format(),
+      format: `key${CACHE_VERSION}/${StepCache.format()}`,
     };
     return { key: cacheKey(parts), record: { parts, inputs, variables, readFiles: {} }, code, unidentified };
   }

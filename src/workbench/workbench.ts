@@ -208,7 +208,7 @@ export class Workbench {
     const def = defineStep<Record<string, unknown>, T>(name, inputsOrFn, fnOrOptions, maybeOptions);
     this.assertOpen(`step "${name}"`);
     try {
-      const result = await this.runner.execute<T>(def as never, this.runner.environment(inKernel()));
+      const result = await this.runner.execute<T>(def, this.runner.environment(inKernel()));
       this.metrics.flush();
       this.stepsRun.set(name, "ok");
       if (this.lastFailure?.step === name) this.lastFailure = undefined;

@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ExportError } from "../../src/errors";
-import { gridJobs, randomJobs } from "../../src/cli/pipeline-commands";
+import { gridJobs, randomJobs } from "../../src/sweep";
 import { declaredParams, notebookToScript, parseParamArgs, readNotebook } from "../../src/export";
 import { tempDir } from "../helpers/tmp";
 

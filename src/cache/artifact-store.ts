@@ -1,0 +1,68 @@
+/**
+ * What the step cache needs of the place its artifacts live: checksummed
+ * blobs by key, like marimo's `Store`. The local folder (DiskStore) is the
+ * one implementation today; a shared folder or an object store implements the
+ * same, and the step cache and the runner do not change.
+ */
+
+/** A metric point a step logged. */
+export interface LoggedPoint {
+  key: string;
+  value: number;
+  step: number;
+}
+
+/** What an artifact file says about itself. */
+export interface ArtifactHeader {
+  key: string;
+  step: string;
+  /** The run that computed it, if any. */
+  runId: number | null;
+  createdAt: string;
+  /** sha256 of the payload: the output's fingerprint and the checksum verified on every read. */
+  checksum: string;
+  payloadBytes: number;
+  /** Metric points the step logged while computing, replayed into runs that reuse the output. */
+  logged?: LoggedPoint[];
+  /** Files the step read while computing (through pipelab's readers): path -> content hash. */
+  readFiles?: Record<string, string>;
+  /** The project modules whose code ran when the output was computed: path -> source digest. */
+  modules?: Record<string, string>;
+}
+
+/** What lies in the cache folder besides readable artifacts. */
+export interface Leftovers {
+  /** Temporary files of writers that died before renaming (older than disk-store's ORPHAN_AGE_MS). */
+  orphans: { path: string; bytes: number }[];
+  /** Folders of older artifact layouts, never read again. */
+  oldLayouts: { path: string; bytes: number }[];
+}
+
+/** One stored artifact, as a listing shows it. */
+export interface ArtifactListing {
+  /** Where it is, for people and for removing an unreadable one. */
+  path: string;
+  bytes: number;
+  mtime: Date;
+  /** Undefined when the artifact is unreadable (corrupt). */
+  header?: ArtifactHeader;
+}
+
+export interface ArtifactStore {
+  /** The place, as people read it (a folder, a URL). */
+  readonly root: string;
+  /** Where one key's artifact lives, for messages. */
+  fileOf(key: string): string;
+  has(key: string): boolean;
+  /** Stores an artifact whole or not at all (the last of two concurrent writers wins). Throws the place's error (a full disk). */
+  write(header: ArtifactHeader, payload: Uint8Array): void;
+  /** The artifact, its checksums verified; undefined when there is none; a CorruptArtifactError when it is damaged. */
+  read(key: string): { header: ArtifactHeader; payload: Buffer } | undefined;
+  /** The verified header alone (listings, plans); undefined when there is none or it is unreadable. */
+  headerOf(key: string): ArtifactHeader | undefined;
+  remove(key: string): boolean;
+  list(): ArtifactListing[];
+  /** What lies there besides readable artifacts: temporary files of dead writers, older layouts. */
+  leftovers(): Leftovers;
+  removeLeftovers(leftovers?: Leftovers): { removed: number; freedBytes: number };
+}

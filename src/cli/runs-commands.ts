@@ -1,0 +1,226 @@
+/**
+ * The commands that read and tidy what was recorded: `runs` (the experiment
+ * store) and `cache` (the step cache).
+ */
+import { resolve } from "node:path";
+import { StepCache } from "../cache";
+import type { CacheReport } from "../cache";
+import { TrackingError } from "../errors";
+import { ExperimentStore, defaultStorePath } from "../tracking";
+import type { RunDetails, RunId } from "../tracking";
+import { formatBytes, visible } from "../util";
+import { defaultCacheDir, formatCacheReport, pruneCache } from "../workbench";
+import { CliUsageError, parse } from "./args";
+import type { Command } from "./command";
+import { comparisonCsv, comparisonTable, runReport, runsTable } from "./table";
+
+const log = (line: string): void => console.log(line);
+
+/** The `runs` actions that only read the store. */
+const READ_ACTIONS = new Set(["ls", "show", "compare", "best", "export"]);
+
+/**
+ * Opens a store to read it: for writing when the user may (so that runs whose
+ * process died are marked crashed as usual), else read-only. A store that does
+ * not exist yet is created, as any command creates it.
+ */
+export function openForReading(path: string): ExperimentStore {
+  try {
+    return ExperimentStore.open(path);
+  } catch (error) {
+    const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
+    if (!(error instanceof TrackingError) || !["EACCES", "EPERM", "EROFS"].includes(cause?.code ?? "")) throw error;
+    return ExperimentStore.open(path, { readOnly: true });
+  }
+}
+
+function runId(text: string | undefined, what: string): RunId {
+  const id = Number(text);
+  if (text === undefined || !Number.isInteger(id) || id <= 0) throw new CliUsageError(`${what}: expected a run id, got ${JSON.stringify(text ?? "")}`);
+  return id as RunId;
+}
+
+function positiveInt(text: string | undefined, name: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new CliUsageError(`invalid --${name}: ${text} (a whole number)`);
+  return n;
+}
+
+function list(text: string | undefined): string[] | undefined {
+  return text === undefined ? undefined : text.split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+export const runs: Command = {
+  summary: "list, show, compare, delete and export the runs in the experiment store",
+  usage: [
+    "pipelab runs ls [--experiment NAME] [--filter EXPR] [--limit N] [--offset N] [--deleted] [--json]",
+    "            pipelab runs show ID [--json]",
+    "            pipelab runs compare [ID...] [--experiment NAME] [--filter EXPR] [--params a,b] [--metrics x,y] [--sort METRIC[:asc]] [--limit N] [--json]",
+    "            pipelab runs best METRIC [--min | --max] [--experiment NAME] [--filter EXPR] [--json]",
+    "            pipelab runs rm ID... | pipelab runs restore ID...",
+    "            pipelab runs export --format csv|json [--experiment NAME] [--filter EXPR]",
+    "            (--store FILE for another store; filters: metrics.accuracy > 0.9 and params.model = \"mlp\")",
+  ].join("\n"),
+  async run(args) {
+    const [action, ...rest] = args;
+    const { values, positionals } = parse(
+      rest,
+      {
+        experiment: { type: "string" },
+        filter: { type: "string" },
+        limit: { type: "string" },
+        offset: { type: "string" },
+        deleted: { type: "boolean" },
+        json: { type: "boolean" },
+        store: { type: "string" },
+        params: { type: "string" },
+        metrics: { type: "string" },
+        sort: { type: "string" },
+        min: { type: "boolean" },
+        max: { type: "boolean" },
+        format: { type: "string" },
+      },
+      true,
+    );
+    const path = values.store ?? defaultStorePath();
+    // Reading needs no write access: a store the user may only read is opened read-only.
+    const store = READ_ACTIONS.has(action ?? "") ? openForReading(path) : ExperimentStore.open(path);
+    const selection = {
+      ...(values.experiment === undefined ? {} : { experiment: values.experiment }),
+      ...(values.filter === undefined ? {} : { filter: values.filter }),
+    };
+    try {
+      switch (action) {
+        case "ls": {
+          const limit = positiveInt(values.limit, "limit", 50);
+          const offset = positiveInt(values.offset, "offset", 0);
+          const found = store.listRuns({ ...selection, limit, offset, ...(values.deleted ? { includeDeleted: true } : {}) });
+          const details = found.map((r) => store.runDetails(r.id)).filter((d): d is RunDetails => d !== undefined);
+          if (values.json) log(JSON.stringify(details, null, 2));
+          else {
+            log(runsTable(details));
+            const total = store.countRuns({ ...selection, ...(values.deleted ? { includeDeleted: true } : {}) });
+            if (total > offset + found.length) log(`(${found.length} of ${total} runs; --offset ${offset + found.length} for more)`);
+          }
+          return 0;
+        }
+        case "show": {
+          const id = runId(positionals[0], "runs show");
+          const details = store.runDetails(id);
+          if (!details) throw new TrackingError(`no run ${id} in ${store.path}; \`pipelab runs ls\` lists them`);
+          const steps = store.stepExecutions(id);
+          log(values.json ? JSON.stringify({ ...details, steps }, null, 2) : runReport(details, steps));
+          return 0;
+        }
+        case "compare": {
+          const ids = positionals.map((p) => runId(p, "runs compare"));
+          const [metric, direction] = (values.sort ?? "").split(":");
+          const comparison = store.compareRuns({
+            ...selection,
+            ...(ids.length > 0 ? { ids } : {}),
+            ...(list(values.params) ? { params: list(values.params) } : {}),
+            ...(list(values.metrics) ? { metrics: list(values.metrics) } : {}),
+            ...(metric ? { orderBy: { metric, direction: direction === "asc" ? "asc" : "desc" } } : {}),
+            limit: positiveInt(values.limit, "limit", ids.length > 0 ? ids.length : 50),
+            offset: positiveInt(values.offset, "offset", 0),
+          });
+          for (const id of ids) if (!comparison.runs.some((r) => r.id === id)) throw new TrackingError(`no run ${id} in ${store.path}`);
+          log(values.json ? JSON.stringify(comparison, null, 2) : comparisonTable(comparison));
+          return 0;
+        }
+        case "best": {
+          const metric = positionals[0];
+          if (!metric) throw new CliUsageError("runs best: which metric? e.g. pipelab runs best accuracy");
+          // Lower is better for a loss or an error, higher otherwise (metricMode); --min or --max says otherwise.
+          if (values.min && values.max) throw new CliUsageError("runs best: give --min or --max, not both");
+          const mode = values.min ? "min" : values.max ? "max" : undefined;
+          const best = store.bestRun(metric, { ...selection, ...(mode ? { mode } : {}) });
+          if (!best) throw new TrackingError(`no run has a metric "${metric}"${values.filter ? " among those matching the filter" : ""}`);
+          log(values.json ? JSON.stringify(best, null, 2) : runReport(best, store.stepExecutions(best.id)));
+          return 0;
+        }
+        case "rm":
+        case "restore": {
+          if (positionals.length === 0) throw new CliUsageError(`runs ${action}: give one or more run ids`);
+          for (const p of positionals) {
+            const id = runId(p, `runs ${action}`);
+            if (action === "rm") store.deleteRun(id);
+            else store.restoreRun(id);
+            log(action === "rm" ? `deleted run ${id} (pipelab runs restore ${id} brings it back)` : `restored run ${id}`);
+          }
+          return 0;
+        }
+        case "export": {
+          const format = values.format ?? "csv";
+          if (format !== "csv" && format !== "json") throw new CliUsageError(`runs export: --format csv or json, got ${JSON.stringify(format)}`);
+          const comparison = store.compareRuns({ ...selection, ...(values.limit ? { limit: positiveInt(values.limit, "limit", 0) } : {}) });
+          process.stdout.write(format === "json" ? `${JSON.stringify(comparison.runs, null, 2)}\n` : comparisonCsv(comparison));
+          return 0;
+        }
+        default:
+          throw new CliUsageError(`runs: expected ls, show, compare, best, rm, restore or export, got ${JSON.stringify(action ?? "")}`);
+      }
+    } finally {
+      store.close();
+    }
+  },
+};
+
+export const cache: Command = {
+  summary: "report the step cache's size, or prune it",
+  usage:
+    "pipelab cache ls [--json] | pipelab cache prune [--keep-runs N] [--newer-than DATE] [--dry-run]   (--dir DIR, --store FILE for other places)",
+  async run(args) {
+    const [action, ...rest] = args;
+    const { values } = parse(rest, {
+      json: { type: "boolean" },
+      "keep-runs": { type: "string" },
+      "newer-than": { type: "string" },
+      "dry-run": { type: "boolean" },
+      dir: { type: "string" },
+      store: { type: "string" },
+    });
+    const stepCache = new StepCache({ dir: values.dir === undefined ? defaultCacheDir() : resolve(values.dir) });
+    if (action === "ls") {
+      const report = stepCache.report();
+      log(values.json ? JSON.stringify(report, null, 2) : formatCacheReport(visibleReport(report)));
+      return 0;
+    }
+    if (action === "prune") {
+      const keepRuns = values["keep-runs"] === undefined ? undefined : Number(values["keep-runs"]);
+      if (keepRuns !== undefined && (!Number.isInteger(keepRuns) || keepRuns < 0)) throw new CliUsageError(`invalid --keep-runs: ${values["keep-runs"]}`);
+      const newerThan = values["newer-than"] === undefined ? undefined : new Date(values["newer-than"]);
+      if (newerThan && Number.isNaN(newerThan.getTime())) throw new CliUsageError(`invalid --newer-than: ${values["newer-than"]} (use a date such as 2026-11-01)`);
+      if (keepRuns === undefined && newerThan === undefined) throw new CliUsageError("cache prune: give --keep-runs N and/or --newer-than DATE");
+      const store = ExperimentStore.open(values.store ?? defaultStorePath());
+      try {
+        const result = pruneCache(stepCache, store, {
+          ...(keepRuns === undefined ? {} : { keepRuns }),
+          ...(newerThan === undefined ? {} : { newerThan }),
+          ...(values["dry-run"] ? { dryRun: true } : {}),
+        });
+        const verb = values["dry-run"] ? "would remove" : "removed";
+        log(values.json ? JSON.stringify(result) : `${verb} ${result.removed} artifact${result.removed === 1 ? "" : "s"} (${formatBytes(result.freedBytes)}); kept ${result.kept}`);
+      } finally {
+        store.close();
+      }
+      return 0;
+    }
+    throw new CliUsageError(`cache: expected ls or prune, got ${JSON.stringify(action ?? "")}`);
+  },
+};
+
+/**
+ * A cache report whose step names and folder are made visible before formatting, so that
+ * the report's column widths are measured on what is shown. Names that look alike once
+ * made visible ("a\x1b" and "a␛") are one row.
+ */
+function visibleReport(report: CacheReport): CacheReport {
+  const byStep = new Map<string, { artifacts: number; bytes: number }>();
+  for (const [step, s] of Object.entries(report.byStep)) {
+    const seen = byStep.get(visible(step));
+    byStep.set(visible(step), seen ? { artifacts: seen.artifacts + s.artifacts, bytes: seen.bytes + s.bytes } : s);
+  }
+  return { ...report, dir: visible(report.dir), byStep: Object.fromEntries(byStep) };
+}
