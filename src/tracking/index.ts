@@ -1,5 +1,8 @@
-export { ExperimentStore, STALE_HEARTBEAT_MS, checkMetric } from "./store";
-export type { ComparedRun, CompareQuery, RunComparison, RunQuery, StoreOpenOptions } from "./store";
+export { ExperimentStore } from "./store";
+export type { RunStore } from "./run-store";
+export type { StoreOpenOptions } from "./open-store";
+export { STALE_HEARTBEAT_MS } from "./crash-sweep";
+export { checkMetric } from "./value-checks";
 export { FilterError, compileFilter, parseFilter } from "./filter";
 export type { Comparison, FilterObject, FilterValue, RunFilter } from "./filter";
 export { gitState } from "./git";
@@ -8,14 +11,26 @@ export { MetricBuffer } from "./metric-buffer";
 export { APPLICATION_ID, SCHEMA_VERSION } from "./schema";
 export { defaultStorePath } from "./location";
 export type {
+  ArtifactInit,
+  ArtifactRecord,
+  BestRunQuery,
+  ComparedRun,
+  CompareQuery,
   ExperimentId,
+  HistoryOptions,
   MetricPoint,
+  MetricPointInput,
   ParamValue,
+  RunComparison,
   RunDetails,
+  RunFailure,
   RunId,
   RunInit,
+  RunQuery,
   RunRecord,
   RunStatus,
   SourceKind,
+  StepCounts,
   StepExecution,
+  StepKey,
 } from "./types";

@@ -1,13 +1,9 @@
-import type { ExperimentStore } from "./store";
-import { checkMetric } from "./store";
-import type { RunId } from "./types";
+import type { RunStore } from "./run-store";
+import { checkMetric } from "./value-checks";
+import type { MetricPointInput, RunId } from "./types";
 
-export interface MetricPointInput {
-  key: string;
-  value: number;
-  step: number;
-  tsMs: number;
-}
+/** A point as the buffer holds it: its step and time fixed when it is logged, not when it is written. */
+type BufferedPoint = Required<MetricPointInput>;
 
 /**
  * Metric points on their way to the store, written in batches: a training
@@ -17,17 +13,17 @@ export interface MetricPointInput {
  * calls it at each step's end and when the run ends).
  */
 export class MetricBuffer {
-  private pending: MetricPointInput[] = [];
+  private pending: BufferedPoint[] = [];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly store: ExperimentStore,
+    private readonly store: RunStore,
     private readonly run: RunId,
     readonly maxPoints = 1000,
     readonly maxDelayMs = 250,
   ) {}
 
-  add(points: readonly MetricPointInput[]): void {
+  add(points: readonly BufferedPoint[]): void {
     for (const p of points) checkMetric(p.key, p.value, p.step);
     for (const p of points) this.pending.push(p);
     if (this.pending.length >= this.maxPoints) this.flush();

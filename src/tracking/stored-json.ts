@@ -12,35 +12,33 @@ export interface Shape<T> {
   is(value: unknown): value is T;
 }
 
-/** Parses `text` and checks it against `shape`; `what` names the value for errors ("parameter \"lr\" of run 3"). */
+const CHANGED_OUTSIDE = "pipelab never writes that, so the file was changed by another tool: restore it from a copy, or delete the run";
+
+/** Parses `text` and checks it against `shape`; `what` names the value for errors (`parameter "lr"`, `the final metrics of run 3`). */
 export function parseStoredJson<T>(text: string, shape: Shape<T>, what: string): T {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new TrackingError(`the experiment store holds invalid JSON for ${what}: ${messageOf(error)}`, { cause: error });
+    throw new TrackingError(`the experiment store holds invalid JSON for ${what} (${messageOf(error)}); ${CHANGED_OUTSIDE}`, { cause: error });
   }
   if (!shape.is(value)) {
     const shown = text.length > 80 ? `${text.slice(0, 80)}...` : text;
-    throw new TrackingError(`the experiment store holds ${shown} for ${what}, where ${shape.name} was expected; was the file changed by another tool?`);
+    throw new TrackingError(`the experiment store holds ${shown} for ${what}, where ${shape.name} was expected; ${CHANGED_OUTSIDE}`);
   }
   return value;
 }
-
-/** Any JSON value: what a parameter of type "json" holds. */
-export const anyJson: Shape<null | number | string | boolean | readonly unknown[] | { readonly [key: string]: unknown }> = {
-  name: "a JSON value",
-  // JSON.parse only makes these; the check says so to the compiler.
-  is: (value): value is null | number | string | boolean | readonly unknown[] | { readonly [key: string]: unknown } =>
-    value === null || ["number", "string", "boolean", "object"].includes(typeof value),
-};
 
 /** An object whose every value has the shape `of`. */
 export function recordOf<T>(of: Shape<T>): Shape<Record<string, T>> {
   return {
     name: `an object of ${of.name}`,
-    is: (value): value is Record<string, T> =>
-      typeof value === "object" && value !== null && !Array.isArray(value) && Object.values(value).every((v) => of.is(v)),
+    is: (value): value is Record<string, T> => {
+      if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+      // A loop, not Object.values().every(): a comparison checks 10,000 of these.
+      for (const key in value) if (!of.is((value as Record<string, unknown>)[key])) return false;
+      return true;
+    },
   };
 }
 
