@@ -11,6 +11,13 @@ function collect(path) {
     .flatMap((e) => collect(join(path, e.name)));
 }
 
+// The CLI and kernel tests run dist/: build it first, so that no test passes against a stale build.
+const build = spawnSync(process.execPath, [join("node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], { stdio: "inherit" });
+if (build.status !== 0) {
+  console.error("the build failed: the tests run against dist/, so fix the build first");
+  process.exit(1);
+}
+
 const roots = process.argv.slice(2);
 const files = (roots.length > 0 ? roots : ["test"]).flatMap(collect).map((f) => relative(process.cwd(), f)).sort();
 if (files.length === 0) {

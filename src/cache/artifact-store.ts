@@ -4,13 +4,10 @@
  * one implementation today; a shared folder or an object store implements the
  * same, and the step cache and the runner do not change.
  */
+import type { LoggedPoint } from "../run-context";
 
-/** A metric point a step logged. */
-export interface LoggedPoint {
-  key: string;
-  value: number;
-  step: number;
-}
+/** A metric point a step logged (run-context's shape). */
+export type { LoggedPoint };
 
 /** What an artifact file says about itself. */
 export interface ArtifactHeader {

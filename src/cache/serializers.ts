@@ -7,7 +7,7 @@
  * A registry is plain data and refuses to overwrite an entry unless told.
  */
 import { CacheError } from "../errors";
-import { danfojs, tensorflow } from "../util";
+import { adoptColumns, danfojs, isDanfoFrame, isDanfoSeries, tensorflow } from "../util";
 
 /** What a serializer's encode returns: JSON values, typed arrays, Dates, Maps, Sets, nested. */
 export type Encodable = unknown;
@@ -78,21 +78,6 @@ function loaded(fragment: string): boolean {
   return Object.keys(require.cache).some((k) => k.includes(fragment));
 }
 
-/**
- * Whether `value` is a danfo frame or series. danfo has two classes of each
- * (danfojs-node's, and danfojs-base's that its methods return), so this looks
- * at the shape rather than at instanceof.
- */
-function isDanfo(value: unknown, kind: "DataFrame" | "Series"): boolean {
-  if (constructorName(value) !== kind) return false;
-  const v = value as Record<string, unknown>;
-  return Array.isArray(v.dtypes) && Array.isArray(v.index) && typeof v.column === (kind === "DataFrame" ? "function" : "undefined") && "$data" in v;
-}
-
-function constructorName(value: unknown): string | undefined {
-  return value !== null && typeof value === "object" ? (value as object).constructor?.name : undefined;
-}
-
 /** A column as a Float64Array when it is all numbers (NaN included), else as it is (the codec packs it). */
 function packColumn(values: readonly unknown[]): Float64Array | unknown[] {
   for (const v of values) if (typeof v !== "number") return values as unknown[];
@@ -120,7 +105,7 @@ interface FrameTree {
 registerSerializer<import("danfojs-node").DataFrame>({
   name: "danfo.DataFrame",
   version: 2,
-  test: (v) => isDanfo(v, "DataFrame"),
+  test: (v) => isDanfoFrame(v),
   encode(df): FrameTree {
     const columns = df.columns;
     const data = (columns.length === 0 ? [] : df.getColumnData) as unknown[][];
@@ -150,25 +135,7 @@ registerSerializer<import("danfojs-node").DataFrame>({
     // by column and by row; the rows are built on first use, so a cached frame that only passes
     // through to the next (cached) step never pays for them.
     const df = new (danfo().DataFrame)([firstRow], { index: [index[0] as string | number], dtypes: t.dtypes, columns: t.columns });
-    const internals = df as unknown as { $data?: unknown; $dataIncolumnFormat?: unknown; $index?: unknown; $config?: { isLowMemoryMode?: boolean } };
-    if (Array.isArray(internals.$data) && Array.isArray(internals.$dataIncolumnFormat) && Array.isArray(internals.$index) && !internals.$config?.isLowMemoryMode) {
-      internals.$dataIncolumnFormat = columns;
-      internals.$index = index;
-      const settle = (rows: unknown): void => {
-        Object.defineProperty(df, "$data", { value: rows, writable: true, configurable: true, enumerable: true });
-      };
-      Object.defineProperty(df, "$data", {
-        configurable: true,
-        enumerable: true,
-        get() {
-          const rows = rowsOf();
-          settle(rows);
-          return rows;
-        },
-        set: settle,
-      });
-      return df;
-    }
+    if (adoptColumns(df, columns, index, rowsOf)) return df;
     return new (danfo().DataFrame)(rowsOf(), { index, dtypes: t.dtypes, columns: t.columns });
   },
 });
@@ -183,7 +150,7 @@ interface SeriesTree {
 registerSerializer<import("danfojs-node").Series>({
   name: "danfo.Series",
   version: 1,
-  test: (v) => isDanfo(v, "Series"),
+  test: (v) => isDanfoSeries(v),
   encode(s): SeriesTree {
     return { name: String(s.columns?.[0] ?? ""), dtype: s.dtype, index: [...s.index], values: packColumn(s.values as unknown[]) };
   },

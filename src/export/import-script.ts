@@ -14,7 +14,7 @@
  * again gives the same script, apart from the header that names the notebook.
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { basename, dirname, extname, join, relative, resolve } from "node:path";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import type * as TS from "typescript";
 import { ExportError, messageOf } from "../errors";
 import { KERNEL_NAME, kernelJson } from "../setup";

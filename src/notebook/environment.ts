@@ -1,14 +1,12 @@
 import { readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
+import { tslabVariables } from "./tslab-adapter";
 import { closureValues, importsOfSource, isNotData } from "../pipeline";
 import type { Binding, CodeEnvironment, ImportMap } from "../pipeline";
 
 /** Where the pipelab kernel keeps the imports of the notebook's cells (set by kernel-main after each cell). */
 export const NOTEBOOK_IMPORTS = Symbol.for("pipelab.notebook.imports");
 
-interface TslabGlobal {
-  __tslab__?: { exports?: Record<string, unknown> };
-}
 
 /** The notebook's imports by local name, as the pipelab kernel recorded them. */
 export function notebookImports(): ImportMap {
@@ -26,7 +24,7 @@ export function recordNotebookImports(declarations: string): void {
  * the notebook's variables as tslab keeps them.
  */
 export function notebookEnvironment(): CodeEnvironment {
-  const variables = (globalThis as TslabGlobal).__tslab__?.exports ?? {};
+  const variables = tslabVariables();
   return {
     kind: "notebook",
     imports: notebookImports(),

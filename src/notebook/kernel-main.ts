@@ -1,4 +1,3 @@
-import { dirname, join } from "node:path";
 import type * as TS from "typescript";
 import { recordNotebookImports } from "./environment";
 import { SetupError } from "../errors";
@@ -6,44 +5,8 @@ import { installModuleLoadHook } from "../pipeline";
 import { expandShorthandProperties, originalPosition } from "./shorthand";
 import { CellErrors } from "./cell-errors";
 import { TslabModuleTracker } from "./tslab-modules";
-import type { SideOutput } from "./tslab-modules";
-
-// tslab's modules are not typed for outside use: these are the parts the kernel calls.
-interface Position {
-  offset: number;
-  line: number;
-  character: number;
-}
-interface Diagnostic {
-  start: Position;
-  end: Position;
-  messageText: string;
-}
-interface ConvertResult {
-  diagnostics: Diagnostic[];
-  sideOutputs?: SideOutput[];
-  [other: string]: unknown;
-}
-interface Converter {
-  convert(prevDecl: string, src: string): ConvertResult;
-  close(): void;
-  [other: string]: unknown;
-}
-interface Executor {
-  interrupt(): void;
-}
-
-/** The parts of tslab's ZMQ server the execute handler below uses (tslab 1.0.22). */
-interface ZmqMessageLike {
-  content: Record<string, unknown>;
-  createReply(): { header: { msg_type: string }; content: unknown; signAndSend(key: string, socket: unknown): void };
-}
-interface ZmqServerLike {
-  handler: { handleExecute(content: unknown, writeStream: (name: string, text: string) => void, writeDisplay: (data: unknown, update: boolean) => void): Promise<Record<string, unknown>> };
-  connInfo: { key: string };
-  iopub: unknown;
-  init(): void;
-}
+import { TSLAB_VERSION, loadTslabKernel } from "./tslab-adapter";
+import type { ConvertResult, Converter, ZmqMessageLike, ZmqServerLike } from "./tslab-adapter";
 
 /** A converter whose cells get their shorthand properties expanded first (see expandShorthandProperties). */
 function withShorthandFix(ts: typeof TS, inner: Converter, modules: TslabModuleTracker): Converter {
@@ -77,15 +40,8 @@ function withShorthandFix(ts: typeof TS, inner: Converter, modules: TslabModuleT
  * tslab's own startKernel (tslab 1.0.22, pinned) with the converter wrapped.
  */
 export function startKernel(configPath: string): void {
-  const tslabDir = dirname(require.resolve("tslab/package.json"));
-  const load = <T>(file: string): T => require(join(tslabDir, "dist", file)) as T;
-  const { createConverter } = load<{ createConverter(o: { isJS: boolean; isBrowser: boolean }): Converter }>("converter.js");
-  const { createExecutor } = load<{ createExecutor(root: string, convs: unknown, c: unknown): Executor }>("executor.js");
-  const { ZmqServer, JupyterHandlerImpl } = load<{
-    ZmqServer: new (handler: unknown, configPath: string) => { init(): void };
-    JupyterHandlerImpl: new (executor: Executor, isJs: boolean) => unknown;
-  }>("jupyter.js");
-  const ts = require(require.resolve("@tslab/typescript-for-tslab", { paths: [tslabDir] })) as typeof TS;
+  // tslab's parts, checked against the version the adapter knows (a SetupError otherwise).
+  const { createConverter, createExecutor, ZmqServer, JupyterHandlerImpl, ts } = loadTslabKernel();
   // Before any cell runs: every module the notebook loads is then seen loading, with the source it came from.
   installModuleLoadHook({ complete: true });
   const modules = new TslabModuleTracker();
@@ -111,7 +67,7 @@ export function startKernel(configPath: string): void {
   const cellErrors = new CellErrors();
   // What tslab would print to stderr for a failed cell is reported as Jupyter's error output instead.
   const executor = createExecutor(process.cwd(), convs, { log: console.log, error: (...args: unknown[]) => cellErrors.report(args) });
-  const server = new ZmqServer(new JupyterHandlerImpl(executor, false), configPath) as unknown as ZmqServerLike;
+  const server = new ZmqServer(new JupyterHandlerImpl(executor, false), configPath);
   reportCellErrors(server, cellErrors);
   process.on("SIGINT", () => executor.interrupt());
   process.on("uncaughtException", (err) => console.error("UncaughtException:", err));
@@ -127,7 +83,7 @@ export function startKernel(configPath: string): void {
 function reportCellErrors(server: ZmqServerLike, errors: CellErrors): void {
   const check = server as unknown as Record<string, unknown>;
   if (typeof check.handleExecute !== "function" || !("handler" in check)) {
-    throw new SetupError("the pipelab kernel expects tslab 1.0.22 (its ZmqServer.handleExecute); reinstall pipelab's dependencies (npm install)");
+    throw new SetupError(`the pipelab kernel expects tslab ${TSLAB_VERSION} (its ZmqServer.handleExecute); reinstall pipelab's dependencies (npm install)`);
   }
   (server as unknown as { handleExecute(sock: unknown, msg: ZmqMessageLike): Promise<void> }).handleExecute = async function (sock, msg) {
     const send = (type: string, content: unknown, socket: unknown): void => {

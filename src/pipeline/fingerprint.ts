@@ -11,7 +11,7 @@
  * DataFrame or tensor to know whether its input changed.
  */
 import { relative, sep } from "node:path";
-import { sha256, stableStringify } from "../util";
+import { NOT_DATA, sha256, stableStringify } from "../util";
 import { analyzeFunction } from "./code";
 import type { Binding, ImportBinding, ImportMap } from "./code";
 import { moduleDeps } from "./modules";
@@ -19,11 +19,8 @@ import { moduleDeps } from "./modules";
 /** Bump when the way keys are computed changes: every old entry is then stale. */
 export const CACHE_VERSION = 2;
 
-/**
- * Objects that are not data, whose presence among a step's free variables is
- * not part of its key (the workbench, the store): they carry this symbol.
- */
-export const NOT_DATA: unique symbol = Symbol.for("pipelab.notData") as typeof NOT_DATA;
+/** Objects that are not data carry this symbol (util's one mark, re-exported here). */
+export { NOT_DATA };
 
 const UNTRACKED = Symbol.for("pipelab.untracked");
 

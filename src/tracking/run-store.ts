@@ -17,7 +17,7 @@
  * logMetrics, which the workbench reaches through MetricBuffer); tests and
  * scripts that need more (getRun, logMetric, purgeDeleted, listArtifacts)
  * use ExperimentStore. An implementation is not data: like ExperimentStore,
- * it should carry pipeline's NOT_DATA marker, so that a step that reads the
+ * it should carry util's NOT_DATA marker, so that a step that reads the
  * store does not depend on it.
  *
  * @example

@@ -1,3 +1,4 @@
+import { NOT_DATA } from "../util";
 import { resolve } from "node:path";
 import * as artifacts from "./artifacts";
 import * as comparisons from "./compare-runs";
@@ -43,7 +44,7 @@ import type {
 // lifecycle and the crash sweep, params/tags/notes, deletion, metrics (log, history), steps,
 // artifacts, queries and comparisons.
 
-const STORE_NOT_DATA: unique symbol = Symbol.for("pipelab.notData") as typeof STORE_NOT_DATA;
+
 
 /**
  * The experiment store: one SQLite file (`experiments.db` by default) holding
@@ -63,7 +64,7 @@ const STORE_NOT_DATA: unique symbol = Symbol.for("pipelab.notData") as typeof ST
  */
 export class ExperimentStore implements RunStore {
   /** The store is not data: a step that reads it does not depend on it (pipeline's NOT_DATA). */
-  readonly [STORE_NOT_DATA] = true;
+  readonly [NOT_DATA] = true;
   readonly path: string;
   /** Opened with `{ readOnly: true }`: writes are refused. */
   readonly readOnly: boolean;

@@ -11,3 +11,5 @@ export { fit, textWidth, truncate, visible } from "./terminal";
 export { SHARED_ENV, SharedValueError, fileMode, folderMode, sharedByEnvironment } from "./modes";
 export { metricMode } from "./metric-mode";
 export { danfojs, lazy, tensorflow, typescript } from "./lazy";
+export { NOT_DATA } from "./not-data";
+export { DANFO_VERSION, adoptColumns, isDanfoFrame, isDanfoSeries } from "./danfo";

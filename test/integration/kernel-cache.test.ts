@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { ExperimentStore } from "../../src/tracking";
 import { executeNotebook, jupyterPython, testKernel } from "../helpers/jupyter";
 import { tempDir } from "../helpers/tmp";
@@ -39,27 +39,32 @@ function stepLines(pass: Pass): Record<string, string> {
 
 describe("cached steps under the real pipelab kernel: twice in one kernel, then after a restart", () => {
   const dir = tempDir("kernel-cache-", { inRepo: true });
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "kernel-cache", private: true }));
-  writeFileSync(join(dir, "helpers.ts"), "export function double(x: number): number {\n  return x * 2;\n}\n");
-  writeFileSync(
-    join(dir, "pipeline.ipynb"),
-    JSON.stringify({
-      cells: CELLS.map((source) => ({ cell_type: "code", metadata: {}, source, outputs: [], execution_count: null })),
-      metadata: { kernelspec: { name: "pipelab", display_name: "TypeScript (pipelab)", language: "typescript" } },
-      nbformat: 4,
-      nbformat_minor: 4,
-    }),
-  );
   const env = { ...process.env, ...testKernel(join(dir, "jupyter")), PIPELAB_STORE: "", PIPELAB_CACHE_DIR: "", PYDEVD_DISABLE_FILE_VALIDATION: "1" };
-  const resultFile = join(dir, "passes.json");
-  const result = spawnSync(jupyterPython(), [join(__dirname, "..", "helpers", "run_passes.py"), join(dir, "pipeline.ipynb"), "2", resultFile], {
-    encoding: "utf8",
-    env,
-    timeout: 600_000,
+  let first: Pass;
+  let second: Pass;
+  let restarted: Pass;
+
+  before(() => {
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "kernel-cache", private: true }));
+    writeFileSync(join(dir, "helpers.ts"), "export function double(x: number): number {\n  return x * 2;\n}\n");
+    writeFileSync(
+      join(dir, "pipeline.ipynb"),
+      JSON.stringify({
+        cells: CELLS.map((source) => ({ cell_type: "code", metadata: {}, source, outputs: [], execution_count: null })),
+        metadata: { kernelspec: { name: "pipelab", display_name: "TypeScript (pipelab)", language: "typescript" } },
+        nbformat: 4,
+        nbformat_minor: 4,
+      }),
+    );
+    const resultFile = join(dir, "passes.json");
+    const result = spawnSync(jupyterPython(), [join(__dirname, "..", "helpers", "run_passes.py"), join(dir, "pipeline.ipynb"), "2", resultFile], {
+      encoding: "utf8",
+      env,
+      timeout: 600_000,
+    });
+    if (result.status !== 0) throw new Error(`executing the notebook failed:\n${result.stderr.split("\n").slice(-40).join("\n")}`);
+    [first, second, restarted] = JSON.parse(readFileSync(resultFile, "utf8")) as [Pass, Pass, Pass];
   });
-  if (result.status !== 0) throw new Error(`executing the notebook failed:\n${result.stderr.split("\n").slice(-40).join("\n")}`);
-  const passes = JSON.parse(readFileSync(resultFile, "utf8")) as Pass[];
-  const [first, second, restarted] = passes as [Pass, Pass, Pass];
   const steps = ["load", "clean", "masses", "heavy"];
 
   it("computes every step on the first pass", () => {

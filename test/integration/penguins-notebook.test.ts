@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { ExperimentStore } from "../../src/tracking";
 import type { RunDetails } from "../../src/tracking";
 import { chartsOf, errorsOf, executeNotebook, stdoutOf, testKernel } from "../helpers/jupyter";
@@ -18,8 +18,12 @@ describe("notebooks/01-penguins-classification.ipynb under the real pipelab kern
   const dir = tempDir();
   const store = join(dir, "experiments.db");
   const env = { ...testKernel(join(dir, "jupyter")), PIPELAB_STORE: store, PIPELAB_CACHE_DIR: join(dir, "cache") };
-  const first = executeNotebook(notebookFile, { outDir: join(dir, "first"), env, cwd: join(root, "notebooks"), timeoutSeconds: 600 }).notebook;
-  const second = executeNotebook(notebookFile, { outDir: join(dir, "second"), env, cwd: join(root, "notebooks"), timeoutSeconds: 600 }).notebook;
+  let first: Notebook;
+  let second: Notebook;
+  before(() => {
+    first = executeNotebook(notebookFile, { outDir: join(dir, "first"), env, cwd: join(root, "notebooks"), timeoutSeconds: 600 }).notebook;
+    second = executeNotebook(notebookFile, { outDir: join(dir, "second"), env, cwd: join(root, "notebooks"), timeoutSeconds: 600 }).notebook;
+  });
 
   it("runs without errors and draws its charts inline as SVG", () => {
     assert.deepEqual(errorsOf(first), []);

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { ExperimentStore } from "../../src/tracking";
 import { chartsOf, errorsOf, executeNotebook, stdoutOf, testKernel } from "../helpers/jupyter";
+import type { Notebook } from "../helpers/jupyter";
 import { tempDir } from "../helpers/tmp";
 
 const root = join(__dirname, "..", "..");
@@ -12,7 +13,10 @@ describe("notebooks/00-quickstart.ipynb under the real pipelab kernel", () => {
   const dir = tempDir();
   const store = join(dir, "experiments.db");
   const env = { ...testKernel(join(dir, "jupyter")), PIPELAB_STORE: store, PIPELAB_CACHE_DIR: join(dir, "cache") };
-  const { notebook } = executeNotebook(join(root, "notebooks", "00-quickstart.ipynb"), { outDir: dir, env, cwd: join(root, "notebooks") });
+  let notebook: Notebook;
+  before(() => {
+    notebook = executeNotebook(join(root, "notebooks", "00-quickstart.ipynb"), { outDir: dir, env, cwd: join(root, "notebooks") }).notebook;
+  });
 
   it("executes every cell without an error", () => {
     // executeNotebook has already thrown if nbconvert reported a failed cell; no cell printed an error either.

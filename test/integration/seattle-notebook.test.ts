@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { ExperimentStore } from "../../src/tracking";
 import { chartsOf, errorsOf, executeNotebook, stdoutOf, testKernel } from "../helpers/jupyter";
+import type { Notebook } from "../helpers/jupyter";
 import { tempDir } from "../helpers/tmp";
 
 const root = join(__dirname, "..", "..");
@@ -12,8 +13,12 @@ describe("notebooks/04-seattle-weather.ipynb under the real pipelab kernel", () 
   const dir = tempDir();
   const store = join(dir, "experiments.db");
   const env = { ...testKernel(join(dir, "jupyter")), PIPELAB_STORE: store, PIPELAB_CACHE_DIR: join(dir, "cache") };
-  const first = executeNotebook(notebookFile, { outDir: join(dir, "first"), env, cwd: join(root, "notebooks"), timeoutSeconds: 900 }).notebook;
-  const second = executeNotebook(notebookFile, { outDir: join(dir, "second"), env, cwd: join(root, "notebooks"), timeoutSeconds: 900 }).notebook;
+  let first: Notebook;
+  let second: Notebook;
+  before(() => {
+    first = executeNotebook(notebookFile, { outDir: join(dir, "first"), env, cwd: join(root, "notebooks"), timeoutSeconds: 900 }).notebook;
+    second = executeNotebook(notebookFile, { outDir: join(dir, "second"), env, cwd: join(root, "notebooks"), timeoutSeconds: 900 }).notebook;
+  });
 
   it("runs without errors and draws distributions, two confusion matrices and PR curves", () => {
     assert.deepEqual(errorsOf(first), []);

@@ -1,5 +1,6 @@
 import type { DataFrame, Series } from "danfojs-node";
 import { DataError } from "../../errors";
+import { isDanfoFrame, isDanfoSeries } from "../../util";
 
 /** Features: a danfo DataFrame (numeric columns), rows of numbers, or a 2-D tensor. */
 export type Features = DataFrame | readonly (readonly number[])[] | import("@tensorflow/tfjs").Tensor2D;
@@ -19,13 +20,8 @@ function isTensor(x: unknown): x is import("@tensorflow/tfjs").Tensor {
   return typeof x === "object" && x !== null && "dataSync" in x && "shape" in x && "dtype" in x;
 }
 
-function isFrame(x: unknown): x is DataFrame {
-  return typeof x === "object" && x !== null && (x as { constructor?: { name?: string } }).constructor?.name === "DataFrame" && "columns" in x;
-}
-
-function isSeries(x: unknown): x is Series {
-  return typeof x === "object" && x !== null && (x as { constructor?: { name?: string } }).constructor?.name === "Series" && "values" in x;
-}
+const isFrame = isDanfoFrame;
+const isSeries = isDanfoSeries;
 
 /**
  * Features as a float32 matrix. Refuses, naming the column, what a model

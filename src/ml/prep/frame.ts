@@ -8,7 +8,7 @@
  */
 import type { DataFrame } from "danfojs-node";
 import { DataError } from "../../errors";
-import { danfojs } from "../../util";
+import { danfojs, isDanfoFrame } from "../../util";
 
 /** danfo loads its own TensorFlow.js: loaded only when a frame is built, like loadDataset does. */
 export const danfo = danfojs;
@@ -28,12 +28,8 @@ export function isMissing(value: Cell): boolean {
   return value === null || value === undefined || (typeof value === "number" && Number.isNaN(value));
 }
 
-/** Whether `df` looks like a danfo DataFrame (danfo has two DataFrame classes, so no instanceof). */
-export function isFrame(df: unknown): df is DataFrame {
-  if (df === null || typeof df !== "object") return false;
-  const d = df as Record<string, unknown>;
-  return Array.isArray(d.columns) && Array.isArray(d.dtypes) && Array.isArray(d.index) && typeof d.column === "function";
-}
+/** Whether `df` is a danfo DataFrame (util's danfo adapter: danfo has two DataFrame classes). */
+export const isFrame = isDanfoFrame;
 
 export function requireFrame(df: unknown, who: string): DataFrame {
   if (!isFrame(df)) {
