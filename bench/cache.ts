@@ -463,7 +463,7 @@ async function measureWorkbench(dir: string): Promise<WorkbenchResult> {
     cacheDir: join(dir, "wb-cache"),
     quiet: true,
     // Warnings, if any, must not mix with the JSON on stdout.
-    log: (line) => progress(`workbench: ${line}`),
+    print: (line) => progress(`workbench: ${line}`),
   });
   try {
     const typescriptLoaded = Object.keys(require.cache).some((k) => k.includes("/node_modules/typescript/"));

@@ -144,7 +144,7 @@ async function workbenchLog(dir: string, fx: LogFixture): Promise<{ ms: number; 
     cacheDir: join(dir, "cache"),
     quiet: true,
     backend: "cpu",
-    log: (line) => progress(`workbench: ${line}`),
+    print: (line) => progress(`workbench: ${line}`),
   });
   try {
     const n = fx.values.length;

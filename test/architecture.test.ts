@@ -71,4 +71,34 @@ describe("the architecture", () => {
     const pipeline = [...imports].filter(([f]) => folderOf(f) === "pipeline").flatMap(([, deps]) => deps.map(folderOf));
     for (const forbidden of ["cache", "tracking", "notebook", "workbench", "charts"]) assert.ok(!pipeline.includes(forbidden), `pipeline/ imports ${forbidden}/`);
   });
+
+  it("exports from each folder's index.ts only values that code outside the folder uses", () => {
+    const root = join(src, "..");
+    const elsewhere = ["test", "bench", "scripts"].flatMap((d) => sourceFiles(join(root, d)).filter((f) => !f.includes(`${join("test", ".out")}`)));
+    // cli/ is the command line's entry point; charts/ is the public namespace `charts.*`.
+    const folders = readdirSync(src).filter((e) => statSync(join(src, e)).isDirectory() && e !== "cli" && e !== "charts");
+    const unused: string[] = [];
+    for (const folder of folders) {
+      const index = readFileSync(join(src, folder, "index.ts"), "utf8");
+      const values = [...index.matchAll(/export\s+\{([^}]*)\}/g)].flatMap((m) =>
+        (m[1] as string)
+          .split(",")
+          .map((n) => n.trim())
+          .filter((n) => n !== "" && !n.startsWith("type "))
+          .map((n) => n.split(/\s+as\s+/).pop() as string),
+      );
+      const users = [...files.filter((f) => folderOf(f) !== folder), ...elsewhere].map((f) => readFileSync(f, "utf8"));
+      const importsFolder = new RegExp(`from\\s+"[./]*(src/)?${folder}"`);
+      for (const name of values) {
+        const word = new RegExp(`\\b${name}\\b`);
+        if (!users.some((text) => importsFolder.test(text) && word.test(text))) unused.push(`${folder}/index.ts: ${name}`);
+      }
+    }
+    assert.deepEqual(unused, []);
+  });
+
+  it("keeps files small: none in src/ over 600 lines", () => {
+    const long = files.map((f) => [relative(src, f), readFileSync(f, "utf8").split("\n").length] as const).filter(([, n]) => n > 600);
+    assert.deepEqual(long, []);
+  });
 });

@@ -1,4 +1,4 @@
-export { datasetNames, datasetPath, datasetsDir, loadDataset, loadDatasetRows } from "./datasets";
+export { datasetNames, datasetPath, loadDataset, loadDatasetRows } from "./datasets";
 export { CsvSyntaxError, parseCsv } from "./csv";
 export type { ParsedCsv } from "./csv";
 export { readTracked, readTrackedFile } from "./read-file";

@@ -1,4 +1,4 @@
-export { assertPipelabResolvable, runScript } from "./run-script";
+export { runScript } from "./run-script";
 export type { RunOutcome } from "./run-script";
 export { runNotebook } from "./run-notebook";
 export type { NotebookFailure } from "./run-notebook";

@@ -1,6 +1,6 @@
 export { readNotebook } from "./notebook";
 export type { CellIR, NotebookIR } from "./notebook";
-export { SKIP_TAG, formatTypeScript, notebookToScript } from "./script";
+export { notebookToScript } from "./script";
 export { declaredParams, parseParamArgs } from "./params";
 export type { DeclaredParam } from "./params";
 export { exportNotebook } from "./export-notebook";

@@ -2,7 +2,6 @@ export { ExperimentStore } from "./store";
 export type { RunStore } from "./run-store";
 export type { StoreOpenOptions } from "./open-store";
 export { STALE_HEARTBEAT_MS } from "./crash-sweep";
-export { checkMetric } from "./value-checks";
 export { FilterError, compileFilter, parseFilter } from "./filter";
 export type { Comparison, FilterObject, FilterValue, RunFilter } from "./filter";
 export { gitState } from "./git";

@@ -1,6 +1,6 @@
-export { Workbench, formatPlan } from "./workbench";
+export { Workbench } from "./workbench";
 export { Show } from "./show";
-export { CACHE_DIR_ENV, PARAMS_ENV, TAGS_ENV, defaultCacheDir } from "./cli-contract";
+export { PARAMS_ENV, TAGS_ENV, defaultCacheDir } from "./cli-contract";
 export { runMain } from "./run-main";
 export type { RunMainOptions } from "./run-main";
 export type { WorkbenchOptions } from "./workbench";

@@ -30,8 +30,11 @@ export interface WorkbenchOptions {
   runName?: string;
   /** Print nothing but errors and warnings. Default: false. */
   quiet?: boolean;
-  /** Where pipelab's lines (step outcomes, warnings, plans) go. Default: under the cell, or stdout in a script. */
-  log?: (line: string) => void;
+  /**
+   * Where pipelab's text lines (step outcomes, warnings, plans) go. Default:
+   * under the cell, or stdout in a script. (Not `wb.log`, which logs metrics.)
+   */
+  print?: (line: string) => void;
   /**
    * Which TensorFlow.js backend to compute with. Default: the fastest that
    * loads (tfjs-node, else wasm, else cpu), or `$PIPELAB_TF_BACKEND`.
@@ -91,7 +94,7 @@ export class Workbench {
     runInit: RunInit;
     backend: string;
     quiet: boolean;
-    log: ((line: string) => void) | undefined;
+    print: ((line: string) => void) | undefined;
     stepCache: StepCache;
     projectRoot: string;
   }) {
@@ -102,7 +105,7 @@ export class Workbench {
     this.backend = init.backend;
     this.quiet = init.quiet;
     this.projectRoot = init.projectRoot;
-    this.output = init.log ? withLog(currentOutput(), init.log) : currentOutput();
+    this.output = init.print ? printingTo(currentOutput(), init.print) : currentOutput();
     this.show = new Show(this);
     this.cache = new CacheControl(init.stepCache, init.store);
     this.metrics = new MetricBuffer(init.store, init.runId);
@@ -159,7 +162,7 @@ export class Workbench {
       runInit,
       backend: backend.description,
       quiet: options.quiet ?? false,
-      log: options.log,
+      print: options.print,
       stepCache,
       projectRoot: findProjectRoot(),
     });
@@ -403,9 +406,9 @@ export class Workbench {
   }
 }
 
-/** An output whose text lines go to `log`; charts still go where they would. */
-function withLog(output: Output, log: (line: string) => void): Output {
-  return { rich: output.rich, html: (h, t) => output.html(h, t), svg: (s, t) => output.svg(s, t), text: log };
+/** An output whose text lines go to `print`; charts still go where they would. */
+function printingTo(output: Output, print: (line: string) => void): Output {
+  return { rich: output.rich, html: (h, t) => output.html(h, t), svg: (s, t) => output.svg(s, t), text: print };
 }
 
 const caches = new Map<string, StepCache>();

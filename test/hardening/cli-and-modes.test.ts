@@ -41,7 +41,7 @@ describe("what pipelab creates is private to the user unless PIPELAB_SHARED=1", 
     if (shared) process.env.PIPELAB_SHARED = "1";
     else delete process.env.PIPELAB_SHARED;
     try {
-      const wb = await Workbench.open({ experiment: "modes", store: join(dir, "experiments.db"), cacheDir: join(dir, ".pipelab", "cache"), quiet: true, log: () => {} });
+      const wb = await Workbench.open({ experiment: "modes", store: join(dir, "experiments.db"), cacheDir: join(dir, ".pipelab", "cache"), quiet: true, print: () => {} });
       await wb.step("s", () => [1, 2, 3]);
       wb.show.plot({ marks: [] });
       wb.finish();

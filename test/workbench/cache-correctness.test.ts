@@ -20,7 +20,7 @@ const root = join(__dirname, "..", "..");
 
 async function bench(dir: string): Promise<{ wb: Workbench; lines: string[] }> {
   const lines: string[] = [];
-  const wb = await Workbench.open({ experiment: "holes", store: join(dir, "experiments.db"), cacheDir: join(dir, "cache"), log: (l) => lines.push(l) });
+  const wb = await Workbench.open({ experiment: "holes", store: join(dir, "experiments.db"), cacheDir: join(dir, "cache"), print: (l) => lines.push(l) });
   return { wb, lines };
 }
 const last = (lines: string[], step: string): string => [...lines].reverse().find((l) => l.startsWith(`▸ ${step}:`)) ?? "";
@@ -132,7 +132,7 @@ describe("hole 3: files read without files:", () => {
 import { Workbench, readTrackedFile } from ${JSON.stringify(join(root, "src"))};
 async function main(): Promise<void> {
   const lines: string[] = [];
-  const wb = await Workbench.open({ experiment: "holes", store: "experiments.db", cacheDir: "cache", log: (l) => lines.push(l) });
+  const wb = await Workbench.open({ experiment: "holes", store: "experiments.db", cacheDir: "cache", print: (l) => lines.push(l) });
   const value = await wb.step("read", () => readTrackedFile(${JSON.stringify(file)}).toString("utf8"));
   wb.finish();
   writeFileSync("result.json", JSON.stringify({ value, line: lines.find((l) => l.startsWith("▸ read")) }));
@@ -207,7 +207,7 @@ describe("hole 4: every byte read back from an artifact is checked", () => {
 import { Workbench } from ${JSON.stringify(join(root, "src"))};
 async function main(): Promise<void> {
   const lines: string[] = [];
-  const wb = await Workbench.open({ experiment: "holes", store: "experiments.db", cacheDir: "cache", log: (l) => lines.push(l) });
+  const wb = await Workbench.open({ experiment: "holes", store: "experiments.db", cacheDir: "cache", print: (l) => lines.push(l) });
   await wb.step("evaluate", () => (wb.log("test_accuracy", 0.75), { ok: true }));
   wb.finish();
   writeFileSync("result.json", JSON.stringify({ lines, run: wb.runId }));
@@ -240,7 +240,7 @@ describe("hole 5: a full disk while caching", () => {
 import { Workbench, untracked } from ${JSON.stringify(join(root, "src"))};
 async function main(): Promise<void> {
   const lines: string[] = [];
-  const wb = await Workbench.open({ experiment: "full", store: "experiments.db", cacheDir: ${JSON.stringify(join(full, "cache"))}, log: (l) => lines.push(l) });
+  const wb = await Workbench.open({ experiment: "full", store: "experiments.db", cacheDir: ${JSON.stringify(join(full, "cache"))}, print: (l) => lines.push(l) });
   const calls = untracked({ n: 0 });
   const big = () => wb.step("train", () => (calls.n++, Array.from({ length: 100_000 }, (_, i) => i * 0.5)));
   const first = await big();

@@ -109,7 +109,7 @@ async function property(seed: number): Promise<{ executions: number; refusals: n
     const link = join(dir, `cache-${restarts++}`);
     symlinkSync(join(dir, "cache"), link);
     const lines: string[] = [];
-    const wb = await Workbench.open({ experiment: "property", store: join(dir, "experiments.db"), cacheDir: link, log: (l) => lines.push(l) });
+    const wb = await Workbench.open({ experiment: "property", store: join(dir, "experiments.db"), cacheDir: link, print: (l) => lines.push(l) });
     return { wb, lines };
   };
   let { wb, lines } = await open();

@@ -10,7 +10,7 @@ import { tempDir } from "../helpers/tmp";
 /** A workbench of its own (store and cache in a temp folder) whose lines are collected. */
 async function bench(dir: string): Promise<{ wb: Workbench; lines: string[] }> {
   const lines: string[] = [];
-  const wb = await Workbench.open({ experiment: "cache", store: join(dir, "experiments.db"), cacheDir: join(dir, "cache"), log: (l) => lines.push(l) });
+  const wb = await Workbench.open({ experiment: "cache", store: join(dir, "experiments.db"), cacheDir: join(dir, "cache"), print: (l) => lines.push(l) });
   return { wb, lines };
 }
 

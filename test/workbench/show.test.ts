@@ -12,7 +12,7 @@ describe("wb.show in a script", () => {
   it("writes every chart as an HTML page and an SVG among the run's artifacts, and says where", async () => {
     const dir = tempDir();
     const lines: string[] = [];
-    const open = () => Workbench.open({ experiment: "show", store: join(dir, "experiments.db"), cacheDir: join(dir, "cache"), log: (l) => lines.push(l) });
+    const open = () => Workbench.open({ experiment: "show", store: join(dir, "experiments.db"), cacheDir: join(dir, "cache"), print: (l) => lines.push(l) });
     const r = seededRandom(1);
     const x = Array.from({ length: 120 }, (_, i) => [r() + (i % 2), r()]);
     const y = x.map((_, i) => (i % 2 ? "b" : "a"));

@@ -81,7 +81,7 @@ describe("Workbench in a script", () => {
 
   it("starts a new run when a parameter value changes, carrying the other parameters", async () => {
     const lines: string[] = [];
-    const wb = await Workbench.open({ experiment: "unit", store, log: (l) => lines.push(l) });
+    const wb = await Workbench.open({ experiment: "unit", store, print: (l) => lines.push(l) });
     wb.params({ lr: 0.01, hidden: 16 });
     const first = wb.runId;
     wb.params({ lr: 0.01 });
