@@ -12,6 +12,7 @@
 import { appendFileSync, existsSync, statfsSync } from "node:fs";
 import { resolve } from "node:path";
 import { StepCache, UnserializableError } from "../cache";
+import type { CacheHit } from "../cache";
 import { StepError, messageOf } from "../errors";
 import { notebookEnvironment, scriptEnvironment } from "../notebook";
 import { explainChange, installModuleLoadHook, orderSteps, markOrigin, paramsFingerprint, primitiveFingerprint, projectPath, staleModules } from "../pipeline";
@@ -120,71 +121,106 @@ export class Runner {
     return [...this.nodes.values()].reverse().find((n) => n.fingerprint === fingerprint)?.def.name;
   }
 
-  /** Executes a step: from cache when its key is known, else by running its function. */
+  /**
+   * Executes a step: look it up, else compute it (never with code other than
+   * its key describes), store the output, and tell the one listener.
+   */
   async execute<T>(def: StepDefinition, env: CodeEnvironment): Promise<StepOutcome<T>> {
     const started = performance.now();
+    const k = await this.keyFor(def, env);
+    const previous = this.nodes.get(def.name);
+    // A value that cannot be identified makes the key unique: storing the output would only fill the cache.
+    const mode: CacheMode = k.unidentified.length > 0 ? "off" : (def.options.cache ?? "disk");
+    const forced = (previous?.forced ?? false) || this.invalidatedNames.has(def.name);
+    this.invalidatedNames.delete(def.name);
+
+    const looked = mode !== "off" && !forced ? await this.lookUp(def, k) : undefined;
+    if (looked?.hit) return this.served<T>(def, env, k, looked.hit, started);
+
+    const staleCode = this.keys.staleCodeError(def, env, k.code);
+    if (staleCode) this.fail(def, k.key, started, staleCode);
+    const reason = (forced ? ["invalidated"] : (looked?.staleFiles ?? this.whyCompute(def.name, def.options.cache ?? "disk", k.key, k.record, previous))).join("; ");
+    const computed = await this.compute<T>(def, k, started);
+    this.keys.warnBlindSpots(def, env, k, computed.readFiles);
+    // A file that changed while the step read it: no content of it is what the output came from.
+    if (computed.unsteady.length > 0) this.ctx.warn(`step "${def.name}": ${computed.unsteady.join(", ")} changed while the step read it; its output is not cached.`);
+    const fingerprint = await this.store(def, k, computed, computed.unsteady.length > 0 ? "off" : mode, started);
+    const record: KeyRecord = { ...k.record, readFiles: computed.readFiles };
+    this.adopt({ def, env, record, key: k.key, fingerprint: fingerprint.value, value: computed.value, forced: false });
+    const durationMs = performance.now() - started;
+    this.ctx.record({
+      step: def.name,
+      cacheKey: k.key,
+      outcome: "miss",
+      durationMs,
+      outputFingerprint: fingerprint.value,
+      outputBytes: fingerprint.bytes,
+      keyParts: JSON.stringify(record),
+      ...(reason ? { reason } : {}),
+    });
+    this.ctx.say(`▸ ${def.name}: computed in ${formatDuration(durationMs)}${reason ? ` (${reason})` : ""}`);
+    return { value: computed.value, outcome: "miss", durationMs };
+  }
+
+  /** The key of a step as it is called now: its inputs identified, then keyOf. */
+  private async keyFor(def: StepDefinition, env: CodeEnvironment): Promise<StepKey> {
     const inputRefs: Record<string, ValueRef> = {};
     for (const [name, value] of Object.entries(def.inputs as Record<string, unknown>)) {
       inputRefs[name] = await valueRef(value, (f) => this.producerOf(f));
     }
     const k = await this.keys.keyOf(def, env, inputRefs);
-    const { key, record } = k;
     // PIPELAB_DEBUG_KEYS=FILE appends every step's key parts to FILE: to see why two keys differ.
-    if (process.env.PIPELAB_DEBUG_KEYS) appendFileSync(process.env.PIPELAB_DEBUG_KEYS, `${JSON.stringify({ key, parts: record.parts, source: String(def.fn) })}\n`);
-    const previous = this.nodes.get(def.name);
-    const declaredMode = def.options.cache ?? "disk";
-    // A value that cannot be identified makes the key unique: storing the output would only fill the cache.
-    const mode: CacheMode = k.unidentified.length > 0 ? "off" : declaredMode;
-    const forced = (previous?.forced ?? false) || this.invalidatedNames.has(def.name);
-    this.invalidatedNames.delete(def.name);
+    if (process.env.PIPELAB_DEBUG_KEYS) appendFileSync(process.env.PIPELAB_DEBUG_KEYS, `${JSON.stringify({ key: k.key, parts: k.record.parts, source: String(def.fn) })}\n`);
+    return k;
+  }
 
-    let staleFiles: string[] | undefined;
-    if (mode !== "off" && !forced) {
-      const hit = await this.ctx.cache.get(key, (message) => this.ctx.warn(`step "${def.name}": ${message}`), record.parts.modules);
-      const changed = hit ? this.keys.changedFiles(hit.readFiles) : [];
-      if (hit && changed.length > 0) staleFiles = changed;
-      else if (hit) {
-        this.keys.warnBlindSpots(def, env, k, hit.readFiles);
-        // What the step logged when it computed this output (a training history, final metrics)
-        // belongs to every run that uses the output.
-        if (hit.logged.length > 0) this.ctx.log(hit.logged, def.name);
-        hit.fingerprint = primitiveFingerprint(hit.value) ?? hit.fingerprint;
-        markOrigin(hit.value, { kind: "step", step: def.name, fingerprint: hit.fingerprint });
-        const durationMs = performance.now() - started;
-        const hitRecord: KeyRecord = { ...record, readFiles: hit.readFiles };
-        this.remember({ def, env, record: hitRecord, key, fingerprint: hit.fingerprint, value: hit.value, forced: false });
-        this.ctx.record({
-          step: def.name,
-          cacheKey: key,
-          outcome: "hit",
-          tier: hit.tier,
-          durationMs,
-          outputFingerprint: hit.fingerprint,
-          outputBytes: hit.bytes,
-          ...(hit.runId === null ? {} : { sourceRunId: hit.runId as RunId }),
-          keyParts: JSON.stringify(hitRecord),
-        });
-        const from = hit.runId === null ? "" : `, from run ${hit.runId}`;
-        this.ctx.say(`▸ ${def.name}: cached (${hit.tier}${from}) in ${formatDuration(durationMs)}`);
-        return { value: hit.value as T, outcome: "hit", tier: hit.tier, durationMs };
-      }
-    }
+  /** The cached output of a key, if it holds: a hit whose read files changed is stale, and says which. */
+  private async lookUp(def: StepDefinition, k: StepKey): Promise<{ hit?: CacheHit; staleFiles?: string[] }> {
+    const hit = await this.ctx.cache.get(k.key, (message) => this.ctx.warn(`step "${def.name}": ${message}`), k.record.parts.modules);
+    if (!hit) return {};
+    const changed = this.keys.changedFiles(hit.readFiles);
+    return changed.length > 0 ? { staleFiles: changed } : { hit };
+  }
 
-    const fail = (error: StepError): never => {
-      this.ctx.record({ step: def.name, cacheKey: key, outcome: "failed", durationMs: performance.now() - started, error: error.message });
-      throw error;
-    };
-    const staleCode = this.keys.staleCodeError(def, env, k.code);
-    if (staleCode) fail(staleCode);
+  /** A step served from the cache: what it logged is replayed into this run, and the hit recorded. */
+  private served<T>(def: StepDefinition, env: CodeEnvironment, k: StepKey, hit: CacheHit, started: number): StepOutcome<T> {
+    this.keys.warnBlindSpots(def, env, k, hit.readFiles);
+    // What the step logged when it computed this output (a training history, final metrics) belongs to every run that uses it.
+    if (hit.logged.length > 0) this.ctx.log(hit.logged, def.name);
+    const fingerprint = outputFingerprint(hit.value, hit.fingerprint);
+    const record: KeyRecord = { ...k.record, readFiles: hit.readFiles };
+    this.adopt({ def, env, record, key: k.key, fingerprint, value: hit.value, forced: false });
+    const durationMs = performance.now() - started;
+    this.ctx.record({
+      step: def.name,
+      cacheKey: k.key,
+      outcome: "hit",
+      tier: hit.tier,
+      durationMs,
+      outputFingerprint: fingerprint,
+      outputBytes: hit.bytes,
+      ...(hit.runId === null ? {} : { sourceRunId: hit.runId as RunId }),
+      keyParts: JSON.stringify(record),
+    });
+    const from = hit.runId === null ? "" : `, from run ${hit.runId}`;
+    this.ctx.say(`▸ ${def.name}: cached (${hit.tier}${from}) in ${formatDuration(durationMs)}`);
+    return { value: hit.value as T, outcome: "hit", tier: hit.tier, durationMs };
+  }
 
-    const reason = (forced ? ["invalidated"] : (staleFiles ?? this.whyCompute(def.name, declaredMode, key, record, previous))).join("; ");
+  /** Records a failed execution and throws its error. */
+  private fail(def: StepDefinition, key: string, started: number, error: StepError): never {
+    this.ctx.record({ step: def.name, cacheKey: key, outcome: "failed", durationMs: performance.now() - started, error: error.message });
+    throw error;
+  }
+
+  /** Runs the step's function in its step context: what it logged and the files it read come back with its value. */
+  private async compute<T>(def: StepDefinition, k: StepKey, started: number): Promise<{ value: T; logged: LoggedPoint[]; readFiles: Record<string, string>; unsteady: string[] }> {
     const computeStart = performance.now();
     const logged: LoggedPoint[] = [];
     const readFiles: Record<string, string> = {};
     const unsteady = new Set<string>();
-    let value: T;
     try {
-      value = (await withStepContext(
+      const value = (await withStepContext(
         {
           step: def.name,
           log: (points) => {
@@ -199,24 +235,38 @@ export class Runner {
         },
         () => def.fn(def.inputs),
       )) as T;
+      return { value, logged, readFiles, unsteady: [...unsteady] };
     } catch (error) {
       const message = `step "${def.name}" failed after ${formatDuration(performance.now() - computeStart)}: ${messageOf(error)}`;
-      return fail(new StepError(def.name, message, { cause: error }));
+      return this.fail(def, k.key, started, new StepError(def.name, message, { cause: error }));
     }
-    this.keys.warnBlindSpots(def, env, k, readFiles);
-    // A file that changed while the step read it: no content of it is what the output came from.
-    if (unsteady.size > 0) this.ctx.warn(`step "${def.name}": ${[...unsteady].join(", ")} changed while the step read it; its output is not cached.`);
-    const storeMode: CacheMode = unsteady.size > 0 ? "off" : mode;
+  }
+
+  /** Stores a computed output; its fingerprint (one rule: outputFingerprint) and serialized size. */
+  private async store(
+    def: StepDefinition,
+    k: StepKey,
+    computed: { value: unknown; logged: LoggedPoint[]; readFiles: Record<string, string> },
+    mode: CacheMode,
+    started: number,
+  ): Promise<{ value: string; bytes: number }> {
     let stored;
     try {
-      stored = await this.ctx.cache.put(key, value, { step: def.name, runId: this.ctx.runId(), mode: storeMode, logged, readFiles, modules: record.parts.modules });
+      stored = await this.ctx.cache.put(k.key, computed.value, {
+        step: def.name,
+        runId: this.ctx.runId(),
+        mode,
+        logged: computed.logged,
+        readFiles: computed.readFiles,
+        modules: k.record.parts.modules,
+      });
     } catch (error) {
       if (!(error instanceof UnserializableError)) throw error;
       const message =
         `the output of step "${def.name}" cannot be cached on disk: ${error.message}. ` +
         `Register a serializer for it (registerSerializer({ name, version, test, encode, decode })), ` +
         `or keep it in this process only: wb.step("${def.name}", inputs, fn, { cache: "memory" })`;
-      return fail(new StepError(def.name, message, { cause: error }));
+      return this.fail(def, k.key, started, new StepError(def.name, message, { cause: error }));
     }
     if (stored.diskError) {
       const code = (stored.diskError as NodeJS.ErrnoException).code;
@@ -225,24 +275,13 @@ export class Runner {
           `It is kept in memory for this process only. Free some space (pipelab cache prune --keep-runs 10) or move the cache (PIPELAB_CACHE_DIR).`,
       );
     }
-    // A primitive output is known by its content, so that the step taking it links back here.
-    stored = { ...stored, fingerprint: primitiveFingerprint(value) ?? stored.fingerprint };
-    markOrigin(value, { kind: "step", step: def.name, fingerprint: stored.fingerprint });
-    const durationMs = performance.now() - started;
-    const computedRecord: KeyRecord = { ...record, readFiles };
-    this.remember({ def, env, record: computedRecord, key, fingerprint: stored.fingerprint, value, forced: false });
-    this.ctx.record({
-      step: def.name,
-      cacheKey: key,
-      outcome: "miss",
-      durationMs,
-      outputFingerprint: stored.fingerprint,
-      outputBytes: stored.bytes,
-      keyParts: JSON.stringify(computedRecord),
-      ...(reason ? { reason } : {}),
-    });
-    this.ctx.say(`▸ ${def.name}: computed in ${formatDuration(durationMs)}${reason ? ` (${reason})` : ""}`);
-    return { value, outcome: "miss", durationMs };
+    return { value: outputFingerprint(computed.value, stored.fingerprint), bytes: stored.bytes };
+  }
+
+  /** Remembers a step's latest output, and marks the output with its origin so that downstream steps know it. */
+  private adopt(node: StepNode): void {
+    markOrigin(node.value, { kind: "step", step: node.def.name, fingerprint: node.fingerprint });
+    this.remember(node);
   }
 
   /**
@@ -408,4 +447,14 @@ export function parseKeyRecord(text: string): KeyRecord | undefined {
     variables: typeof r.variables === "object" && r.variables !== null ? (r.variables as Record<string, InputRef>) : {},
     readFiles: isRecordOfStrings(r.readFiles) ? r.readFiles : {},
   };
+}
+
+/**
+ * The one rule for a step output's fingerprint: a primitive is known by its
+ * content (it cannot carry an origin, and the step taking it links back by
+ * it); anything else by what the cache gave it (the sha256 of its bytes, or a
+ * stand-in for outputs kept in memory only).
+ */
+function outputFingerprint(value: unknown, cached: string): string {
+  return primitiveFingerprint(value) ?? cached;
 }
