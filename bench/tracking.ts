@@ -285,9 +285,15 @@ interface StatementTime {
   rows: number;
 }
 
-/** The store's connection: private, reached here only to time compareRuns' statements. */
+/**
+ * The store's SQLite connection: private, reached here only to time
+ * compareRuns' statements. The store's prepared statements are forgotten, so
+ * that the timed calls prepare theirs through the wrapper.
+ */
 function connectionOf(store: ExperimentStore): Database.Database {
-  return (store as unknown as { db: Database.Database }).db;
+  const conn = (store as unknown as { conn: { db: Database.Database; statements: Map<string, unknown> } }).conn;
+  conn.statements.clear();
+  return conn.db;
 }
 
 /**
