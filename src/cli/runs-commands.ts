@@ -64,25 +64,9 @@ export const runs: Command = {
   ].join("\n"),
   async run(args) {
     const [action, ...rest] = args;
-    const { values, positionals } = parse(
-      rest,
-      {
-        experiment: { type: "string" },
-        filter: { type: "string" },
-        limit: { type: "string" },
-        offset: { type: "string" },
-        deleted: { type: "boolean" },
-        json: { type: "boolean" },
-        store: { type: "string" },
-        params: { type: "string" },
-        metrics: { type: "string" },
-        sort: { type: "string" },
-        min: { type: "boolean" },
-        max: { type: "boolean" },
-        format: { type: "string" },
-      },
-      true,
-    );
+    const handler = RUNS_ACTIONS[action ?? ""];
+    if (!handler) throw new CliUsageError(`runs: expected ${Object.keys(RUNS_ACTIONS).join(", ")}, got ${JSON.stringify(action ?? "")}`);
+    const { values, positionals } = parse(rest, RUNS_OPTIONS, true);
     const path = values.store ?? defaultStorePath();
     // Reading needs no write access: a store the user may only read is opened read-only.
     const store = READ_ACTIONS.has(action ?? "") ? openForReading(path) : ExperimentStore.open(path);
@@ -91,80 +75,118 @@ export const runs: Command = {
       ...(values.filter === undefined ? {} : { filter: values.filter }),
     };
     try {
-      switch (action) {
-        case "ls": {
-          const limit = positiveInt(values.limit, "limit", 50);
-          const offset = positiveInt(values.offset, "offset", 0);
-          const found = store.listRuns({ ...selection, limit, offset, ...(values.deleted ? { includeDeleted: true } : {}) });
-          const details = found.map((r) => store.runDetails(r.id)).filter((d): d is RunDetails => d !== undefined);
-          if (values.json) log(JSON.stringify(details, null, 2));
-          else {
-            log(runsTable(details));
-            const total = store.countRuns({ ...selection, ...(values.deleted ? { includeDeleted: true } : {}) });
-            if (total > offset + found.length) log(`(${found.length} of ${total} runs; --offset ${offset + found.length} for more)`);
-          }
-          return 0;
-        }
-        case "show": {
-          const id = runId(positionals[0], "runs show");
-          const details = store.runDetails(id);
-          if (!details) throw new TrackingError(`no run ${id} in ${store.path}; \`pipelab runs ls\` lists them`);
-          const steps = store.stepExecutions(id);
-          log(values.json ? JSON.stringify({ ...details, steps }, null, 2) : runReport(details, steps));
-          return 0;
-        }
-        case "compare": {
-          const ids = positionals.map((p) => runId(p, "runs compare"));
-          const [metric, direction] = (values.sort ?? "").split(":");
-          const comparison = store.compareRuns({
-            ...selection,
-            ...(ids.length > 0 ? { ids } : {}),
-            ...(list(values.params) ? { params: list(values.params) } : {}),
-            ...(list(values.metrics) ? { metrics: list(values.metrics) } : {}),
-            ...(metric ? { orderBy: { metric, direction: direction === "asc" ? "asc" : "desc" } } : {}),
-            limit: positiveInt(values.limit, "limit", ids.length > 0 ? ids.length : 50),
-            offset: positiveInt(values.offset, "offset", 0),
-          });
-          for (const id of ids) if (!comparison.runs.some((r) => r.id === id)) throw new TrackingError(`no run ${id} in ${store.path}`);
-          log(values.json ? JSON.stringify(comparison, null, 2) : comparisonTable(comparison));
-          return 0;
-        }
-        case "best": {
-          const metric = positionals[0];
-          if (!metric) throw new CliUsageError("runs best: which metric? e.g. pipelab runs best accuracy");
-          // Lower is better for a loss or an error, higher otherwise (metricMode); --min or --max says otherwise.
-          if (values.min && values.max) throw new CliUsageError("runs best: give --min or --max, not both");
-          const mode = values.min ? "min" : values.max ? "max" : undefined;
-          const best = store.bestRun(metric, { ...selection, ...(mode ? { mode } : {}) });
-          if (!best) throw new TrackingError(`no run has a metric "${metric}"${values.filter ? " among those matching the filter" : ""}`);
-          log(values.json ? JSON.stringify(best, null, 2) : runReport(best, store.stepExecutions(best.id)));
-          return 0;
-        }
-        case "rm":
-        case "restore": {
-          if (positionals.length === 0) throw new CliUsageError(`runs ${action}: give one or more run ids`);
-          for (const p of positionals) {
-            const id = runId(p, `runs ${action}`);
-            if (action === "rm") store.deleteRun(id);
-            else store.restoreRun(id);
-            log(action === "rm" ? `deleted run ${id} (pipelab runs restore ${id} brings it back)` : `restored run ${id}`);
-          }
-          return 0;
-        }
-        case "export": {
-          const format = values.format ?? "csv";
-          if (format !== "csv" && format !== "json") throw new CliUsageError(`runs export: --format csv or json, got ${JSON.stringify(format)}`);
-          const comparison = store.compareRuns({ ...selection, ...(values.limit ? { limit: positiveInt(values.limit, "limit", 0) } : {}) });
-          process.stdout.write(format === "json" ? `${JSON.stringify(comparison.runs, null, 2)}\n` : comparisonCsv(comparison));
-          return 0;
-        }
-        default:
-          throw new CliUsageError(`runs: expected ls, show, compare, best, rm, restore or export, got ${JSON.stringify(action ?? "")}`);
-      }
+      return handler({ action: action as string, store, values, positionals, selection });
     } finally {
       store.close();
     }
   },
+};
+
+const RUNS_OPTIONS = {
+  experiment: { type: "string" },
+  filter: { type: "string" },
+  limit: { type: "string" },
+  offset: { type: "string" },
+  deleted: { type: "boolean" },
+  json: { type: "boolean" },
+  store: { type: "string" },
+  params: { type: "string" },
+  metrics: { type: "string" },
+  sort: { type: "string" },
+  min: { type: "boolean" },
+  max: { type: "boolean" },
+  format: { type: "string" },
+} as const;
+
+/** What a `runs` action gets: the store opened for it, the parsed options, the run selection. */
+interface RunsCall {
+  action: string;
+  store: ExperimentStore;
+  values: { [K in keyof typeof RUNS_OPTIONS]?: (typeof RUNS_OPTIONS)[K]["type"] extends "boolean" ? boolean : string };
+  positionals: string[];
+  selection: { experiment?: string; filter?: string };
+}
+
+function runsLs({ store, values, selection }: RunsCall): number {
+  const limit = positiveInt(values.limit, "limit", 50);
+  const offset = positiveInt(values.offset, "offset", 0);
+  const found = store.listRuns({ ...selection, limit, offset, ...(values.deleted ? { includeDeleted: true } : {}) });
+  const details = found.map((r) => store.runDetails(r.id)).filter((d): d is RunDetails => d !== undefined);
+  if (values.json) log(JSON.stringify(details, null, 2));
+  else {
+    log(runsTable(details));
+    const total = store.countRuns({ ...selection, ...(values.deleted ? { includeDeleted: true } : {}) });
+    if (total > offset + found.length) log(`(${found.length} of ${total} runs; --offset ${offset + found.length} for more)`);
+  }
+  return 0;
+}
+
+function runsShow({ store, values, positionals }: RunsCall): number {
+  const id = runId(positionals[0], "runs show");
+  const details = store.runDetails(id);
+  if (!details) throw new TrackingError(`no run ${id} in ${store.path}; \`pipelab runs ls\` lists them`);
+  const steps = store.stepExecutions(id);
+  log(values.json ? JSON.stringify({ ...details, steps }, null, 2) : runReport(details, steps));
+  return 0;
+}
+
+function runsCompare({ store, values, positionals, selection }: RunsCall): number {
+  const ids = positionals.map((p) => runId(p, "runs compare"));
+  const [metric, direction] = (values.sort ?? "").split(":");
+  const comparison = store.compareRuns({
+    ...selection,
+    ...(ids.length > 0 ? { ids } : {}),
+    ...(list(values.params) ? { params: list(values.params) } : {}),
+    ...(list(values.metrics) ? { metrics: list(values.metrics) } : {}),
+    ...(metric ? { orderBy: { metric, direction: direction === "asc" ? "asc" : "desc" } } : {}),
+    limit: positiveInt(values.limit, "limit", ids.length > 0 ? ids.length : 50),
+    offset: positiveInt(values.offset, "offset", 0),
+  });
+  for (const id of ids) if (!comparison.runs.some((r) => r.id === id)) throw new TrackingError(`no run ${id} in ${store.path}`);
+  log(values.json ? JSON.stringify(comparison, null, 2) : comparisonTable(comparison));
+  return 0;
+}
+
+function runsBest({ store, values, positionals, selection }: RunsCall): number {
+  const metric = positionals[0];
+  if (!metric) throw new CliUsageError("runs best: which metric? e.g. pipelab runs best accuracy");
+  // Lower is better for a loss or an error, higher otherwise (metricMode); --min or --max says otherwise.
+  if (values.min && values.max) throw new CliUsageError("runs best: give --min or --max, not both");
+  const mode = values.min ? "min" : values.max ? "max" : undefined;
+  const best = store.bestRun(metric, { ...selection, ...(mode ? { mode } : {}) });
+  if (!best) throw new TrackingError(`no run has a metric "${metric}"${values.filter ? " among those matching the filter" : ""}`);
+  log(values.json ? JSON.stringify(best, null, 2) : runReport(best, store.stepExecutions(best.id)));
+  return 0;
+}
+
+function runsDeleteOrRestore({ action, store, positionals }: RunsCall): number {
+  if (positionals.length === 0) throw new CliUsageError(`runs ${action}: give one or more run ids`);
+  for (const p of positionals) {
+    const id = runId(p, `runs ${action}`);
+    if (action === "rm") store.deleteRun(id);
+    else store.restoreRun(id);
+    log(action === "rm" ? `deleted run ${id} (pipelab runs restore ${id} brings it back)` : `restored run ${id}`);
+  }
+  return 0;
+}
+
+function runsExport({ store, values, selection }: RunsCall): number {
+  const format = values.format ?? "csv";
+  if (format !== "csv" && format !== "json") throw new CliUsageError(`runs export: --format csv or json, got ${JSON.stringify(format)}`);
+  const comparison = store.compareRuns({ ...selection, ...(values.limit ? { limit: positiveInt(values.limit, "limit", 0) } : {}) });
+  process.stdout.write(format === "json" ? `${JSON.stringify(comparison.runs, null, 2)}\n` : comparisonCsv(comparison));
+  return 0;
+}
+
+/** The `runs` actions, by name. */
+const RUNS_ACTIONS: Record<string, (call: RunsCall) => number> = {
+  ls: runsLs,
+  show: runsShow,
+  compare: runsCompare,
+  best: runsBest,
+  rm: runsDeleteOrRestore,
+  restore: runsDeleteOrRestore,
+  export: runsExport,
 };
 
 export const cache: Command = {
