@@ -192,15 +192,7 @@ export async function trainModel(data: TrainData, options: TrainOptions): Promis
   const o = check(options);
   await initBackend();
   const t = tf();
-  const x = toMatrix(data.x, "the training features");
-  const yLabels = toLabels(data.y, "the training labels");
-  if (yLabels.length !== x.rows) throw new DataError(`the training data has ${x.rows} rows of features and ${yLabels.length} labels`);
-  const classes = o.task === "classification" ? classesOf(yLabels) : null;
-  if (classes && classes.length < 2) throw new DataError(`classification needs at least two classes; the training labels hold only ${JSON.stringify(classes[0])}`);
-  const val = data.validation
-    ? { x: toMatrix(data.validation.x, "the validation features", x.features), y: toLabels(data.validation.y, "the validation labels") }
-    : undefined;
-  if (val && val.y.length !== val.x.rows) throw new DataError(`the validation data has ${val.x.rows} rows of features and ${val.y.length} labels`);
+  const { x, yLabels, classes, val } = trainingData(data, o);
 
   const step = currentStep();
   const progress: ProgressSink | undefined = o.progress ? (step ? step.progress("training") : progressDisplay("training")) : undefined;
@@ -217,20 +209,7 @@ export async function trainModel(data: TrainData, options: TrainOptions): Promis
   const history: Record<string, number>[] = [];
   let best = { value: higherIsBetter ? -Infinity : Infinity, epoch: 0, weights: undefined as TF.Tensor[] | undefined };
   const order = seededRandom(o.seed);
-  // The rows an epoch goes through: each once, or (oversampling) the smaller classes' rows
-  // repeated, plus a seeded draw of them, up to the size of the largest class.
-  const rowsOfEpoch = ((): number[] => {
-    const all = Array.from({ length: x.rows }, (_, i) => i);
-    if (o.balance !== "oversample") return all;
-    const byClass = new Map<string | number | boolean, number[]>();
-    yLabels.forEach((label, i) => (byClass.get(label) ?? byClass.set(label, []).get(label))?.push(i));
-    const largest = Math.max(...[...byClass.values()].map((rows) => rows.length));
-    const draw = seededRandom(o.seed + 1);
-    return [...byClass.values()].flatMap((rows) => [
-      ...Array.from({ length: Math.floor(largest / rows.length) }, () => rows).flat(),
-      ...Array.from({ length: largest % rows.length }, () => rows[Math.floor(draw() * rows.length)] as number),
-    ]);
-  })();
+  const rowsOfEpoch = epochRows(yLabels, x.rows, o);
   try {
     await withSeededMathRandom(o.seed, async () => {
       for (let epoch = 1; epoch <= o.epochs; epoch++) {
@@ -240,23 +219,8 @@ export async function trainModel(data: TrainData, options: TrainOptions): Promis
           const j = Math.floor(order() * (i + 1));
           [perm[i], perm[j]] = [perm[j] as number, perm[i] as number];
         }
-        let lossSum = 0;
-        let metricSum = 0;
-        for (let start = 0; start < perm.length; start += o.batchSize) {
-          const idx = perm.slice(start, start + o.batchSize);
-          const [bx, by] = t.tidy(() => {
-            const ids = t.tensor1d(idx, "int32");
-            return [t.gather(xs, ids), t.gather(ys, ids)];
-          });
-          const out = (await model.trainOnBatch(bx as TF.Tensor, by as TF.Tensor)) as number[];
-          t.dispose([bx as TF.Tensor, by as TF.Tensor]);
-          lossSum += (out[0] as number) * idx.length;
-          metricSum += (out[1] as number) * idx.length;
-          if (!Number.isFinite(out[0] as number)) {
-            throw new DataError(`training diverged at epoch ${epoch}: the loss is ${out[0]}. Lower the learning rate (now ${o.learningRate}) or scale the features (StandardScaler)`);
-          }
-        }
-        const entry: Record<string, number> = { epoch, loss: lossSum / perm.length, [metricName]: metricSum / perm.length };
+        const sums = await trainBatches(t, model, xs, ys, perm, epoch, o);
+        const entry: Record<string, number> = { epoch, loss: sums.loss / perm.length, [metricName]: sums.metric / perm.length };
         if (xv && yv) {
           const evaluated = model.evaluate(xv, yv, { batchSize: 1024 }) as TF.Scalar[];
           entry.val_loss = (await (evaluated[0] as TF.Scalar).data())[0] as number;
@@ -303,6 +267,67 @@ export async function trainModel(data: TrainData, options: TrainOptions): Promis
     history,
     bestEpoch: o.earlyStopping ? best.epoch : history.length,
   };
+}
+
+/** The training data as matrices and labels, its shapes and classes checked. */
+function trainingData(data: TrainData, o: ReturnType<typeof check>) {
+  const x = toMatrix(data.x, "the training features");
+  const yLabels = toLabels(data.y, "the training labels");
+  if (yLabels.length !== x.rows) throw new DataError(`the training data has ${x.rows} rows of features and ${yLabels.length} labels`);
+  const classes = o.task === "classification" ? classesOf(yLabels) : null;
+  if (classes && classes.length < 2) throw new DataError(`classification needs at least two classes; the training labels hold only ${JSON.stringify(classes[0])}`);
+  const val = data.validation
+    ? { x: toMatrix(data.validation.x, "the validation features", x.features), y: toLabels(data.validation.y, "the validation labels") }
+    : undefined;
+  if (val && val.y.length !== val.x.rows) throw new DataError(`the validation data has ${val.x.rows} rows of features and ${val.y.length} labels`);
+  return { x, yLabels, classes, val };
+}
+
+/**
+ * The rows an epoch goes through: each once, or (oversampling) the smaller
+ * classes' rows repeated, plus a seeded draw of them, up to the size of the
+ * largest class.
+ */
+function epochRows(yLabels: readonly (string | number | boolean)[], rows: number, o: ReturnType<typeof check>): number[] {
+  const all = Array.from({ length: rows }, (_, i) => i);
+  if (o.balance !== "oversample") return all;
+  const byClass = new Map<string | number | boolean, number[]>();
+  yLabels.forEach((label, i) => (byClass.get(label) ?? byClass.set(label, []).get(label))?.push(i));
+  const largest = Math.max(...[...byClass.values()].map((r) => r.length));
+  const draw = seededRandom(o.seed + 1);
+  return [...byClass.values()].flatMap((r) => [
+    ...Array.from({ length: Math.floor(largest / r.length) }, () => r).flat(),
+    ...Array.from({ length: largest % r.length }, () => r[Math.floor(draw() * r.length)] as number),
+  ]);
+}
+
+/** One epoch's batches, in the order of `perm`; the summed loss and metric, weighted by batch size. */
+async function trainBatches(
+  t: typeof TF,
+  model: TF.LayersModel,
+  xs: TF.Tensor,
+  ys: TF.Tensor,
+  perm: readonly number[],
+  epoch: number,
+  o: ReturnType<typeof check>,
+): Promise<{ loss: number; metric: number }> {
+  let loss = 0;
+  let metric = 0;
+  for (let start = 0; start < perm.length; start += o.batchSize) {
+    const idx = perm.slice(start, start + o.batchSize);
+    const [bx, by] = t.tidy(() => {
+      const ids = t.tensor1d(idx, "int32");
+      return [t.gather(xs, ids), t.gather(ys, ids)];
+    });
+    const out = (await model.trainOnBatch(bx as TF.Tensor, by as TF.Tensor)) as number[];
+    t.dispose([bx as TF.Tensor, by as TF.Tensor]);
+    loss += (out[0] as number) * idx.length;
+    metric += (out[1] as number) * idx.length;
+    if (!Number.isFinite(out[0] as number)) {
+      throw new DataError(`training diverged at epoch ${epoch}: the loss is ${out[0]}. Lower the learning rate (now ${o.learningRate}) or scale the features (StandardScaler)`);
+    }
+  }
+  return { loss, metric };
 }
 
 /** Class probabilities (classification) or predictions (regression) as rows of numbers. */
