@@ -8,7 +8,7 @@ import { declaredParams, importScript, notebookToScript, parseParamArgs, readNot
 import type { DeclaredParam } from "../export";
 import { ExperimentStore, defaultStorePath } from "../tracking";
 import type { RunDetails } from "../tracking";
-import { findProjectRoot, makeOwnFolder, metricMode, writeFileAtomic, writeOwnFile } from "../util";
+import { findProjectRoot, makeOwnFolder, metricMode, visible, writeFileAtomic, writeOwnFile } from "../util";
 import { TAGS_ENV } from "../workbench";
 import { invocationTag, runNotebook, runScript, runsOfInvocation } from "../execute";
 import type { RunOutcome } from "../execute";
@@ -153,7 +153,8 @@ const runCommand: Command = {
         } finally {
           store.close();
         }
-        console.error(`pipelab: ${relative(process.cwd(), file)} failed at cell ${cell}: ${error}`);
+        // The error is the notebook's text: shown with its control characters made visible.
+        console.error(`pipelab: ${relative(process.cwd(), file)} failed at cell ${cell}: ${visible(error)}`);
         console.error(`pipelab: the notebook as far as it ran, with the error, is saved in ${relative(process.cwd(), saved)}`);
         return 1;
       }

@@ -125,7 +125,7 @@ export interface CodeFingerprint {
   /** Packages the code and those modules import: name -> version. */
   packages: Record<string, string>;
   /** Free names of the code and its helpers that are not functions nor imports, with what binds them (sorted by name). */
-  variables: { name: string; binding: Binding | undefined }[];
+  variables: { name: string; binding: Exclude<Binding, { kind: "function" }> | undefined }[];
   /** The imports the code and its helpers use, by local name. */
   imports: Record<string, ImportBinding>;
   /** The project modules by absolute path -> source digest: what the loaded code is checked against. */
@@ -152,7 +152,7 @@ function analyze(source: string, imports: ImportMap): ReturnType<typeof analyzeF
 export function fingerprintCode(fn: (...args: never[]) => unknown, env: CodeEnvironment, projectRoot: string): CodeFingerprint {
   const used: Record<string, ImportBinding> = {};
   const helpers: Record<string, string> = {};
-  const variables = new Map<string, Binding | undefined>();
+  const variables = new Map<string, Exclude<Binding, { kind: "function" }> | undefined>();
   const paths = new Set<string>();
   let code: string;
 

@@ -61,15 +61,12 @@ export async function valueRef(value: unknown, producerOf: (fingerprint: string)
  * The reference of a free variable from what binds it; undefined for what is
  * not data (the workbench).
  */
-export async function variableRef(binding: Binding | undefined, producerOf: (fingerprint: string) => string | undefined): Promise<ValueRef | undefined> {
+export async function variableRef(binding: Exclude<Binding, { kind: "function" }> | undefined, producerOf: (fingerprint: string) => string | undefined): Promise<ValueRef | undefined> {
   if (binding === undefined) return { kind: "unidentified", what: "not found where the step can see it", advice: "input" };
   switch (binding.kind) {
     case "not-data":
       return undefined;
     case "value":
       return valueRef(binding.value, producerOf);
-    case "function":
-      // Functions are helpers, fingerprinted by their code before variables are looked at.
-      return { kind: "value", fingerprint: sha256(`function:${analyzeFunction(binding.source, {}).hash}`), preview: "function" };
   }
 }

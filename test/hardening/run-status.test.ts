@@ -4,22 +4,11 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { ExperimentStore } from "../../src/tracking";
-import { isolatedJupyter } from "../helpers/jupyter";
+import { isolatedJupyter, notebookJson } from "../helpers/jupyter";
 import { tempDir } from "../helpers/tmp";
 
 const cli = join(__dirname, "..", "..", "dist", "cli", "main.js");
 
-function notebook(cells: string[]): string {
-  return JSON.stringify({
-    cells: [
-      { cell_type: "markdown", metadata: {}, source: "A notebook that fails in its last cell." },
-      ...cells.map((source) => ({ cell_type: "code", metadata: {}, source, outputs: [], execution_count: null })),
-    ],
-    metadata: { kernelspec: { name: "pipelab", display_name: "TypeScript (pipelab)", language: "typescript" } },
-    nbformat: 4,
-    nbformat_minor: 4,
-  });
-}
 
 describe("honest run status from pipelab run and verify", () => {
   // Inside the repository, so that the notebook resolves "pipelab" as in a user's project.
@@ -32,7 +21,8 @@ describe("honest run status from pipelab run and verify", () => {
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "run-status", private: true }));
     writeFileSync(
       join(dir, "fails.ipynb"),
-      notebook([
+      notebookJson([
+        { markdown: "A notebook that fails in its last cell." },
         'import { Workbench } from "pipelab";\nconst wb = await Workbench.open({ experiment: "fails" });',
         'const n = await wb.step("count", () => 3);\nwb.log("n", n);',
         'throw new RangeError("the data ran out");',
@@ -70,7 +60,7 @@ describe("honest run status from pipelab run and verify", () => {
   it("verifies a notebook whose workbench prints nothing (quiet: true): runs are found by the tag verify gives them", () => {
     writeFileSync(
       join(dir, "quiet.ipynb"),
-      notebook(['import { Workbench } from "pipelab";\nconst wb = await Workbench.open({ experiment: "quiet", quiet: true });', 'const n = await wb.step("count", () => 7);\nwb.log("n", n);']),
+      notebookJson([{ markdown: "A quiet notebook." }, 'import { Workbench } from "pipelab";\nconst wb = await Workbench.open({ experiment: "quiet", quiet: true });', 'const n = await wb.step("count", () => 7);\nwb.log("n", n);']),
     );
     const ran = pipelab("run", "quiet.ipynb");
     assert.equal(ran.status, 0, ran.stderr);

@@ -179,3 +179,20 @@ export function sessionText(result: SessionResult | undefined): string {
     .map((o) => (o.type === "stream" ? (o.text ?? "") : o.type === "error" ? `${o.ename ?? ""}: ${o.evalue ?? ""}\n` : (o.mime?.["text/plain"] ?? "")))
     .join("");
 }
+
+/**
+ * A notebook for the pipelab kernel as JSON: code cells from strings, and
+ * markdown cells from `{ markdown }` (they count in cell numbers, as in Jupyter).
+ */
+export function notebookJson(cells: (string | { markdown: string })[]): string {
+  return JSON.stringify({
+    cells: cells.map((c) =>
+      typeof c === "string"
+        ? { cell_type: "code", metadata: {}, source: c, outputs: [], execution_count: null }
+        : { cell_type: "markdown", metadata: {}, source: c.markdown },
+    ),
+    metadata: { kernelspec: { name: "pipelab", display_name: "TypeScript (pipelab)", language: "typescript" } },
+    nbformat: 4,
+    nbformat_minor: 4,
+  });
+}

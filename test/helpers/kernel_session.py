@@ -21,19 +21,7 @@ from contextlib import ExitStack
 import nbformat
 from nbclient import NotebookClient
 
-
-def output_of(o):
-    item = {"type": o.get("output_type")}
-    if "name" in o:
-        item["name"] = o["name"]
-    if "text" in o:
-        item["text"] = o["text"] if isinstance(o["text"], str) else "".join(o["text"])
-    if "data" in o:
-        item["mime"] = {k: (v if isinstance(v, str) else json.dumps(v) if not isinstance(v, list) else "".join(v)) for k, v in o["data"].items()}
-    if o.get("output_type") == "error":
-        item["ename"] = o.get("ename", "")
-        item["evalue"] = o.get("evalue", "")
-    return item
+from run_passes import output_of
 
 
 def main(session_path, result_path):

@@ -15,23 +15,23 @@ import nbformat
 from nbclient import NotebookClient
 
 
+def output_of(o):
+    """One output of a cell as the tests read it: {type, name?, text?, mime?, ename?, evalue?}."""
+    item = {"type": o.get("output_type")}
+    if "name" in o:
+        item["name"] = o["name"]
+    if "text" in o:
+        item["text"] = o["text"] if isinstance(o["text"], str) else "".join(o["text"])
+    if "data" in o:
+        item["mime"] = {k: (v if isinstance(v, str) else "".join(v) if isinstance(v, list) else json.dumps(v)) for k, v in o["data"].items()}
+    if o.get("output_type") == "error":
+        item["ename"] = o.get("ename", "")
+        item["evalue"] = o.get("evalue", "")
+    return item
+
+
 def collect(nb):
-    cells = []
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        outs = []
-        for o in cell.get("outputs", []):
-            item = {"type": o.get("output_type")}
-            if "name" in o:
-                item["name"] = o["name"]
-            if "text" in o:
-                item["text"] = o["text"] if isinstance(o["text"], str) else "".join(o["text"])
-            if "data" in o:
-                item["mime"] = {k: (v if isinstance(v, str) else "".join(v)) for k, v in o["data"].items()}
-            outs.append(item)
-        cells.append(outs)
-    return cells
+    return [[output_of(o) for o in cell.get("outputs", [])] for cell in nb.cells if cell.cell_type == "code"]
 
 
 def run_pass(client, nb):

@@ -5,6 +5,7 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ExperimentStore } from "../../src/tracking";
+import { notebookJson } from "../helpers/jupyter";
 
 // pipelab in a user's own project, from an empty folder outside this repository:
 // the README's install commands run verbatim (the package made by `npm pack`,
@@ -31,18 +32,10 @@ function installSection(): string[][] {
 
 const WINE = ["alcohol,acidity,quality", ...Array.from({ length: 60 }, (_, i) => `${(9 + (i % 7) * 0.5).toFixed(1)},${(0.3 + (i % 5) * 0.1).toFixed(2)},${3 + (i % 6)}`)].join("\n") + "\n";
 
-function notebook(cells: string[]): string {
-  return JSON.stringify({
-    cells: cells.map((source) => ({ cell_type: "code", metadata: {}, source, outputs: [], execution_count: null })),
-    metadata: { kernelspec: { name: "pipelab", display_name: "TypeScript (pipelab)", language: "typescript" } },
-    nbformat: 4,
-    nbformat_minor: 4,
-  });
-}
 
 /** A notebook of the user's own, reading their CSV with a path relative to the notebook's folder. */
 function wineNotebook(experiment: string, csvPath: string): string {
-  return notebook([
+  return notebookJson([
     `import { Workbench, readCsv } from "pipelab";\nconst wb = await Workbench.open({ experiment: ${JSON.stringify(experiment)} });`,
     "const p = wb.params({ threshold: 5 });",
     `const wine = await wb.step("load", () => readCsv(${JSON.stringify(csvPath)}));\nwine.shape`,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { executeNotebook, runKernelSession, testKernel } from "../helpers/jupyter";
+import { executeNotebook, notebookJson, runKernelSession, testKernel } from "../helpers/jupyter";
 import type { Notebook, SessionResult } from "../helpers/jupyter";
 import { tempDir } from "../helpers/tmp";
 
@@ -10,14 +10,6 @@ import { tempDir } from "../helpers/tmp";
 // execute reply with ename, evalue and traceback, so that nbconvert and nbclient show the
 // message (tslab alone replies a bare error status: "<Error>: ").
 
-function notebook(cells: string[]): string {
-  return JSON.stringify({
-    cells: cells.map((source) => ({ cell_type: "code", metadata: {}, source, outputs: [], execution_count: null })),
-    metadata: { kernelspec: { name: "pipelab", display_name: "TypeScript (pipelab)", language: "typescript" } },
-    nbformat: 4,
-    nbformat_minor: 4,
-  });
-}
 
 describe("failed cells under the real pipelab kernel", () => {
   const dir = tempDir("kernel-errors-", { inRepo: true });
@@ -39,7 +31,7 @@ describe("failed cells under the real pipelab kernel", () => {
       ],
       env,
     );
-    writeFileSync(join(dir, "fails.ipynb"), notebook(["const a = 1;", 'throw new Error("nbconvert shows this message");', "a"]));
+    writeFileSync(join(dir, "fails.ipynb"), notebookJson(["const a = 1;", 'throw new Error("nbconvert shows this message");', "a"]));
     const r = executeNotebook(join(dir, "fails.ipynb"), { outDir: dir, env, cwd: dir, allowErrors: true });
     allowed = r.notebook;
     try {

@@ -4,7 +4,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ExperimentStore } from "../../src/tracking";
-import { executeNotebook, isolatedJupyter, jupyterPython, stdoutOf } from "../helpers/jupyter";
+import { executeNotebook, isolatedJupyter, jupyterPython, notebookJson, stdoutOf } from "../helpers/jupyter";
 import { userProject } from "../helpers/project";
 import { tempDir } from "../helpers/tmp";
 
@@ -23,14 +23,6 @@ function installPacked(project: string): string {
   return target;
 }
 
-function notebook(cells: string[]): string {
-  return JSON.stringify({
-    cells: cells.map((source) => ({ cell_type: "code", metadata: {}, source, outputs: [], execution_count: null })),
-    metadata: { kernelspec: { name: "pipelab", display_name: "TypeScript (pipelab)", language: "typescript" } },
-    nbformat: 4,
-    nbformat_minor: 4,
-  });
-}
 
 describe("pipelab installed in a user's own project", () => {
   const project = tempDir("pipelab-user-project-");
@@ -58,7 +50,7 @@ describe("pipelab installed in a user's own project", () => {
     mkdirSync(analysis);
     writeFileSync(
       join(analysis, "check.ipynb"),
-      notebook([
+      notebookJson([
         'import { Workbench, loadDatasetRows } from "pipelab";\nconst wb = await Workbench.open({ experiment: "user-project" });',
         'const cars = await wb.step("load", () => loadDatasetRows("cars"));\nwb.log("rows", cars.length);\ncars.length',
         // Real types, not `any`: assigning a RunId to a string must be a type error.
@@ -95,7 +87,7 @@ describe("pipelab linked into a user's project (npm install ../pipelab)", () => 
     writeFileSync(join(project, "data", "x.csv"), "a,b\n1,2\n3,4\n5,6\n");
     writeFileSync(
       join(project, "frame.ipynb"),
-      notebook([
+      notebookJson([
         'import { Workbench, readCsv } from "pipelab";\nconst wb = await Workbench.open({ experiment: "linked" });',
         'const raw = await wb.step("load", () => readCsv("data/x.csv"));\nraw.shape',
         "raw.shape[0]",

@@ -4,7 +4,6 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFile
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { DiskStore, StepCache } from "../../src/cache";
-import { readTrackedFile } from "../../src/data";
 import { evaluate, readCsv, seededRandom, trainModel } from "../../src/ml";
 import { untracked } from "../../src/pipeline";
 import { ExperimentStore } from "../../src/tracking";
