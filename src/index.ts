@@ -20,6 +20,7 @@ export {
   CycleError,
   DataError,
   ExportError,
+  InterruptedError,
   PipelabError,
   SetupError,
   StepError,

@@ -13,6 +13,7 @@ const EXPECTED = [
   "ExperimentStore",
   "ExportError",
   "FilterError",
+  "InterruptedError",
   "LabelEncoder",
   "MinMaxScaler",
   "OneHotEncoder",

@@ -6,7 +6,7 @@ import { metricMode } from "../util";
 /** Options of the runs table. */
 export interface RunsTableOptions {
   /** Per run, how many steps were computed and how many came from the cache. */
-  steps?: ReadonlyMap<RunId, { computed: number; cached: number; failed: number }>;
+  steps?: ReadonlyMap<RunId, { computed: number; cached: number; failed: number; interrupted: number }>;
   /** Metrics where lower is better; default: names containing loss, error, mae, mse or rmse. */
   lowerIsBetter?: (metric: string) => boolean;
 }
@@ -61,7 +61,7 @@ export function runsTable(c: RunComparison, options: RunsTableOptions = {}): str
       `<td style="padding:3px 8px">#${run.id}${run.name ? ` ${escapeHtml(run.name)}` : ""}</td>`,
       `<td style="padding:3px 8px">${escapeHtml(run.status)}</td>`,
       `<td style="padding:3px 8px;text-align:right">${formatDuration(run.durationMs)}</td>`,
-      ...(options.steps ? [`<td style="padding:3px 8px;text-align:right">${steps ? `${steps.cached}/${steps.cached + steps.computed + steps.failed}` : ""}</td>`] : []),
+      ...(options.steps ? [`<td style="padding:3px 8px;text-align:right">${steps ? `${steps.cached}/${steps.cached + steps.computed + steps.failed + steps.interrupted}` : ""}</td>`] : []),
       ...c.params.map((p) => `<td style="padding:3px 8px${differs.has(p) ? ";background:#FFF3D6" : ";color:#777"}">${escapeHtml(formatValue(run.params[p]))}</td>`),
       ...c.metrics.map((m) => {
         const v = run.metrics[m];

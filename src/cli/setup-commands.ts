@@ -2,6 +2,7 @@
  * The commands that set a machine up: `setup`, `doctor`, `notebook` (Jupyter
  * with the project's kernel) and `kernel` (register one with the user's Jupyter).
  */
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
@@ -73,7 +74,10 @@ export const setup: Command = {
     });
     const report = ensureJupyter({ install: !values["no-install"], log });
     log(`Jupyter: ${report.python} (Python ${report.version}; notebook ${report.modules.notebook}, nbclient ${report.modules.nbclient})`);
-    if (values["for-tests"]) ensureChromium(!values["no-install"]);
+    if (values["for-tests"]) {
+      ensureChromium(!values["no-install"]);
+      ensureKernelTestSuite(report.python, !values["no-install"]);
+    }
     if (!values["no-kernel"] && !values["for-tests"]) {
       const { dir, replaced } = installKernel({ python: report.python, location: { kind: "user" } });
       log(`kernel: "${KERNEL_NAME}" registered in ${dir}`);
@@ -88,6 +92,14 @@ function ensureChromium(install: boolean): void {
   if (existsSync("/usr/bin/chromium")) return;
   if (install && aptInstall(["chromium"], log) && existsSync("/usr/bin/chromium")) return;
   log("note: /usr/bin/chromium is missing, so the browser test will fail; install it with: sudo apt-get install -y chromium");
+}
+
+/** The kernel's conformance test runs Jupyter's own kernel test suite (Debian's python3-jupyter-kernel-test). */
+function ensureKernelTestSuite(python: string, install: boolean): void {
+  const present = (): boolean => spawnSync(python, ["-c", "import jupyter_kernel_test"], { stdio: "ignore" }).status === 0;
+  if (present()) return;
+  if (install && aptInstall(["python3-jupyter-kernel-test"], log) && present()) return;
+  log(`note: ${python} lacks jupyter_kernel_test, so the kernel conformance test will fail; install it with: sudo apt-get install -y python3-jupyter-kernel-test`);
 }
 
 export const doctor: Command = {

@@ -43,14 +43,27 @@ export function runReport(run: RunDetails, steps: readonly StepExecution[]): str
   lines.push("metrics:");
   for (const [k, v] of Object.entries(run.metrics)) lines.push(`  ${k} = ${v}`);
   lines.push("steps:");
-  for (const s of steps) {
-    const [first, rest] = messageLines(s.error ?? "");
-    const how = s.outcome === "hit" ? `cached (${s.tier ?? "?"})` : s.outcome === "miss" ? "computed" : `failed: ${first}`;
-    lines.push(`  ${s.step}: ${how} in ${formatDuration(s.durationMs)}${s.outcome === "miss" && s.reason ? ` (${s.reason})` : ""}`);
-    if (s.outcome === "failed") lines.push(...rest.map((l) => `      ${l}`));
-  }
+  for (const s of steps) lines.push(...stepLines(s));
   // Each entry is one line; a line break inside a user string is shown as ␊ like any other control.
   return lines.map(visible).join("\n");
+}
+
+/** A step of a run report: how it ended and how long it took; a failure's message, line by line. */
+function stepLines(s: StepExecution): string[] {
+  const took = formatDuration(s.durationMs);
+  switch (s.outcome) {
+    case "miss":
+      return [`  ${s.step}: computed in ${took}${s.reason ? ` (${s.reason})` : ""}`];
+    case "hit":
+      return [`  ${s.step}: cached (${s.tier ?? "?"}) in ${took}`];
+    case "interrupted":
+      // The runner's message says how far the step got, e.g. step "fit" was interrupted at epoch 3.
+      return [`  ${s.step}: interrupted after ${took}${s.error ? ` (${messageLines(s.error)[0]})` : ""}`];
+    case "failed": {
+      const [first, rest] = messageLines(s.error ?? "");
+      return [`  ${s.step}: failed: ${first} in ${took}`, ...rest.map((l) => `      ${l}`)];
+    }
+  }
 }
 
 /** An error message's first line and the rest: a message that spans lines is printed as lines, indented. */

@@ -4,6 +4,7 @@ import { dirname, extname, join, resolve } from "node:path";
 import type { DataFrame } from "danfojs-node";
 import { DataError, messageOf } from "../errors";
 import { danfojs } from "../util";
+import { interruptibly } from "../run-context";
 import { parseCsv } from "./csv";
 
 /** Data sets of vega-datasets that load as tables (CSV, TSV or a JSON array of records). */
@@ -75,10 +76,13 @@ export function loadDatasetRows(name: string): Record<string, unknown>[] {
  * ```
  */
 export function loadDataset(name: string): DataFrame {
-  const rows = loadDatasetRows(name);
-  // danfo loads its own TensorFlow.js; require it only when a frame is wanted.
-  const { DataFrame } = danfojs();
-  return new DataFrame(rows);
+  // In the kernel, Jupyter's interrupt breaks off a long load at once.
+  return interruptibly(() => {
+    const rows = loadDatasetRows(name);
+    // danfo loads its own TensorFlow.js; require it only when a frame is wanted.
+    const { DataFrame } = danfojs();
+    return new DataFrame(rows);
+  }, `loading the data set ${name}`);
 }
 
 /** Rows of a delimited file, numbers typed, empty cells null. */

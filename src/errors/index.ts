@@ -49,3 +49,16 @@ export class DataError extends PipelabError {}
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * Work stopped because the user interrupted it (Jupyter's stop button,
+ * Ctrl-C): neither a failure nor a result. `step` names the step it stopped,
+ * when it stopped one.
+ */
+export class InterruptedError extends PipelabError {
+  readonly step: string | undefined;
+  constructor(message: string, step?: string) {
+    super(message);
+    this.step = step;
+  }
+}

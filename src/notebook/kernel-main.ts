@@ -1,12 +1,16 @@
 import type * as TS from "typescript";
 import { recordNotebookImports } from "./environment";
-import { SetupError } from "../errors";
 import { installModuleLoadHook } from "../pipeline";
+import { enableSigintBreaks } from "../run-context";
 import { expandShorthandProperties, originalPosition } from "./shorthand";
 import { CellErrors } from "./cell-errors";
 import { TslabModuleTracker } from "./tslab-modules";
-import { TSLAB_VERSION, loadTslabKernel } from "./tslab-adapter";
-import type { ConvertResult, Converter, ZmqMessageLike, ZmqServerLike } from "./tslab-adapter";
+import { loadTslabKernel } from "./tslab-adapter";
+import type { ConvertResult, Converter } from "./tslab-adapter";
+import { ExecuteRequests } from "./execute-request";
+import { History } from "./history";
+import { KernelServer } from "./kernel-server";
+import { describeName, kernelHandlers } from "./requests";
 
 /** A converter whose cells get their shorthand properties expanded first (see expandShorthandProperties). */
 function withShorthandFix(ts: typeof TS, inner: Converter, modules: TslabModuleTracker): Converter {
@@ -35,13 +39,17 @@ function withShorthandFix(ts: typeof TS, inner: Converter, modules: TslabModuleT
 }
 
 /**
- * Starts the pipelab kernel: tslab's TypeScript kernel, with pipelab's fixes,
- * serving the Jupyter connection described in `configPath`. This mirrors
- * tslab's own startKernel (tslab 1.0.22, pinned) with the converter wrapped.
+ * Starts the pipelab kernel: tslab's TypeScript converter and executor, with
+ * pipelab's fixes, behind pipelab's own implementation of Jupyter's protocol
+ * (kernel-server.ts), serving the connection described in `configPath`.
  */
 export function startKernel(configPath: string): void {
   // tslab's parts, checked against the version the adapter knows (a SetupError otherwise).
-  const { createConverter, createExecutor, ZmqServer, JupyterHandlerImpl, ts } = loadTslabKernel();
+  const tslab = loadTslabKernel();
+  const { createConverter, createExecutor, ts } = tslab;
+  // The kernel's own troubles go to its log (Jupyter's server log), never into a cell.
+  const log = process.stderr.write.bind(process.stderr);
+  const warn = (message: string): void => void log(`${message}\n`);
   // Before any cell runs: every module the notebook loads is then seen loading, with the source it came from.
   installModuleLoadHook({ complete: true });
   const modules = new TslabModuleTracker();
@@ -64,45 +72,40 @@ export function startKernel(configPath: string): void {
     },
   };
   void convs.node; // warm the converter, as tslab does: the first cell is then faster
-  const cellErrors = new CellErrors();
-  // What tslab would print to stderr for a failed cell is reported as Jupyter's error output instead.
-  const executor = createExecutor(process.cwd(), convs, { log: console.log, error: (...args: unknown[]) => cellErrors.report(args) });
-  const server = new ZmqServer(new JupyterHandlerImpl(executor, false), configPath);
-  reportCellErrors(server, cellErrors);
-  process.on("SIGINT", () => executor.interrupt());
+  const errors = new CellErrors();
+  // tslab's executor logs a cell's last expression and reports its failure through this console.
+  const executor = createExecutor(process.cwd(), convs, {
+    log: (value: unknown) => requests.captureValue(value),
+    error: (...args: unknown[]) => errors.report(args),
+  });
+  const history = new History();
+  const requests: ExecuteRequests = new ExecuteRequests({
+    executor,
+    errors,
+    history,
+    setDisplaySink: tslab.setDisplaySink,
+    describe: (name) => describeName({ executor, tslab }, name),
+  });
+  const handlers = kernelHandlers({
+    tslab,
+    executor,
+    requests,
+    history,
+    shutdown: () => {
+      server.close();
+      executor.close();
+      setTimeout(() => process.exit(0), 100).unref();
+    },
+  });
+  const server = new KernelServer(configPath, tslab.zmq, handlers, warn);
+  // Jupyter's interrupt (interrupt_mode "signal" in the kernelspec); an interrupt_request does the same.
+  process.on("SIGINT", () => requests.interrupt());
+  // A step's synchronous work (a long read) breaks off at once on SIGINT, instead of at its next check.
+  enableSigintBreaks();
   process.on("uncaughtException", (err) => console.error("UncaughtException:", err));
   process.on("unhandledRejection", (reason) => console.error("UnhandledPromiseRejection:", reason));
-  server.init();
-}
-
-/**
- * Replaces tslab's execute handler by one that, for a failed cell, sends an
- * `error` output and an execute reply with `ename`, `evalue` and `traceback`,
- * as Jupyter's protocol says (tslab sends neither).
- */
-function reportCellErrors(server: ZmqServerLike, errors: CellErrors): void {
-  const check = server as unknown as Record<string, unknown>;
-  if (typeof check.handleExecute !== "function" || !("handler" in check)) {
-    throw new SetupError(`the pipelab kernel expects tslab ${TSLAB_VERSION} (its ZmqServer.handleExecute); reinstall pipelab's dependencies (npm install)`);
-  }
-  (server as unknown as { handleExecute(sock: unknown, msg: ZmqMessageLike): Promise<void> }).handleExecute = async function (sock, msg) {
-    const send = (type: string, content: unknown, socket: unknown): void => {
-      const out = msg.createReply();
-      out.header.msg_type = type;
-      out.content = content;
-      out.signAndSend(server.connInfo.key, socket);
-    };
-    errors.reset();
-    const content = await server.handler.handleExecute(
-      msg.content,
-      (name, text) => send("stream", { name, text }, server.iopub),
-      (data, update) => send(update ? "update_display_data" : "display_data", data, server.iopub),
-    );
-    if (content.status === "error") {
-      const error = errors.error() ?? { ename: "Error", evalue: "the cell failed", traceback: ["the cell failed"] };
-      send("error", { ...error, execution_count: content.execution_count }, server.iopub);
-      Object.assign(content, error);
-    }
-    send("execute_reply", content, sock);
-  };
+  server.start().catch((error: unknown) => {
+    warn(`pipelab kernel: cannot bind Jupyter's channels: ${String(error)}`);
+    process.exit(1);
+  });
 }

@@ -3,8 +3,11 @@
  * beyond its public API, in one place, checked at start-up against the
  * version it was written for (tslab 1.0.22, pinned in package.json).
  *
- * - the kernel's parts (converter, executor, ZMQ server, handler), which the
- *   pipelab kernel wires itself to add its fixes (kernel-main.ts);
+ * - the kernel's parts pipelab reuses: the converter (TypeScript to
+ *   JavaScript, completion, inspection) and the executor (running cells).
+ *   Jupyter's protocol is pipelab's own (kernel-server.ts): tslab's server
+ *   sends no execute_result, no proper errors, no history and no interrupt
+ *   replies, and is not extensible from outside;
  * - the `__tslab__` global, whose `exports` hold the notebook's variables;
  * - the public display API of the tslab copy that runs the kernel, found
  *   among loaded modules (a project may hold several copies of tslab).
@@ -39,27 +42,45 @@ export interface Converter {
   close(): void;
   [other: string]: unknown;
 }
+/** tslab's executor: runs cells (compiled by the converter), completes and inspects code. */
 export interface Executor {
+  /** Runs a cell; false when it failed (the error went to the executor's `console.error`). */
+  execute(src: string): Promise<boolean>;
+  inspect(src: string, position: number): unknown;
+  complete(src: string, position: number): { start: number; end: number; candidates: string[] };
+  /** Abandons the awaited part of the running cell (it rejects with "Interrupted asynchronously"). */
   interrupt(): void;
+  close(): void;
 }
-/** The parts of tslab's ZMQ server the kernel's execute handler uses. */
-export interface ZmqMessageLike {
-  content: Record<string, unknown>;
-  createReply(): { header: { msg_type: string }; content: unknown; signAndSend(key: string, socket: unknown): void };
+
+/** A ZeroMQ socket of zeromq 6 (the copy tslab depends on). */
+export interface ZmqSocket extends AsyncIterable<Buffer[]> {
+  bind(address: string): Promise<void>;
+  send(frames: Buffer[]): Promise<void>;
+  close(): void;
 }
-export interface ZmqServerLike {
-  handler: { handleExecute(content: unknown, writeStream: (name: string, text: string) => void, writeDisplay: (data: unknown, update: boolean) => void): Promise<Record<string, unknown>> };
-  connInfo: { key: string };
-  iopub: unknown;
-  init(): void;
+/** The socket types of zeromq 6 the kernel uses. */
+export interface ZmqModule {
+  Router: new () => ZmqSocket;
+  Publisher: new () => ZmqSocket;
+  Reply: new () => ZmqSocket;
 }
+
+/** What a cell's display calls send: a `display_data` (or, for `update`, an `update_display_data`) content. */
+export type DisplaySink = (data: Record<string, unknown>, update: boolean) => void;
 
 /** tslab's kernel parts, loaded from its files. */
 export interface TslabKernelParts {
   createConverter(o: { isJS: boolean; isBrowser: boolean }): Converter;
   createExecutor(root: string, convs: unknown, c: { log(...a: unknown[]): void; error(...a: unknown[]): void }): Executor;
-  ZmqServer: new (handler: unknown, configPath: string) => ZmqServerLike;
-  JupyterHandlerImpl: new (executor: Executor, isJs: boolean) => unknown;
+  /** Whether a cell's code is complete, or needs more lines (with the next line's indent). */
+  isCompleteCode(code: string): { completed: boolean; indent?: string };
+  /** The text of a quick-info (hover) result of `Executor.inspect`. */
+  printQuickInfo(info: unknown): string;
+  /** Where tslab's public display API (`tslab.display`, `newDisplay()`) sends, for the cell running now. */
+  setDisplaySink(sink: DisplaySink): void;
+  /** The ZeroMQ binding tslab depends on. */
+  zmq: ZmqModule;
   /** The TypeScript tslab compiles cells with. */
   ts: typeof TS;
 }
@@ -79,18 +100,25 @@ export function loadTslabKernel(): TslabKernelParts {
   const converter = load("converter.js");
   const executor = load("executor.js");
   const jupyter = load("jupyter.js");
+  const inspect = load("inspect.js");
   if (typeof converter.createConverter !== "function") throw wrong("no createConverter in dist/converter.js");
+  if (typeof converter.isCompleteCode !== "function") throw wrong("no isCompleteCode in dist/converter.js");
   if (typeof executor.createExecutor !== "function") throw wrong("no createExecutor in dist/executor.js");
-  const server: unknown = jupyter.ZmqServer;
-  const prototype = typeof server === "function" ? (server.prototype as Record<string, unknown> | undefined) : undefined;
-  if (typeof prototype?.handleExecute !== "function") throw wrong("no ZmqServer.handleExecute in dist/jupyter.js");
-  if (typeof jupyter.JupyterHandlerImpl !== "function") throw wrong("no JupyterHandlerImpl in dist/jupyter.js");
+  if (typeof inspect.printQuickInfo !== "function") throw wrong("no printQuickInfo in dist/inspect.js");
+  // tslab's display API reads this export of jupyter.js at each call.
+  if (!("lastWriteDisplayData" in jupyter)) throw wrong("no lastWriteDisplayData in dist/jupyter.js");
   const ts = require(require.resolve("@tslab/typescript-for-tslab", { paths: [tslabDir] })) as typeof TS;
+  const zmq = require(require.resolve("zeromq", { paths: [tslabDir] })) as ZmqModule;
+  if (typeof zmq.Router !== "function" || typeof zmq.Publisher !== "function") throw wrong("its zeromq is not zeromq 6");
   return {
     createConverter: converter.createConverter as TslabKernelParts["createConverter"],
     createExecutor: executor.createExecutor as TslabKernelParts["createExecutor"],
-    ZmqServer: jupyter.ZmqServer as TslabKernelParts["ZmqServer"],
-    JupyterHandlerImpl: jupyter.JupyterHandlerImpl as TslabKernelParts["JupyterHandlerImpl"],
+    isCompleteCode: converter.isCompleteCode as TslabKernelParts["isCompleteCode"],
+    printQuickInfo: inspect.printQuickInfo as TslabKernelParts["printQuickInfo"],
+    setDisplaySink: (sink) => {
+      jupyter.lastWriteDisplayData = sink;
+    },
+    zmq,
     ts,
   };
 }

@@ -50,3 +50,5 @@ export function currentStep(): StepContext | undefined {
 export function noteFileRead(file: string, hash: string): void {
   storage.getStore()?.fileRead(file, hash);
 }
+
+export { asRunningStep, checkInterrupt, clearInterrupt, enableSigintBreaks, interruptibly, requestInterrupt, runningSteps } from "./interrupt";

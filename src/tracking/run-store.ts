@@ -64,7 +64,7 @@ export interface RunStore {
   logParams(run: RunId, params: Readonly<Record<string, ParamValue>>): void;
   /** Appends a batch of metric points and updates final values, all or nothing. */
   logMetrics(run: RunId, points: readonly MetricPointInput[]): void;
-  /** Records that a step was computed, served from cache, or failed. */
+  /** Records that a step was computed, served from cache, failed, or was interrupted. */
   recordStep(run: RunId, exec: StepExecution): void;
   /** The latest key recorded for `step` in the experiment of `run`, to explain a recompute. */
   lastStepKey(run: RunId, step: string): StepKey | undefined;
@@ -95,7 +95,7 @@ export interface RunStore {
   bestRun(metric: string, q?: BestRunQuery): RunDetails | undefined;
   /** Runs side by side: params and final metrics as columns, which differ, each metric's range. */
   compareRuns(q?: CompareQuery): RunComparison;
-  /** How many steps of each run were computed, cached, or failed. */
+  /** How many steps of each run were computed, cached, failed, or interrupted. */
   stepCounts(runs: readonly RunId[]): Map<RunId, StepCounts>;
   /** The history of one metric of one run in step order, thinned to about `maxPoints`. */
   metricHistory(run: RunId, key: string, options?: HistoryOptions): MetricPoint[];

@@ -157,6 +157,41 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN pid_start_ticks INTEGER;  -- field 22 of /proc/<pid>/stat (clock ticks since boot); NULL without /proc
   ALTER TABLE runs ADD COLUMN boot_id TEXT;             -- /proc/sys/kernel/random/boot_id when the run started; NULL without /proc
   `,
+  // 7: a step the user stopped (Jupyter's interrupt) is recorded as 'interrupted'. SQLite cannot change a CHECK, so
+  // step_executions is rebuilt as https://www.sqlite.org/lang_altertable.html#otheralter says: a new table, the rows
+  // copied with their ids, the old table dropped, the new one renamed, then the indexes of migrations 1 and 4 again.
+  // foreign_keys stays on (it cannot change inside the migration's transaction), which is safe: no table, trigger or
+  // view refers to step_executions, so dropping it cascades nowhere and the rename has no reference to rewrite, and
+  // the copy checks each row's run. A row of a run that is gone (only a store edited with foreign keys off has one)
+  // would fail that check and the whole upgrade, so it is left behind, as deleting its run would have done.
+  `
+  CREATE TABLE step_executions_new (
+    id                  INTEGER PRIMARY KEY,
+    run_id              INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step                TEXT NOT NULL,
+    cache_key           TEXT,
+    outcome             TEXT NOT NULL CHECK (outcome IN ('miss', 'hit', 'failed', 'interrupted')),
+    tier                TEXT CHECK (tier IN ('memory', 'disk')),
+    source_run_id       INTEGER,                   -- for a hit: the run that computed it
+    duration_ms         REAL NOT NULL,
+    output_fingerprint  TEXT,
+    output_bytes        INTEGER,
+    error               TEXT,
+    started_at          TEXT NOT NULL,
+    reason              TEXT,                      -- e.g. "param lr changed (0.01 -> 0.1)"
+    key_parts           TEXT                       -- JSON, written and read by the runner only
+  );
+  INSERT INTO step_executions_new (id, run_id, step, cache_key, outcome, tier, source_run_id, duration_ms,
+      output_fingerprint, output_bytes, error, started_at, reason, key_parts)
+    SELECT id, run_id, step, cache_key, outcome, tier, source_run_id, duration_ms,
+      output_fingerprint, output_bytes, error, started_at, reason, key_parts
+    FROM step_executions WHERE run_id IN (SELECT id FROM runs);
+  DROP TABLE step_executions;
+  ALTER TABLE step_executions_new RENAME TO step_executions;
+  CREATE INDEX step_executions_by_run ON step_executions (run_id, id);
+  CREATE INDEX step_executions_by_key ON step_executions (cache_key);
+  CREATE INDEX step_executions_by_step ON step_executions (step, id);
+  `,
 ];
 
 /** Steps per row of metric_blocks (a power of two: the block of a step is step >> METRIC_BLOCK_SHIFT). */
@@ -169,6 +204,7 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
  * The oldest schema this pipelab reads as it is. A store opened read-only
  * cannot be upgraded, so one older than this is refused; raise it when a
  * migration adds a table or column that a read (not only a write, nor the
- * crash sweep) uses. Migration 6 adds columns only the crash sweep reads.
+ * crash sweep) uses. Migration 6 adds columns only the crash sweep reads;
+ * migration 7 only widens a CHECK, so a store of schema 5 or 6 reads as before.
  */
 export const READABLE_FROM_SCHEMA = 5;

@@ -1,8 +1,8 @@
 /**
  * The step_executions table: one row each time the runner computed a step,
- * served it from a cache, or saw it fail. The cache reads it back (which run
- * computed an entry, which keys recent runs used, why a step recomputes);
- * listings count it.
+ * served it from a cache, saw it fail, or saw the user interrupt it. The
+ * cache reads it back (which run computed an entry, which keys recent runs
+ * used, why a step recomputes); listings count it.
  */
 import { nowIso } from "./connection";
 import type { StoreConnection } from "./connection";
@@ -35,10 +35,12 @@ export function recordStep(conn: StoreConnection, run: RunId, exec: StepExecutio
 }
 
 export function lastStepKey(conn: StoreConnection, run: RunId, step: string): StepKey | undefined {
+  // Only an execution that produced a value (computed or cached) is what the next key is compared with:
+  // a failed or interrupted one cached nothing.
   const row = conn
     .stmt(
       `SELECT s.run_id, s.cache_key, s.key_parts FROM step_executions s JOIN runs r ON r.id = s.run_id
-       WHERE s.step = ? AND s.key_parts IS NOT NULL AND s.cache_key IS NOT NULL AND s.outcome != 'failed' AND r.deleted_at IS NULL
+       WHERE s.step = ? AND s.key_parts IS NOT NULL AND s.cache_key IS NOT NULL AND s.outcome IN ('miss', 'hit') AND r.deleted_at IS NULL
          AND r.experiment_id = (SELECT experiment_id FROM runs WHERE id = ?)
        ORDER BY s.id DESC LIMIT 1`,
     )
@@ -90,11 +92,12 @@ export function stepCounts(conn: StoreConnection, runs: readonly RunId[]): Map<R
   if (runs.length === 0) return out;
   const rows = conn.db
     .prepare(
-      `SELECT run_id, sum(outcome = 'miss') AS computed, sum(outcome = 'hit') AS cached, sum(outcome = 'failed') AS failed
+      `SELECT run_id, sum(outcome = 'miss') AS computed, sum(outcome = 'hit') AS cached, sum(outcome = 'failed') AS failed,
+         sum(outcome = 'interrupted') AS interrupted
        FROM step_executions WHERE run_id IN (${runs.map(() => "?").join(", ")}) GROUP BY run_id`,
     )
     .all(...runs) as ({ run_id: number } & StepCounts)[];
-  for (const r of rows) out.set(r.run_id as RunId, { computed: r.computed, cached: r.cached, failed: r.failed });
+  for (const r of rows) out.set(r.run_id as RunId, { computed: r.computed, cached: r.cached, failed: r.failed, interrupted: r.interrupted });
   return out;
 }
 

@@ -141,7 +141,7 @@ export class ExperimentStore implements RunStore {
     this.logMetrics(run, [{ key, value, ...(step === undefined ? {} : { step }) }]);
   }
 
-  /** Records that a step was computed, served from cache, or failed. */
+  /** Records that a step was computed, served from cache, failed, or was interrupted. */
   recordStep(run: RunId, exec: StepExecution): void {
     steps.recordStep(this.conn, run, exec);
   }
@@ -262,7 +262,7 @@ export class ExperimentStore implements RunStore {
     return artifacts.listArtifacts(this.conn, run);
   }
 
-  /** How many steps of each run were computed and how many came from the cache. */
+  /** How many steps of each run were computed, came from the cache, failed, or were interrupted. */
   stepCounts(runs: readonly RunId[]): Map<RunId, StepCounts> {
     return steps.stepCounts(this.conn, runs);
   }

@@ -63,7 +63,8 @@ export interface RunDetails extends RunRecord {
 export interface StepExecution {
   step: string;
   cacheKey?: string;
-  outcome: "miss" | "hit" | "failed";
+  /** Computed (`miss`), served from a cache (`hit`), failed, or stopped by the user (`interrupted`: Jupyter's interrupt). */
+  outcome: "miss" | "hit" | "failed" | "interrupted";
   tier?: "memory" | "disk";
   sourceRunId?: RunId;
   durationMs: number;
@@ -118,11 +119,12 @@ export interface ArtifactRecord {
   createdAt: string;
 }
 
-/** How many steps of a run were computed, served from the cache, or failed. */
+/** How many steps of a run were computed, served from the cache, failed, or were stopped by the user. */
 export interface StepCounts {
   computed: number;
   cached: number;
   failed: number;
+  interrupted: number;
 }
 
 /** The latest key of a step: which run recorded it, and the key parts (JSON the runner wrote). */

@@ -75,3 +75,25 @@ export function adoptColumns(df: DataFrame, columns: unknown[][], index: (string
   });
   return true;
 }
+
+/**
+ * How many rows a frame has, read from its index: danfo's `shape` reads the
+ * row-major copy, which a frame adopted from the cache builds on first use.
+ */
+export function frameRowCount(df: DataFrame): number {
+  return df.index.length;
+}
+
+/**
+ * A block of a frame's cells, `rows` × `columns` positions, read without
+ * copying the rest: from danfo's column-major copy, or, in low-memory mode
+ * (which keeps none and would transpose the whole frame to make one), from its rows.
+ */
+export function frameBlock(df: DataFrame, rows: readonly number[], columns: readonly number[]): unknown[][] {
+  if (df.config.isLowMemoryMode) {
+    const data = df.values as unknown[][];
+    return rows.map((r) => columns.map((c) => data[r]?.[c]));
+  }
+  const data = df.getColumnData as unknown[][];
+  return rows.map((r) => columns.map((c) => data[c]?.[r]));
+}

@@ -12,4 +12,5 @@ export { SHARED_ENV, SharedValueError, sharedByEnvironment } from "./modes";
 export { metricMode } from "./metric-mode";
 export { danfojs, tensorflow, typescript } from "./lazy";
 export { NOT_DATA } from "./not-data";
-export { DANFO_VERSION, adoptColumns, isDanfoFrame, isDanfoSeries } from "./danfo";
+export { DANFO_VERSION, adoptColumns, frameBlock, frameRowCount, isDanfoFrame, isDanfoSeries } from "./danfo";
+export { isTensor } from "./tensor";

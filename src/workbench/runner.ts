@@ -13,12 +13,12 @@ import { appendFileSync, existsSync, statfsSync } from "node:fs";
 import { resolve } from "node:path";
 import { StepCache, UnserializableError } from "../cache";
 import type { CacheHit } from "../cache";
-import { StepError, messageOf } from "../errors";
+import { InterruptedError, StepError, messageOf } from "../errors";
 import { notebookEnvironment, scriptEnvironment } from "../notebook";
 import { explainChange, installModuleLoadHook, orderSteps, markOrigin, paramsFingerprint, primitiveFingerprint, projectPath, staleModules } from "../pipeline";
 import type { CacheMode, CodeEnvironment, InputRef, KeyParts, KeyRecord, StepDefinition } from "../pipeline";
 import { progressDisplay } from "../notebook";
-import { withStepContext } from "../run-context";
+import { asRunningStep, interruptibly, withStepContext } from "../run-context";
 import type { LoggedPoint } from "../run-context";
 import type { RunId, StepExecution } from "../tracking";
 import { formatBytes, formatDuration } from "../util";
@@ -233,10 +233,16 @@ export class Runner {
             readFiles[file] ??= hash;
           },
         },
-        () => def.fn(def.inputs),
+        // Its synchronous part can be broken off by an interrupt (in the kernel); its awaits check too.
+        () => asRunningStep(def.name, () => interruptibly(() => def.fn(def.inputs))),
       )) as T;
       return { value, logged, readFiles, unsteady: [...unsteady] };
     } catch (error) {
+      if (error instanceof InterruptedError) {
+        // Stopped by the user: recorded as such, never cached, and reported as the interrupt it is.
+        this.ctx.record({ step: def.name, cacheKey: k.key, outcome: "interrupted", durationMs: performance.now() - started, error: error.message });
+        throw error;
+      }
       const message = `step "${def.name}" failed after ${formatDuration(performance.now() - computeStart)}: ${messageOf(error)}`;
       return this.fail(def, k.key, started, new StepError(def.name, message, { cause: error }));
     }

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { inspect } from "node:util";
 import { StepCache } from "../cache";
-import { PipelabError, StepError, messageOf } from "../errors";
+import { InterruptedError, PipelabError, StepError, messageOf } from "../errors";
 import { initBackend } from "../ml";
 import { currentOutput, inKernel } from "../notebook";
 import type { Output } from "../notebook";
@@ -218,6 +218,8 @@ export class Workbench {
       return result.value;
     } catch (error) {
       this.metrics.flush();
+      // An interrupted step did not fail: the run stays as it was (the step is recorded as interrupted).
+      if (error instanceof InterruptedError) throw error;
       this.stepsRun.set(name, "failed");
       this.lastFailure = { step: name, error: messageOf(error instanceof StepError && error.cause !== undefined ? error.cause : error) };
       throw error;
@@ -234,8 +236,11 @@ export class Workbench {
     if (this.quiet || this.output.rich) return;
     const counts = this.store.stepCounts([this.currentRun]).get(this.currentRun);
     if (!counts) return;
-    const total = counts.computed + counts.cached + counts.failed;
-    const how = counts.cached === total ? "all from the cache" : `${counts.cached} from the cache, ${counts.computed} computed${counts.failed ? `, ${counts.failed} failed` : ""}`;
+    const total = counts.computed + counts.cached + counts.failed + counts.interrupted;
+    const how =
+      counts.cached === total
+        ? "all from the cache"
+        : `${counts.cached} from the cache, ${counts.computed} computed${counts.failed ? `, ${counts.failed} failed` : ""}${counts.interrupted ? `, ${counts.interrupted} interrupted` : ""}`;
     this.say(`pipelab: run ${this.currentRun}: ${total} step${total === 1 ? "" : "s"}, ${how}`);
   }
 

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { StepCache } from "../../src/cache";
 import { ExperimentStore } from "../../src/tracking";
+import type { StepExecution } from "../../src/tracking";
 import { sha256 } from "../../src/util";
 import { tempDir } from "../helpers/tmp";
 
@@ -45,6 +46,7 @@ describe("the pipelab CLI", () => {
     store.logMetric(run, "accuracy", 0.975);
     store.recordStep(run, { step: "train", outcome: "miss", durationMs: 1200, reason: "param hidden changed (8 -> 16)" });
     store.recordStep(run, { step: "load", outcome: "hit", tier: "disk", durationMs: 4 });
+    store.recordStep(run, { step: "fit", outcome: "interrupted", durationMs: 2500, error: 'step "fit" was interrupted at epoch 3' });
     store.endRun(run, "finished");
     store.close();
     const ls = pipelab(["runs", "ls"], { PIPELAB_STORE: file });
@@ -58,6 +60,9 @@ describe("the pipelab CLI", () => {
     assert.match(show.stdout, /hidden = 16/);
     assert.match(show.stdout, /train: computed in 1\.2 s \(param hidden changed \(8 -> 16\)\)/, "why it recomputed");
     assert.match(show.stdout, /load: cached \(disk\) in 4(\.0)? ms\n/);
+    assert.match(show.stdout, /fit: interrupted after 2\.5 s \(step "fit" was interrupted at epoch 3\)/, "how far the stopped step got");
+    const shown = JSON.parse(pipelab(["runs", "show", String(run), "--json", "--store", file]).stdout) as { steps: StepExecution[] };
+    assert.deepEqual(shown.steps.map((s) => [s.step, s.outcome]), [["train", "miss"], ["load", "hit"], ["fit", "interrupted"]]);
   });
 
   it("reports an unknown run id and a bad store clearly, without a stack trace", () => {

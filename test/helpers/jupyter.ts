@@ -144,7 +144,7 @@ export type SessionAction = { op: "exec"; code: string } | { op: "write"; path: 
 export interface SessionResult {
   op: SessionAction["op"];
   status: "ok" | "error";
-  outputs: { type: string; name?: string; text?: string; mime?: Record<string, string>; ename?: string; evalue?: string }[];
+  outputs: { type: string; name?: string; text?: string; mime?: Record<string, string>; ename?: string; evalue?: string; traceback?: string[] }[];
 }
 
 /**

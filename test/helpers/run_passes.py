@@ -16,7 +16,7 @@ from nbclient import NotebookClient
 
 
 def output_of(o):
-    """One output of a cell as the tests read it: {type, name?, text?, mime?, ename?, evalue?}."""
+    """One output of a cell as the tests read it: {type, name?, text?, mime?, ename?, evalue?, traceback?}."""
     item = {"type": o.get("output_type")}
     if "name" in o:
         item["name"] = o["name"]
@@ -27,6 +27,7 @@ def output_of(o):
     if o.get("output_type") == "error":
         item["ename"] = o.get("ename", "")
         item["evalue"] = o.get("evalue", "")
+        item["traceback"] = list(o.get("traceback", []))
     return item
 
 

@@ -8,7 +8,8 @@ import { tempDir } from "../helpers/tmp";
 
 // A failed cell is reported the way Jupyter's protocol says: an `error` output and an
 // execute reply with ename, evalue and traceback, so that nbconvert and nbclient show the
-// message (tslab alone replies a bare error status: "<Error>: ").
+// message (tslab alone replies a bare error status: "<Error>: "). Tracebacks hold the user's
+// frames only: not pipelab's, tslab's or Node's.
 
 
 describe("failed cells under the real pipelab kernel", () => {
@@ -45,11 +46,20 @@ describe("failed cells under the real pipelab kernel", () => {
     const errorOf = (r: SessionResult | undefined) => r?.outputs.find((o) => o.type === "error");
     assert.equal(session[0]?.status, "error");
     assert.deepEqual([errorOf(session[0])?.ename, errorOf(session[0])?.evalue], ["RangeError", "out of range here"]);
-    assert.equal(errorOf(session[1])?.ename, "TypeScript");
-    assert.match(errorOf(session[1])?.evalue ?? "", /1:7 - Type 'string' is not assignable to type 'number'/);
+    assert.equal(errorOf(session[1])?.ename, "TSError");
+    assert.equal(errorOf(session[1])?.evalue, "line 1, column 7: Type 'string' is not assignable to type 'number'.");
     assert.equal(errorOf(session[2])?.ename, "StepError");
     assert.match(errorOf(session[2])?.evalue ?? "", /^step "s" failed after [\d.]+ ms: inner failure$/);
     assert.equal(session[3]?.status, "ok", "the kernel goes on after a failed cell");
+    assert.equal(session[3]?.outputs.find((o) => o.type === "execute_result")?.mime?.["text/plain"], "2", "a last expression is Out[n]");
+  });
+
+  it("keeps the user's frames in a traceback, and a step error's cause", () => {
+    const traceback = session[2]?.outputs.find((o) => o.type === "error")?.traceback ?? [];
+    assert.match(traceback[0] ?? "", /^StepError: step "s" failed/);
+    assert.ok(traceback.includes("Caused by: Error: inner failure"), traceback.join("\n"));
+    assert.ok(traceback.some((l) => /at .*evalmachine/.test(l)), `the cell's own frame: ${traceback.join("\n")}`);
+    assert.ok(!traceback.some((l) => /node_modules|node:internal|[\\/]dist[\\/]/.test(l)), traceback.join("\n"));
   });
 
   it("makes nbconvert name the error, not `<Error>: `", () => {

@@ -10,7 +10,7 @@
 import type * as TF from "@tensorflow/tfjs";
 import { DataError } from "../../errors";
 import { metricMode, tensorflow } from "../../util";
-import { currentStep } from "../../run-context";
+import { checkInterrupt, currentStep } from "../../run-context";
 import type { ProgressSink } from "../../run-context";
 import { progressDisplay } from "../../notebook";
 import { initBackend } from "../backend";
@@ -313,7 +313,14 @@ async function trainBatches(
 ): Promise<{ loss: number; metric: number }> {
   let loss = 0;
   let metric = 0;
+  let yielded = performance.now();
   for (let start = 0; start < perm.length; start += o.batchSize) {
+    // A stop request (Jupyter's interrupt) arrives through the event loop: let it in every 100 ms, then check.
+    if (performance.now() - yielded > 100) {
+      await new Promise((done) => setImmediate(done));
+      yielded = performance.now();
+    }
+    checkInterrupt(`epoch ${epoch}, batch ${Math.floor(start / o.batchSize) + 1} of ${Math.ceil(perm.length / o.batchSize)}`);
     const idx = perm.slice(start, start + o.batchSize);
     const [bx, by] = t.tidy(() => {
       const ids = t.tensor1d(idx, "int32");

@@ -1,6 +1,7 @@
 import { extname, resolve } from "node:path";
 import type { DataFrame } from "danfojs-node";
 import { DataError, messageOf } from "../../errors";
+import { interruptibly } from "../../run-context";
 import { type ColumnType, DECIMAL, castColumns } from "./cast";
 import { CsvSyntaxError, type ParsedCsv, parseCsv, readTracked } from "../../data";
 import { type Cell, type OutputColumn, describeValue, isMissing, makeFrame, quote } from "./frame";
@@ -37,6 +38,11 @@ export interface ReadCsvOptions {
  * ```
  */
 export function readCsv(path: string, options: ReadCsvOptions = {}): DataFrame {
+  // In the kernel, Jupyter's interrupt breaks off a long read at once.
+  return interruptibly(() => readCsvNow(path, options), `reading ${path}`);
+}
+
+function readCsvNow(path: string, options: ReadCsvOptions): DataFrame {
   const file = resolve(path);
   const text = readText(path, "CSV");
   const delimiter = options.delimiter ?? (extname(file).toLowerCase() === ".tsv" ? "\t" : ",");
@@ -80,6 +86,10 @@ export function readCsv(path: string, options: ReadCsvOptions = {}): DataFrame {
  * ```
  */
 export function readJson(path: string): DataFrame {
+  return interruptibly(() => readJsonNow(path), `reading ${path}`);
+}
+
+function readJsonNow(path: string): DataFrame {
   const file = resolve(path);
   const text = readText(path, "JSON");
   let parsed: unknown;

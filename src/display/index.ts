@@ -1,0 +1,3 @@
+export { MIME_BUNDLE } from "./bundle";
+export type { MimeBundle, RichDisplay } from "./bundle";
+export { richBundle } from "./rich-bundle";
