@@ -42,7 +42,13 @@ export function mimeBundle(value: unknown): Record<string, string> {
   } catch {
     rich = undefined; // a value whose rich form fails still shows as text
   }
-  return rich ?? { "text/plain": plainText(value) };
+  if (!rich) return { "text/plain": plainText(value) };
+  // A value that says how it prints (util.inspect.custom, as wb.plan()'s entries do) keeps that text.
+  return hasCustomInspect(value) ? { ...rich, "text/plain": plainText(value) } : rich;
+}
+
+function hasCustomInspect(value: unknown): boolean {
+  return typeof value === "object" && value !== null && typeof (value as { [inspect.custom]?: unknown })[inspect.custom] === "function";
 }
 
 /** Runs execute requests in order and answers them. */

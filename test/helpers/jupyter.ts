@@ -137,6 +137,18 @@ export function stdoutOf(nb: Notebook, cell: number): string {
     .join("");
 }
 
+/** The text/plain of a code cell's result (its `Out[n]`: the value of its last expression), "" without one. */
+export function resultOf(nb: Notebook, cell: number): string {
+  const result = (nb.cells[cell]?.outputs ?? []).find((o) => o.output_type === "execute_result");
+  return text(result?.data?.["text/plain"]);
+}
+
+/** What a code cell shows as text: what it printed to stdout, then its result. */
+export function textOf(nb: Notebook, cell: number): string {
+  const result = resultOf(nb, cell);
+  return stdoutOf(nb, cell) + (result ? `${result}\n` : "");
+}
+
 /** One action of a kernel session: a cell executed, a file written as an editor would, a kernel restart. */
 export type SessionAction = { op: "exec"; code: string } | { op: "write"; path: string; text: string } | { op: "restart" };
 

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { ExperimentStore } from "../../src/tracking";
-import { chartsOf, errorsOf, executeNotebook, stdoutOf, testKernel } from "../helpers/jupyter";
+import { chartsOf, errorsOf, executeNotebook, testKernel, textOf } from "../helpers/jupyter";
 import type { Notebook } from "../helpers/jupyter";
 import { tempDir } from "../helpers/tmp";
 
@@ -20,7 +20,7 @@ describe("notebooks/03-compare-runs.ipynb under the real pipelab kernel", () => 
     first = executeNotebook(notebookFile, { outDir: join(dir, "first"), env, cwd: join(root, "notebooks"), timeoutSeconds: 900 }).notebook;
     second = executeNotebook(notebookFile, { outDir: join(dir, "second"), env, cwd: join(root, "notebooks"), timeoutSeconds: 900 }).notebook;
   });
-  const out = (nb: typeof first): string => nb.cells.map((_, i) => stdoutOf(nb, i)).join("");
+  const out = (nb: typeof first): string => nb.cells.map((_, i) => textOf(nb, i)).join("");
 
   it("sweeps 4 combinations as 4 runs, recomputing only train and evaluate", () => {
     assert.deepEqual(errorsOf(first), []);

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { ExperimentStore } from "../../src/tracking";
 import type { RunDetails } from "../../src/tracking";
-import { chartsOf, errorsOf, executeNotebook, stdoutOf, testKernel } from "../helpers/jupyter";
+import { chartsOf, errorsOf, executeNotebook, testKernel, textOf } from "../helpers/jupyter";
 import type { Notebook } from "../helpers/jupyter";
 import { tempDir } from "../helpers/tmp";
 
@@ -11,7 +11,7 @@ const root = join(__dirname, "..", "..");
 const notebookFile = join(root, "notebooks", "01-penguins-classification.ipynb");
 
 function allStdout(nb: Notebook): string {
-  return nb.cells.map((_, i) => stdoutOf(nb, i)).join("");
+  return nb.cells.map((_, i) => textOf(nb, i)).join("");
 }
 
 describe("notebooks/01-penguins-classification.ipynb under the real pipelab kernel", () => {

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { ExperimentStore } from "../../src/tracking";
-import { chartsOf, errorsOf, executeNotebook, stdoutOf, testKernel } from "../helpers/jupyter";
+import { chartsOf, errorsOf, executeNotebook, testKernel, text, textOf } from "../helpers/jupyter";
 import type { Notebook } from "../helpers/jupyter";
 import { tempDir } from "../helpers/tmp";
 
@@ -34,8 +34,21 @@ describe("notebooks/00-quickstart.ipynb under the real pipelab kernel", () => {
     assert.match(chart, /Flipper length against body mass/);
   });
 
+  it("shows results as Out[n], and a frame as an HTML table with its shape", () => {
+    const results = notebook.cells.flatMap((c) => (c.outputs ?? []).filter((o) => o.output_type === "execute_result"));
+    assert.ok(results.length >= 4, `cells ending in an expression show an Out[n] (${results.length})`);
+    const clean = notebook.cells[6]?.outputs?.find((o) => o.output_type === "execute_result");
+    const html = text(clean?.data?.["text/html"]);
+    assert.match(html, /<table class="pipelab-table"/);
+    assert.match(html, /Beak Length \(mm\)/);
+    assert.match(html, /\d+ rows × 7 columns/);
+    assert.match(text(clean?.data?.["text/plain"]), /\d+ rows × 7 columns/);
+    const plan = notebook.cells[12]?.outputs?.find((o) => o.output_type === "execute_result");
+    assert.match(text(plan?.data?.["text/html"]), /<table/);
+  });
+
   it("says what each step did", () => {
-    const all = notebook.cells.map((_, i) => stdoutOf(notebook, i)).join("");
+    const all = notebook.cells.map((_, i) => textOf(notebook, i)).join("");
     assert.match(all, /▸ load: computed in [\d.]+ (ms|s)/);
     assert.match(all, /▸ clean: computed in/);
     assert.match(all, /✓ nearest-centroid\s+fresh\s+cached in memory/);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { ExperimentStore } from "../../src/tracking";
-import { chartsOf, errorsOf, executeNotebook, stdoutOf, testKernel } from "../helpers/jupyter";
+import { chartsOf, errorsOf, executeNotebook, testKernel, textOf } from "../helpers/jupyter";
 import type { Notebook } from "../helpers/jupyter";
 import { tempDir } from "../helpers/tmp";
 
@@ -39,7 +39,7 @@ describe("notebooks/04-seattle-weather.ipynb under the real pipelab kernel", () 
   });
 
   it("serves every step from the cache on a second execution", () => {
-    const out = second.cells.map((_, i) => stdoutOf(second, i)).join("");
+    const out = second.cells.map((_, i) => textOf(second, i)).join("");
     const lines = [...out.matchAll(/▸ ([\w-]+): (computed|cached)/g)].map((m) => `${m[1]}:${m[2]}`);
     assert.equal(lines.length, 8, lines.join(" "));
     assert.deepEqual(lines.filter((l) => l.endsWith(":computed")), []);
