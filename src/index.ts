@@ -12,6 +12,7 @@ export type { DataFrame, Series } from "danfojs-node";
 export type { LayersModel, Tensor, Tensor1D, Tensor2D } from "@tensorflow/tfjs";
 export type { PlanEntry, PruneOptions, RunMainOptions, StepState, WorkbenchOptions } from "./workbench";
 export { untracked } from "./pipeline";
+export { checkInterrupt } from "./run-context";
 export type { CacheMode, StepFunction, StepOptions } from "./pipeline";
 export { registerSerializer } from "./cache";
 export type { CacheReport, Encodable, Serializer } from "./cache";

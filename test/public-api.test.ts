@@ -27,6 +27,7 @@ const EXPECTED = [
   "Workbench",
   "castColumns",
   "charts",
+  "checkInterrupt",
   "datasetNames",
   "datasetPath",
   "defaultStorePath",

@@ -45,6 +45,15 @@ export function runningSteps(): readonly string[] {
  * how far the work got ("epoch 3, batch 40"). Long loops call it between
  * units of work, after yielding to the event loop (a request arrives as a
  * signal or a message, which only an idle event loop sees).
+ *
+ * @example
+ * ```ts
+ * for (let epoch = 1; epoch <= 1000; epoch++) {
+ *   await new Promise((r) => setImmediate(r)); // let Jupyter's stop button in
+ *   checkInterrupt(`epoch ${epoch}`);          // KeyboardInterrupt: step "fit" was interrupted at epoch 12
+ *   fitOneEpoch();
+ * }
+ * ```
  */
 export function checkInterrupt(where?: string): void {
   const s = state();
