@@ -64,12 +64,17 @@ export class ExecuteRequests {
   private abandonTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly parts: ExecuteParts) {
-    const streamTo = (name: "stdout" | "stderr") => (chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
-      const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
-      this.current?.publish("stream", { name, text });
-      const done = rest.find((r) => typeof r === "function") as (() => void) | undefined;
-      done?.();
-      return true;
+    const streamTo = (name: "stdout" | "stderr") => {
+      // Before the first cell, output (a library's start-up notice) goes where it went: the kernel's log.
+      const original = process[name].write.bind(process[name]);
+      return (chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
+        if (!this.current) return (original as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
+        const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+        this.current.publish("stream", { name, text });
+        const done = rest.find((r) => typeof r === "function") as (() => void) | undefined;
+        done?.();
+        return true;
+      };
     };
     process.stdout.write = streamTo("stdout") as typeof process.stdout.write;
     process.stderr.write = streamTo("stderr") as typeof process.stderr.write;

@@ -124,7 +124,8 @@ export class KernelServer {
 
   private async echo(hb: Outbox): Promise<void> {
     try {
-      for await (const frames of hb.socket) hb.send(frames);
+      // A REP socket answers each ping before it may receive the next one.
+      for await (const frames of hb.socket) await hb.socket.send(frames);
     } catch (error) {
       if (!this.closed) this.warn(`pipelab kernel: the heartbeat stopped: ${String(error)}`);
     }

@@ -94,6 +94,8 @@ let callScript: Script | undefined;
  * `what` was being done. Outside the kernel it simply runs `fn`.
  */
 export function interruptibly<T>(fn: () => T, what?: string): T {
+  // An interrupt that came before the work started stops it before it starts.
+  checkInterrupt();
   if (!state().sigintBreaks) return fn();
   callScript ??= new Script("globalThis[Symbol.for('pipelab.interruptibly')]()", { filename: "pipelab-interruptibly" });
   const holder = globalThis as { [CALL]?: () => void };

@@ -6,6 +6,7 @@ with its outcome (passed, failed, skipped) and, for the others, why.
 """
 import json
 import sys
+import time
 import unittest
 
 import jupyter_kernel_test
@@ -45,6 +46,17 @@ class PipelabKernelTests(jupyter_kernel_test.KernelTests):
 
     code_inspect_sample = "Math.max"
     code_clear_output = "console.clear();"
+
+    # Beyond the suite: the heartbeat answers (clients judge a kernel dead by it).
+    def test_heartbeat(self):
+        hb = self.kc.hb_channel
+        if not hb.is_alive():
+            hb.start()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not hb.is_beating():
+            time.sleep(0.2)
+        time.sleep(3)  # several pings, each answered
+        self.assertTrue(hb.is_beating(), "the kernel's heartbeat does not answer")
 
 
 class Recorder(unittest.TextTestResult):

@@ -35,7 +35,7 @@ describe("Jupyter's kernel conformance suite", () => {
 
   it("runs every check of the suite", () => {
     const names = new Set(checks.map((c) => c.test.split(" ")[0]));
-    for (const name of ["test_kernel_info", "test_execute_stdout", "test_execute_stderr", "test_completion", "test_is_complete", "test_pager", "test_error", "test_execute_result", "test_display_data", "test_history", "test_inspect", "test_clear_output"]) {
+    for (const name of ["test_kernel_info", "test_execute_stdout", "test_execute_stderr", "test_completion", "test_is_complete", "test_pager", "test_error", "test_execute_result", "test_display_data", "test_history", "test_inspect", "test_clear_output", "test_heartbeat"]) {
       assert.ok(names.has(name), `${name} did not run:\n${stderr.slice(-2000)}`);
     }
   });

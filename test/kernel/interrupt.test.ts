@@ -19,9 +19,9 @@ describe("interrupting the pipelab kernel", () => {
 
   before(() => {
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "kernel-interrupt", private: true }));
-    // A CSV big enough that reading it takes many seconds (1,000,000 rows).
+    // A CSV big enough that reading it takes seconds (2,000,000 rows, about 60 MB).
     const rows = ["id,a,b,label"];
-    for (let i = 0; i < 1_000_000; i++) rows.push(`${i},${(i * 0.37) % 1},${(i * 7) % 13},${i % 3 === 0 ? "x" : "y"}`);
+    for (let i = 0; i < 2_000_000; i++) rows.push(`${i},${(i * 0.37) % 1},${(i * 7) % 13},${i % 3 === 0 ? "x" : "y"}`);
     writeFileSync(join(dir, "big.csv"), `${rows.join("\n")}\n`);
     const env = { ...process.env, ...testKernel(join(dir, "jupyter")), PIPELAB_STORE: join(dir, "experiments.db"), PIPELAB_CACHE_DIR: join(dir, "cache"), PYDEVD_DISABLE_FILE_VALIDATION: "1" };
     const result = join(dir, "result.json");

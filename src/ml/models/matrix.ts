@@ -1,6 +1,6 @@
 import type { DataFrame, Series } from "danfojs-node";
 import { DataError } from "../../errors";
-import { isDanfoFrame, isDanfoSeries } from "../../util";
+import { isDanfoFrame, isDanfoSeries, isTensor } from "../../util";
 
 /** Features: a danfo DataFrame (numeric columns), rows of numbers, or a 2-D tensor. */
 export type Features = DataFrame | readonly (readonly number[])[] | import("@tensorflow/tfjs").Tensor2D;
@@ -14,10 +14,6 @@ export interface Matrix {
   rows: number;
   cols: number;
   features: string[];
-}
-
-function isTensor(x: unknown): x is import("@tensorflow/tfjs").Tensor {
-  return typeof x === "object" && x !== null && "dataSync" in x && "shape" in x && "dtype" in x;
 }
 
 const isFrame = isDanfoFrame;
