@@ -31,7 +31,12 @@ export interface ExecuteParts {
 
 /** The text/plain of a value without a rich form: what Node's REPL shows. */
 function plainText(value: unknown): string {
-  return inspect(value, { depth: 4, maxArrayLength: 50, maxStringLength: 10_000, breakLength: 100 });
+  try {
+    return inspect(value, { depth: 4, maxArrayLength: 50, maxStringLength: 10_000, breakLength: 100 });
+  } catch (error) {
+    // A value whose own inspect (or a Proxy) throws still gets an Out[n], saying why it shows no more.
+    return `[a value that cannot be shown: ${error instanceof Error ? error.message : String(error)}]`;
+  }
 }
 
 /** A MIME bundle for a value: its rich form when it has one, text/plain always. */
@@ -111,6 +116,18 @@ export class ExecuteRequests {
   }
 
   private async run(reply: Reply): Promise<void> {
+    try {
+      await this.runCell(reply);
+    } catch (error) {
+      // The kernel's own failure (not the cell's): the client still gets its reply, and the kernel goes on.
+      const e = error instanceof Error ? error : new Error(String(error));
+      const failure = { ename: "KernelError", evalue: `the pipelab kernel failed on this request: ${e.message}`, traceback: [e.stack ?? e.message] };
+      reply.publish("error", failure);
+      reply.reply("execute_reply", { status: "error", execution_count: this.count, ...failure, user_expressions: {} });
+    }
+  }
+
+  private async runCell(reply: Reply): Promise<void> {
     const content = reply.request.content;
     const code = typeof content.code === "string" ? content.code : "";
     if (this.aborted(reply)) {

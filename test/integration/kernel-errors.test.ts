@@ -29,6 +29,9 @@ describe("failed cells under the real pipelab kernel", () => {
         { op: "exec", code: 'const n: number = "text";' },
         { op: "exec", code: 'import { Workbench } from "pipelab";\nconst wb = await Workbench.open({ experiment: "errors" });\nawait wb.step("s", () => {\n  throw new Error("inner failure");\n});' },
         { op: "exec", code: "1 + 1" },
+        { op: "exec", code: 'throw "a bare string";' },
+        { op: "exec", code: '({ [Symbol.for("nodejs.util.inspect.custom")]() { throw new Error("cannot print me"); } })' },
+        { op: "exec", code: '({ [Symbol.for("pipelab.mimeBundle")]() { throw new Error("broken hook"); }, ok: 1 })' },
       ],
       env,
     );
@@ -52,6 +55,16 @@ describe("failed cells under the real pipelab kernel", () => {
     assert.match(errorOf(session[2])?.evalue ?? "", /^step "s" failed after [\d.]+ ms: inner failure$/);
     assert.equal(session[3]?.status, "ok", "the kernel goes on after a failed cell");
     assert.equal(session[3]?.outputs.find((o) => o.type === "execute_result")?.mime?.["text/plain"], "2", "a last expression is Out[n]");
+  });
+
+  it("reports a thrown non-Error by its value, and still shows a value that cannot print", () => {
+    const errorOf = (r: SessionResult | undefined) => r?.outputs.find((o) => o.type === "error");
+    assert.deepEqual([errorOf(session[4])?.ename, errorOf(session[4])?.evalue], ["Uncaught", "'a bare string'"]);
+    const result = (r: SessionResult | undefined) => r?.outputs.find((o) => o.type === "execute_result")?.mime?.["text/plain"];
+    assert.equal(session[5]?.status, "ok");
+    assert.equal(result(session[5]), "[a value that cannot be shown: cannot print me]");
+    assert.equal(session[6]?.status, "ok", "a broken display hook does not fail the cell");
+    assert.match(result(session[6]) ?? "", /ok: 1/);
   });
 
   it("keeps the user's frames in a traceback, and a step error's cause", () => {
