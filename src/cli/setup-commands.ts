@@ -18,8 +18,9 @@ import {
   uninstallKernel,
 } from "../setup";
 import type { KernelLocation } from "../setup";
+import { NATIVE_BLAS_ADDON, NATIVE_BLAS_ENV } from "../ml/native";
 import { defaultStorePath } from "../tracking";
-import { findProjectRoot, pipelabVersion } from "../util";
+import { findProjectRoot, packageRoot, pipelabVersion } from "../util";
 import { CliUsageError, parse } from "./args";
 import type { Command } from "./command";
 import { openForReading } from "./runs-commands";
@@ -77,6 +78,7 @@ export const setup: Command = {
     if (values["for-tests"]) {
       ensureChromium(!values["no-install"]);
       ensureKernelTestSuite(report.python, !values["no-install"]);
+      ensureNativeBlas(!values["no-install"]);
     }
     if (!values["no-kernel"] && !values["for-tests"]) {
       const { dir, replaced } = installKernel({ python: report.python, location: { kind: "user" } });
@@ -100,6 +102,19 @@ function ensureKernelTestSuite(python: string, install: boolean): void {
   if (present()) return;
   if (install && aptInstall(["python3-jupyter-kernel-test"], log) && present()) return;
   log(`note: ${python} lacks jupyter_kernel_test, so the kernel conformance test will fail; install it with: sudo apt-get install -y python3-jupyter-kernel-test`);
+}
+
+/**
+ * The native BLAS tests need pipelab's addon, built against Debian's libopenblas-dev:
+ * install that when it is missing, then build the addon (the install's build had nothing to build against).
+ */
+function ensureNativeBlas(install: boolean): void {
+  if (process.env[NATIVE_BLAS_ENV] === "0" || existsSync(NATIVE_BLAS_ADDON)) return;
+  const headers = (): boolean => spawnSync(process.execPath, [join(packageRoot, "native", "blas", "find-openblas.js"), "check"], { stdio: "ignore" }).status === 0;
+  if (!headers() && install) aptInstall(["libopenblas-dev", "pkg-config"], log);
+  if (headers()) spawnSync(process.execPath, [join(packageRoot, "scripts", "build-native.mjs")], { stdio: "inherit" });
+  if (existsSync(NATIVE_BLAS_ADDON)) return;
+  log(`note: the native BLAS is not built, so its tests will fail; install OpenBLAS with: sudo apt-get install -y libopenblas-dev, then run: node ${join(packageRoot, "scripts", "build-native.mjs")} (or run the tests with ${NATIVE_BLAS_ENV}=0)`);
 }
 
 export const doctor: Command = {

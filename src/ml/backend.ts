@@ -1,6 +1,24 @@
 import { dirname, sep } from "node:path";
 import { messageOf } from "../errors";
 import { warnOnce } from "../util";
+import { blasName, nativeBlas } from "./native";
+import { installWasmMatMulFix, stockWasmMatMulWanted } from "./wasm-matmul";
+
+/** The environment variable that turns trainModel's fused path off (0): the LayersModel then trains itself. */
+export const FUSED_TRAINING_ENV = "PIPELAB_FUSED_TRAINING";
+
+/**
+ * What trainModel's fused path multiplies with on this backend: the native
+ * BLAS ("OpenBLAS 0.3.21") when built and enabled, else the wasm backend
+ * ("wasm"); undefined where models train as LayersModels (the cpu and
+ * tensorflow backends, or PIPELAB_FUSED_TRAINING=0).
+ */
+export function fusedEngine(backend: BackendName): string | undefined {
+  if (process.env[FUSED_TRAINING_ENV] === "0") return undefined;
+  const blas = nativeBlas();
+  if (blas) return blasName(blas);
+  return backend === "wasm" ? "wasm" : undefined;
+}
 
 /** The TensorFlow.js backends pipelab can compute with, fastest first. */
 export type BackendName = "tensorflow" | "wasm" | "cpu";
@@ -11,7 +29,7 @@ export const BACKEND_ENV = "PIPELAB_TF_BACKEND";
 /** The backend in use, as recorded with every run. */
 export interface BackendInfo {
   name: BackendName;
-  /** e.g. "wasm (tfjs 4.22.0, simd)". */
+  /** e.g. "wasm (tfjs 4.22.0, simd, fast transposed matmul)". */
   description: string;
 }
 
@@ -25,10 +43,13 @@ let chosen: Promise<BackendInfo> | undefined;
  * tfjs-node (native TensorFlow) when it is installed and loads, else the
  * WebAssembly backend (its .wasm files load from node_modules, no network),
  * else the pure-JS cpu backend. `PIPELAB_TF_BACKEND` or `prefer` forces one.
+ * On wasm, products with a transposed operand are sent to XNNPACK (see
+ * `installWasmMatMulFix`) unless `PIPELAB_WASM_STOCK_MATMUL=1`; the
+ * description says "fast transposed matmul" when they are.
  *
  * @example
  * ```ts
- * const backend = await initBackend(); // { name: "wasm", description: "wasm (tfjs 4.22.0, simd)" }
+ * const backend = await initBackend(); // { name: "wasm", description: "wasm (tfjs 4.22.0, simd, fast transposed matmul)" }
  * ```
  */
 export function initBackend(prefer?: BackendName): Promise<BackendInfo> {
@@ -52,7 +73,9 @@ async function choose(prefer: BackendName | undefined): Promise<BackendInfo> {
     try {
       const detail = await activate(tf, name);
       if (prefer && name !== prefer) warnOnce(`the ${prefer} backend is unavailable (${reasons.join("; ")}); using ${name}`);
-      return { name, description: `${name} (tfjs ${tf.version.tfjs}${detail ? `, ${detail}` : ""})` };
+      // Runs record this: with the fused training path's engine, which trained their models.
+      const engine = fusedEngine(name);
+      return { name, description: `${name} (tfjs ${tf.version.tfjs}${detail ? `, ${detail}` : ""})${engine ? `; training fused on ${engine}` : ""}` };
     } catch (error) {
       reasons.push(`${name}: ${messageOf(error)}`);
       if (name === "tensorflow" && !prefer) {
@@ -84,7 +107,11 @@ async function activate(tf: typeof import("@tensorflow/tfjs"), name: BackendName
     restoreListeners("uncaughtException", before.exception);
     restoreListeners("unhandledRejection", before.rejection);
   }
-  if (name === "wasm") return (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) ? "simd" : "no simd";
+  if (name === "wasm") {
+    const simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) ? "simd" : "no simd";
+    const fast = !stockWasmMatMulWanted() && installWasmMatMulFix(tf);
+    return fast ? `${simd}, fast transposed matmul` : simd;
+  }
   return "";
 }
 

@@ -34,7 +34,8 @@ describe("TensorFlow.js backend choice", () => {
     const chosen = JSON.parse(stdout) as { name: string; description: string; active: string; sameEngine: boolean };
     assert.equal(chosen.name, "wasm");
     assert.equal(chosen.active, "wasm");
-    assert.match(chosen.description, /^wasm \(tfjs 4\.22\.0, simd\)$/);
+    // The fused training path's engine follows: the native BLAS when built, else wasm.
+    assert.match(chosen.description, new RegExp(`^wasm \\(tfjs 4\\.22\\.0, simd, fast transposed matmul\\); training fused on ${process.env.PIPELAB_NATIVE_BLAS === "0" ? "wasm" : "(OpenBLAS [\\d.]+|wasm)"}$`));
     assert.equal(chosen.sameEngine, true, "danfo computes on the same tf engine");
     assert.equal(stderr.match(/tfjs-node\) is not installed/g)?.length, 1, "said once");
     assert.doesNotMatch(stderr, /already registered|was already set|Overwriting/i, "no duplicate registrations");

@@ -10,7 +10,8 @@
 import type * as TF from "@tensorflow/tfjs";
 import { DataError } from "../../errors";
 import { metricMode, tensorflow } from "../../util";
-import { checkInterrupt, currentStep } from "../../run-context";
+import { currentStep } from "../../run-context";
+import { fusedGemm, fusedTrainer, layersTrainer } from "./epoch-trainers";
 import type { ProgressSink } from "../../run-context";
 import { progressDisplay } from "../../notebook";
 import { initBackend } from "../backend";
@@ -18,9 +19,8 @@ import { seededRandom } from "../random";
 import { toLabels, toMatrix } from "./matrix";
 import type { Features, Labels } from "./matrix";
 
-export type Task = "classification" | "regression";
-export type Activation = "relu" | "tanh" | "sigmoid" | "elu" | "selu";
-export type OptimizerName = "adam" | "sgd" | "rmsprop";
+import type { Activation, OptimizerName, Task } from "./kinds";
+export type { Activation, OptimizerName, Task } from "./kinds";
 
 /** How to build and train a model. Only `task` and `seed` are required. */
 export interface TrainOptions {
@@ -66,6 +66,8 @@ export interface TrainedModel {
   readonly history: Record<string, number>[];
   /** The epoch whose weights the model holds (the best one with early stopping). */
   readonly bestEpoch: number;
+  /** What trained it: "fused, OpenBLAS 0.3.21" (the native BLAS), "fused, wasm" or "layers, cpu" (see README). */
+  readonly trainedOn?: string;
 }
 
 export interface TrainData {
@@ -207,9 +209,14 @@ export async function trainModel(data: TrainData, options: TrainOptions): Promis
   const patience = o.earlyStopping?.patience ?? 10;
   const minDelta = o.earlyStopping?.minDelta ?? 0;
   const history: Record<string, number>[] = [];
-  let best = { value: higherIsBetter ? -Infinity : Infinity, epoch: 0, weights: undefined as TF.Tensor[] | undefined };
+  let best = { value: higherIsBetter ? -Infinity : Infinity, epoch: 0 };
   const order = seededRandom(o.seed);
   const rowsOfEpoch = epochRows(yLabels, x.rows, o);
+  // The fused path where it runs (native BLAS, or the wasm backend), else the LayersModel's own training.
+  const tensors = { xs, ys, ...(xv ? { xv } : {}), ...(yv ? { yv } : {}) };
+  const gemm = fusedGemm(t);
+  const trainer = gemm ? fusedTrainer(t, model, tensors, o, gemm) : layersTrainer(t, model, tensors, o);
+  const keepBest = o.earlyStopping !== undefined && o.earlyStopping.restoreBestWeights !== false;
   try {
     await withSeededMathRandom(o.seed, async () => {
       for (let epoch = 1; epoch <= o.epochs; epoch++) {
@@ -219,13 +226,12 @@ export async function trainModel(data: TrainData, options: TrainOptions): Promis
           const j = Math.floor(order() * (i + 1));
           [perm[i], perm[j]] = [perm[j] as number, perm[i] as number];
         }
-        const sums = await trainBatches(t, model, xs, ys, perm, epoch, o);
+        const sums = await trainer.epoch(perm, epoch);
         const entry: Record<string, number> = { epoch, loss: sums.loss / perm.length, [metricName]: sums.metric / perm.length };
-        if (xv && yv) {
-          const evaluated = model.evaluate(xv, yv, { batchSize: 1024 }) as TF.Scalar[];
-          entry.val_loss = (await (evaluated[0] as TF.Scalar).data())[0] as number;
-          entry[`val_${metricName}`] = (await (evaluated[1] as TF.Scalar).data())[0] as number;
-          t.dispose(evaluated);
+        const validation = await trainer.validate();
+        if (validation) {
+          entry.val_loss = validation.loss;
+          entry[`val_${metricName}`] = validation.metric;
         }
         history.push(entry);
         const { epoch: _e, ...metrics } = entry;
@@ -239,8 +245,8 @@ export async function trainModel(data: TrainData, options: TrainOptions): Promis
         }
         const improved = higherIsBetter ? value > best.value + minDelta : value < best.value - minDelta;
         if (improved) {
-          best.weights?.forEach((w) => w.dispose());
-          best = { value, epoch, weights: o.earlyStopping?.restoreBestWeights === false ? undefined : model.getWeights().map((w) => w.clone()) };
+          best = { value, epoch };
+          if (keepBest) trainer.keepBest();
         } else if (o.earlyStopping && epoch - best.epoch >= patience) {
           break;
         }
@@ -248,9 +254,8 @@ export async function trainModel(data: TrainData, options: TrainOptions): Promis
         await new Promise((done) => setImmediate(done));
       }
     });
-    if (o.earlyStopping && best.weights) model.setWeights(best.weights);
   } finally {
-    best.weights?.forEach((w) => w.dispose());
+    trainer.finish(keepBest);
     t.dispose([xs, ys, ...(xv ? [xv] : []), ...(yv ? [yv] : [])]);
     // The optimizer's slots (Adam's moments) are only needed to train further: the trained model
     // keeps just its weights, so a re-run cell does not leave tensors behind.
@@ -266,6 +271,7 @@ export async function trainModel(data: TrainData, options: TrainOptions): Promis
     classes,
     history,
     bestEpoch: o.earlyStopping ? best.epoch : history.length,
+    trainedOn: trainer.path,
   };
 }
 
@@ -299,42 +305,6 @@ function epochRows(yLabels: readonly (string | number | boolean)[], rows: number
     ...Array.from({ length: Math.floor(largest / r.length) }, () => r).flat(),
     ...Array.from({ length: largest % r.length }, () => r[Math.floor(draw() * r.length)] as number),
   ]);
-}
-
-/** One epoch's batches, in the order of `perm`; the summed loss and metric, weighted by batch size. */
-async function trainBatches(
-  t: typeof TF,
-  model: TF.LayersModel,
-  xs: TF.Tensor,
-  ys: TF.Tensor,
-  perm: readonly number[],
-  epoch: number,
-  o: ReturnType<typeof check>,
-): Promise<{ loss: number; metric: number }> {
-  let loss = 0;
-  let metric = 0;
-  let yielded = performance.now();
-  for (let start = 0; start < perm.length; start += o.batchSize) {
-    // A stop request (Jupyter's interrupt) arrives through the event loop: let it in every 100 ms, then check.
-    if (performance.now() - yielded > 100) {
-      await new Promise((done) => setImmediate(done));
-      yielded = performance.now();
-    }
-    checkInterrupt(`epoch ${epoch}, batch ${Math.floor(start / o.batchSize) + 1} of ${Math.ceil(perm.length / o.batchSize)}`);
-    const idx = perm.slice(start, start + o.batchSize);
-    const [bx, by] = t.tidy(() => {
-      const ids = t.tensor1d(idx, "int32");
-      return [t.gather(xs, ids), t.gather(ys, ids)];
-    });
-    const out = (await model.trainOnBatch(bx as TF.Tensor, by as TF.Tensor)) as number[];
-    t.dispose([bx as TF.Tensor, by as TF.Tensor]);
-    loss += (out[0] as number) * idx.length;
-    metric += (out[1] as number) * idx.length;
-    if (!Number.isFinite(out[0] as number)) {
-      throw new DataError(`training diverged at epoch ${epoch}: the loss is ${out[0]}. Lower the learning rate (now ${o.learningRate}) or scale the features (StandardScaler)`);
-    }
-  }
-  return { loss, metric };
 }
 
 /** Class probabilities (classification) or predictions (regression) as rows of numbers. */
