@@ -67,6 +67,8 @@ export class FusedDenseTrainer {
   private readonly xBatch: Float32Array;
   private readonly yBatch: Float32Array;
   private readonly dropoutDraw: () => number;
+  /** A row of ones: the bias gradient is the product onesᵀ · delta (the column sums). */
+  private readonly ones: Float32Array;
   private step = 0;
   private best: Float32Array[] | undefined;
 
@@ -96,6 +98,7 @@ export class FusedDenseTrainer {
     this.xBatch = new Float32Array(rows * (this.layers[0]?.inputs ?? 0));
     this.yBatch = new Float32Array(rows * (this.layers.at(-1)?.units ?? 0));
     this.dropoutDraw = seededRandom(spec.seed ^ 0xd50f);
+    this.ones = new Float32Array(rows).fill(1);
   }
 
   /** Trains on the rows `idx` of x (rows × inputs) and y (rows × outputs); the batch's loss and metric sums. */
@@ -149,7 +152,7 @@ export class FusedDenseTrainer {
       const z = (this.z[i] as Float32Array).subarray(0, n * l.units);
       const a = (this.a[i] as Float32Array).subarray(0, n * l.units);
       this.gemm.mul(false, false, n, l.units, l.inputs, input, l.w, z);
-      for (let r = 0; r < n; r++) for (let j = 0; j < l.units; j++) z[r * l.units + j] = (z[r * l.units + j] as number) + (l.b[j] as number);
+      addBias(z, l.b, n, l.units);
       const last = i === this.layers.length - 1;
       if (last) outputActivation(this.spec.task, z, a, n, l.units);
       else {
@@ -221,8 +224,7 @@ export class FusedDenseTrainer {
       const input = i === 0 ? x : (this.a[i - 1] as Float32Array).subarray(0, n * l.inputs);
       // dW = inputᵀ · d; db = the column sums of d.
       this.gemm.mul(true, false, l.inputs, l.units, n, input, d, l.gw);
-      l.gb.fill(0);
-      for (let r = 0; r < n; r++) for (let j = 0; j < l.units; j++) l.gb[j] = (l.gb[j] as number) + (d[r * l.units + j] as number);
+      this.gemm.mul(false, false, 1, l.units, n, this.ones.subarray(0, n), d, l.gb);
       if (i === 0) break;
       // The previous layer's delta: (d · Wᵀ), through dropout's mask and the activation's derivative.
       const prev = this.layers[i - 1] as Layer;
@@ -279,6 +281,13 @@ function rmspropStep(value: Float32Array, grad: Float32Array, ms: Float32Array, 
     const s = 0.9 * (ms[i] as number) + 0.1 * g * g;
     ms[i] = s;
     value[i] = (value[i] as number) - (lr * g) / Math.sqrt(s + EPSILON);
+  }
+}
+
+/** z ← z + b on every row. */
+function addBias(z: Float32Array, b: Float32Array, n: number, units: number): void {
+  for (let r = 0, at = 0; r < n; r++) {
+    for (let j = 0; j < units; j++, at++) z[at] = (z[at] as number) + (b[j] as number);
   }
 }
 
@@ -370,6 +379,15 @@ export function tfjsGemm(t: typeof TF, backend: string): Gemm {
   return {
     name: backend,
     mul(transA, transB, m, n, k, a, b, c) {
+      if (m === 1 && !transA && !transB) {
+        // A row times a matrix (the bias gradient): cheaper in JavaScript than a call through tfjs.
+        c.fill(0, 0, n);
+        for (let p = 0; p < k; p++) {
+          const ap = a[p] as number;
+          for (let j = 0; j < n; j++) c[j] = (c[j] as number) + ap * (b[p * n + j] as number);
+        }
+        return;
+      }
       const out = t.tidy(() => t.matMul(t.tensor2d(a, transA ? [k, m] : [m, k]), t.tensor2d(b, transB ? [n, k] : [k, n]), transA, transB));
       c.set(out.dataSync() as Float32Array);
       out.dispose();
