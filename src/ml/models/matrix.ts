@@ -49,8 +49,10 @@ export function toMatrix(x: Features, what: string, expected?: readonly string[]
     const rows = x.shape[0] as number;
     const cols = order.length;
     const data = new Float32Array(rows * cols);
+    // The frame's column-major data as it holds it: x.column(name) would build a Series per column.
+    const byColumn = x.getColumnData as unknown[][];
     order.forEach((name, j) => {
-      const values = x.column(name).values as unknown[];
+      const values = byColumn[features.indexOf(name)] as unknown[];
       for (let i = 0; i < rows; i++) {
         const v = values[i];
         if (typeof v !== "number") {
