@@ -69,6 +69,11 @@ describe("the fused training path", () => {
     close(layers.history, fused.history, "regression");
   });
 
+  it("takes a batch size larger than the data (one batch an epoch) without allocating for it", async () => {
+    const { layers, fused } = await both({ x, y, validation }, { task: "classification", hidden: [6], epochs: 3, batchSize: 1_000_000_000, seed: 6 });
+    close(layers.history, fused.history, "one batch");
+  });
+
   it("follows the layers path with no hidden layer (logistic regression)", async () => {
     const { layers, fused } = await both({ x, y }, { task: "classification", epochs: 3, batchSize: 50, seed: 5 });
     close(layers.history, fused.history, "softmax regression");

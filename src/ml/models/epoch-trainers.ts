@@ -113,14 +113,14 @@ export function layersTrainer(t: typeof TF, model: TF.LayersModel, data: Trainin
 }
 
 /** The fused path: the model's weights copied out, trained over Float32Arrays, copied back. */
-export function fusedTrainer(t: typeof TF, model: TF.LayersModel, data: TrainingTensors, spec: FusedSpec, gemm: Gemm): EpochTrainer {
+export function fusedTrainer(t: typeof TF, model: TF.LayersModel, data: TrainingTensors, spec: FusedSpec, gemm: Gemm, epochRows: number): EpochTrainer {
   const dense = model.layers.filter((l) => l.getClassName() === "Dense");
   const weights = dense.map((layer) => {
     const [kernel, bias] = layer.getWeights() as [TF.Tensor2D, TF.Tensor1D];
     const [inputs, units] = kernel.shape;
     return { kernel: kernel.dataSync() as Float32Array, bias: bias.dataSync() as Float32Array, inputs, units };
   });
-  const trainer = new FusedDenseTrainer(gemm, weights, spec);
+  const trainer = new FusedDenseTrainer(gemm, weights, spec, epochRows);
   const x = data.xs.dataSync() as Float32Array;
   const y = data.ys.dataSync() as Float32Array;
   const xv = data.xv?.dataSync() as Float32Array | undefined;

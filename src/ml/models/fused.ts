@@ -71,14 +71,18 @@ export class FusedDenseTrainer {
   private readonly ones: Float32Array;
   private step = 0;
   private best: Float32Array[] | undefined;
+  /** Rows of the buffers: the largest batch. */
+  private readonly rows: number;
 
   /**
    * @param weights the model's weights in order: kernel [inputs, units], bias [units], per Dense layer
+   * @param maxRows the rows of an epoch: no batch is larger
    */
   constructor(
     private readonly gemm: Gemm,
     weights: readonly { kernel: Float32Array; bias: Float32Array; inputs: number; units: number }[],
     private readonly spec: FusedSpec,
+    maxRows: number,
   ) {
     const slotCount = spec.optimizer === "sgd" ? 0 : 2;
     this.layers = weights.map((w) => ({
@@ -90,7 +94,9 @@ export class FusedDenseTrainer {
       gb: new Float32Array(w.bias.length),
       slots: Array.from({ length: slotCount * 2 }, (_, i) => new Float32Array(i % 2 === 0 ? w.kernel.length : w.bias.length)),
     }));
-    const rows = spec.batchSize;
+    // Buffers for the largest batch: no larger than the epoch (a batchSize above it trains one batch).
+    const rows = Math.max(1, Math.min(spec.batchSize, maxRows));
+    this.rows = rows;
     this.z = this.layers.map((l) => new Float32Array(rows * l.units));
     this.a = this.layers.map((l) => new Float32Array(rows * l.units));
     this.masks = this.layers.map((l) => new Float32Array(spec.dropout > 0 ? rows * l.units : 0));
@@ -125,8 +131,8 @@ export class FusedDenseTrainer {
     const inputs = this.layers[0]?.inputs ?? 0;
     const outputs = this.layers.at(-1)?.units ?? 0;
     const total = { loss: 0, metric: 0 };
-    for (let start = 0; start < rows; start += this.spec.batchSize) {
-      const n = Math.min(this.spec.batchSize, rows - start);
+    for (let start = 0; start < rows; start += this.rows) {
+      const n = Math.min(this.rows, rows - start);
       this.forward(x.subarray(start * inputs, (start + n) * inputs), n, false);
       const s = this.scores(y.subarray(start * outputs, (start + n) * outputs), n);
       total.loss += s.loss;

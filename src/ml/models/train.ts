@@ -215,7 +215,7 @@ export async function trainModel(data: TrainData, options: TrainOptions): Promis
   // The fused path where it runs (native BLAS, or the wasm backend), else the LayersModel's own training.
   const tensors = { xs, ys, ...(xv ? { xv } : {}), ...(yv ? { yv } : {}) };
   const gemm = fusedGemm(t);
-  const trainer = gemm ? fusedTrainer(t, model, tensors, o, gemm) : layersTrainer(t, model, tensors, o);
+  const trainer = gemm ? fusedTrainer(t, model, tensors, o, gemm, rowsOfEpoch.length) : layersTrainer(t, model, tensors, o);
   const keepBest = o.earlyStopping !== undefined && o.earlyStopping.restoreBestWeights !== false;
   try {
     await withSeededMathRandom(o.seed, async () => {
