@@ -45,7 +45,8 @@ export type {
   SourceKind,
   StepExecution,
 } from "./tracking";
-export { datasetNames, datasetPath, loadDataset, loadDatasetRows, readTrackedFile } from "./data";
+export { ColumnarTable, datasetNames, datasetPath, loadDataset, loadDatasetRows, readParquet, readTrackedFile } from "./data";
+export type { ColumnValues, Dtype, ReadParquetOptions } from "./data";
 export { renderPlot } from "./charts";
 export type { RenderedChart } from "./charts";
 export { exportNotebook, notebookToScript, readNotebook } from "./export";

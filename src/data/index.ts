@@ -2,3 +2,10 @@ export { datasetNames, datasetPath, loadDataset, loadDatasetRows } from "./datas
 export { CsvSyntaxError, parseCsv } from "./csv";
 export type { ParsedCsv } from "./csv";
 export { readTracked, readTrackedFile } from "./read-file";
+export { ColumnarTable } from "./columnar";
+export type { Column, ColumnValues, Dtype } from "./columnar";
+export { DUCKDB_VERSION, executeSql, queryColumns, sqlString } from "./duckdb";
+export type { QueryOptions, StringColumns } from "./duckdb";
+export { currentFingerprint, parquetFingerprint } from "./fingerprint";
+export { readParquet } from "./parquet";
+export type { ReadParquetOptions } from "./parquet";

@@ -8,6 +8,7 @@ import { existsSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { StepCache } from "../cache";
 import { StepError } from "../errors";
+import { currentFingerprint } from "../data";
 import { CACHE_VERSION, cacheKey, fingerprintCode, projectPath, staleModules } from "../pipeline";
 import type { CodeEnvironment, CodeFingerprint, InputRef, KeyParts, KeyRecord, StepDefinition } from "../pipeline";
 import { describeUnreadable, fileDigest } from "../util";
@@ -88,7 +89,8 @@ export class StepKeys {
       const name = projectPath(file, this.projectRoot);
       let now: string;
       try {
-        now = fileDigest(file);
+        // By the rule the recorded hash was made with (a whole-file sha256, or a Parquet fingerprint).
+        now = currentFingerprint(file, hash);
       } catch {
         changed.push(`file ${name} removed`);
         continue;

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFile
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { DiskStore, StepCache } from "../../src/cache";
+import { executeSql, readParquet, sqlString } from "../../src/data";
 import { evaluate, readCsv, seededRandom, trainModel } from "../../src/ml";
 import { untracked } from "../../src/pipeline";
 import { ExperimentStore } from "../../src/tracking";
@@ -121,6 +122,22 @@ describe("hole 3: files read without files:", () => {
     const recorded = wb.store.stepExecutions(wb.runId).at(-1);
     assert.match(recorded?.reason ?? "", /file .*y\.csv changed/);
     assert.deepEqual(warnings(lines), []);
+    wb.finish();
+  });
+
+  it("keys a step by the Parquet files readParquet read (by their fingerprint), served from the cache until one changes", async () => {
+    const dir = tempDir();
+    const file = join(dir, "t.parquet");
+    const write = async (rows: number) => executeSql(`COPY (SELECT range AS a, range * 2 AS b FROM range(${rows})) TO ${sqlString(file)} (FORMAT parquet)`);
+    await write(5);
+    const { wb, lines } = await bench(dir);
+    const rows = () => wb.step("load", async () => (await readParquet(file)).rows);
+    assert.equal(await rows(), 5);
+    assert.equal(await rows(), 5);
+    assert.match(last(lines, "load"), /cached \(memory/, "a Parquet fingerprint is compared by its own rule, not as a whole-file hash");
+    await write(7);
+    assert.equal(await rows(), 7);
+    assert.match(last(lines, "load"), /computed in .* \(file .*t\.parquet changed\)/);
     wb.finish();
   });
 

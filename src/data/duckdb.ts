@@ -1,0 +1,352 @@
+/**
+ * The adapter around DuckDB (`@duckdb/node-api`): the engine under pipelab's
+ * readers of big data, in one place.
+ *
+ * - One in-memory database and one connection per process, opened on first
+ *   use (opening loads a 70 MB library and costs about a second), kept under
+ *   a global-registry symbol so that every copy of pipelab in a process (the
+ *   kernel's and a notebook's) shares it. Queries on it run one at a time: a
+ *   connection streams one result at a time.
+ * - Only the extensions built into the binary work (parquet, json, icu,
+ *   core_functions): the machines pipelab runs on may have no internet, so
+ *   automatic installs are turned off, and an error about any other extension
+ *   becomes a DataError saying it is unavailable offline.
+ * - Results are read chunk by chunk into typed arrays, never as JS row
+ *   objects: numeric vectors are copied straight from DuckDB's memory through
+ *   `@duckdb/node-bindings` (the C API's `vector_get_data` and
+ *   `vector_get_validity`), checked once at start-up.
+ */
+import { createRequire } from "node:module";
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBResult } from "@duckdb/node-api";
+import { DataError, SetupError, messageOf } from "../errors";
+import { checkInterrupt } from "../run-context";
+import { ColumnarTable } from "./columnar";
+import type { Column } from "./columnar";
+
+/** The @duckdb/node-api version this adapter was written and tested for. */
+export const DUCKDB_VERSION = "1.5.6-r.1";
+
+/** The extensions built into the DuckDB binary: the only ones available offline. */
+export const BUILTIN_EXTENSIONS: readonly string[] = ["parquet", "json", "icu", "core_functions"];
+
+type Vector = unknown;
+interface Bindings {
+  data_chunk_get_vector(chunk: unknown, column: number): Vector;
+  vector_get_data(vector: Vector, byteCount: number): Uint8Array;
+  vector_get_validity(vector: Vector, byteCount: number): Uint8Array | null | undefined;
+}
+
+interface Engine {
+  /** Held so that the database lives as long as the process. */
+  instance: DuckDBInstance;
+  connection: DuckDBConnection;
+  bindings: Bindings;
+  /** The tail of the queue of queries: each waits for the one before. */
+  queue: Promise<unknown>;
+}
+
+const KEY = Symbol.for("pipelab.duckdb");
+
+function engine(): Promise<Engine> {
+  const holder = globalThis as { [KEY]?: Promise<Engine> };
+  holder[KEY] ??= open().catch((error: unknown) => {
+    delete holder[KEY];
+    throw error;
+  });
+  return holder[KEY];
+}
+
+async function open(): Promise<Engine> {
+  let api: typeof import("@duckdb/node-api");
+  let bindings: Bindings;
+  try {
+    api = require("@duckdb/node-api") as typeof import("@duckdb/node-api");
+    // The bindings are node-api's own dependency: resolve them from there.
+    bindings = createRequire(require.resolve("@duckdb/node-api"))("@duckdb/node-bindings") as Bindings;
+  } catch (error) {
+    throw new SetupError(`cannot load DuckDB (@duckdb/node-api ${DUCKDB_VERSION}): ${messageOf(error)}; run \`npm install\` in the project`, { cause: error });
+  }
+  for (const name of ["data_chunk_get_vector", "vector_get_data", "vector_get_validity"] as const) {
+    if (typeof bindings[name] !== "function") {
+      throw new SetupError(`@duckdb/node-bindings has no function ${name}: pipelab's DuckDB adapter was written for @duckdb/node-api ${DUCKDB_VERSION}; install that version`);
+    }
+  }
+  const instance = await api.DuckDBInstance.create(":memory:", { autoinstall_known_extensions: "false", allow_community_extensions: "false" });
+  const connection = await instance.connect();
+  return { instance, connection, bindings, queue: Promise.resolve() };
+}
+
+/** Runs `work` on the connection once the queries before it are done. */
+async function exclusively<T>(work: (e: Engine) => Promise<T>): Promise<T> {
+  const e = await engine();
+  const run = e.queue.then(() => work(e));
+  e.queue = run.catch(() => undefined);
+  return run;
+}
+
+/**
+ * The DuckDB error as a DataError: an extension that is not built in is
+ * named as unavailable offline; anything else is "`what` failed: DuckDB's message".
+ */
+export function duckdbError(error: unknown, what: string): DataError {
+  if (error instanceof DataError) return error;
+  const message = messageOf(error);
+  const extension = (/Extension "([A-Za-z0-9_]+)" is an existing extension/.exec(message) ?? /extension ['"]([A-Za-z0-9_]+)['"]/i.exec(message))?.[1];
+  if (extension !== undefined && /download|not found|autoload|install/i.test(message)) {
+    if (BUILTIN_EXTENSIONS.includes(extension.toLowerCase())) {
+      return new DataError(`${what} tried to install the DuckDB extension "${extension}", which needs a download: it is built in and already loaded, so leave out INSTALL and LOAD`, { cause: error });
+    }
+    return new DataError(
+      `${what} needs the DuckDB extension "${extension}", which is unavailable offline: pipelab's DuckDB has only its built-in extensions (${BUILTIN_EXTENSIONS.join(", ")}) and never downloads one; read local Parquet, CSV or JSON files instead`,
+      { cause: error },
+    );
+  }
+  return new DataError(`${what} failed: ${message}`, { cause: error });
+}
+
+/** How a query's text columns are returned. */
+export type StringColumns = "dictionary" | "strings";
+
+export interface QueryOptions {
+  /**
+   * Text columns as `"dictionary"` (Int32 codes into a list of distinct
+   * values, -1 for null: compact, and what a model's categorical features
+   * want) or as `"strings"` (an array of strings and nulls). Default: dictionary.
+   */
+  strings?: StringColumns;
+  /** Names the query in errors ("reading data/x.parquet"). Default: "the DuckDB query". */
+  what?: string;
+}
+
+/**
+ * Runs SQL on pipelab's DuckDB and reads the result into a ColumnarTable,
+ * streaming it chunk by chunk into typed arrays. Missing numbers become NaN
+ * (integers and booleans with nulls are returned as float64); see
+ * ColumnarTable for the dtypes.
+ *
+ * @example
+ * ```ts
+ * const t = await queryColumns("SELECT delay, distance FROM 'flights.parquet' WHERE distance > 500");
+ * t.column("delay"); // Float64Array
+ * ```
+ */
+export async function queryColumns(sql: string, options: QueryOptions = {}): Promise<ColumnarTable> {
+  const what = options.what ?? "the DuckDB query";
+  return exclusively(async ({ connection, bindings }) => {
+    let result: DuckDBResult;
+    try {
+      result = await connection.stream(sql);
+    } catch (error) {
+      throw duckdbError(error, what);
+    }
+    const builders = Array.from({ length: result.columnCount }, (_, i) => builderFor(result, i, options.strings ?? "dictionary"));
+    for (;;) {
+      let chunk: DuckDBDataChunk | null;
+      try {
+        chunk = await result.fetchChunk();
+      } catch (error) {
+        throw duckdbError(error, what);
+      }
+      if (chunk === null || chunk.rowCount === 0) break;
+      const rows = chunk.rowCount;
+      builders.forEach((b, i) => b.add(bindings, chunk, i, rows));
+      checkInterrupt(what);
+    }
+    return new ColumnarTable(builders.map((b) => b.finish()));
+  });
+}
+
+/** Runs SQL for its effect (COPY, CREATE): nothing is read back. */
+export async function executeSql(sql: string, what = "the DuckDB statement"): Promise<void> {
+  await exclusively(async ({ connection }) => {
+    try {
+      await connection.run(sql);
+    } catch (error) {
+      throw duckdbError(error, what);
+    }
+  });
+}
+
+/** A SQL string literal. */
+export function sqlString(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** A SQL identifier, quoted whatever it contains. */
+export function sqlIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+// --- columns, chunk by chunk ---------------------------------------------
+
+interface Builder {
+  add(bindings: Bindings, chunk: DuckDBDataChunk, column: number, rows: number): void;
+  finish(): Column;
+}
+
+type Numbers = Float64Array | Float32Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array;
+type NumbersClass = { new (buffer: ArrayBufferLike, offset: number, length: number): Numbers; BYTES_PER_ELEMENT: number };
+
+/** DuckDB type id (DuckDBTypeId) -> how its vectors are read. */
+const NUMERIC: Record<number, { source: NumbersClass; kind: "float64" | "float32" | "int32" | "int64" | "bool" | "timestamp"; msPerUnit?: number }> = {
+  1: { source: Uint8Array, kind: "bool" },
+  2: { source: Int8Array, kind: "int32" },
+  3: { source: Int16Array, kind: "int32" },
+  4: { source: Int32Array, kind: "int32" },
+  5: { source: BigInt64Array, kind: "int64" },
+  6: { source: Uint8Array, kind: "int32" },
+  7: { source: Uint16Array, kind: "int32" },
+  8: { source: Uint32Array, kind: "float64" },
+  9: { source: BigUint64Array, kind: "int64" },
+  10: { source: Float32Array, kind: "float32" },
+  11: { source: Float64Array, kind: "float64" },
+  12: { source: BigInt64Array, kind: "timestamp", msPerUnit: 1e-3 }, // TIMESTAMP: microseconds
+  13: { source: Int32Array, kind: "timestamp", msPerUnit: 86_400_000 }, // DATE: days
+  20: { source: BigInt64Array, kind: "timestamp", msPerUnit: 1000 }, // TIMESTAMP_S
+  21: { source: BigInt64Array, kind: "timestamp", msPerUnit: 1 }, // TIMESTAMP_MS
+  22: { source: BigInt64Array, kind: "timestamp", msPerUnit: 1e-6 }, // TIMESTAMP_NS
+  31: { source: BigInt64Array, kind: "timestamp", msPerUnit: 1e-3 }, // TIMESTAMP WITH TIME ZONE: microseconds
+};
+const TEXT = new Set([17, 23]); // VARCHAR, ENUM
+
+function builderFor(result: DuckDBResult, column: number, strings: StringColumns): Builder {
+  const name = result.columnName(column);
+  const typeId = result.columnTypeId(column) as number;
+  const numeric = NUMERIC[typeId];
+  if (numeric) return new NumericBuilder(name, numeric.source, numeric.kind, numeric.msPerUnit);
+  if (TEXT.has(typeId)) return new TextBuilder(name, strings);
+  throw new DataError(
+    `column ${JSON.stringify(name)} has the DuckDB type ${result.columnType(column).toString()}, which pipelab cannot hold in a columnar table yet: cast it in SQL (CAST(${sqlIdentifier(name)} AS DOUBLE) or AS VARCHAR), or leave the column out`,
+  );
+}
+
+class NumericBuilder implements Builder {
+  private readonly parts: Numbers[] = [];
+  private readonly nulls: number[] = [];
+  private rows = 0;
+
+  constructor(
+    private readonly name: string,
+    private readonly source: NumbersClass,
+    private readonly kind: "float64" | "float32" | "int32" | "int64" | "bool" | "timestamp",
+    private readonly msPerUnit = 1,
+  ) {}
+
+  add(bindings: Bindings, chunk: DuckDBDataChunk, column: number, rows: number): void {
+    const vector = bindings.data_chunk_get_vector(chunk.chunk, column);
+    const bytes = bindings.vector_get_data(vector, rows * this.source.BYTES_PER_ELEMENT);
+    // A copy: the chunk's memory is DuckDB's, and is reused for the next chunk.
+    this.parts.push(new this.source(bytes.buffer, bytes.byteOffset, rows).slice());
+    const validity = bindings.vector_get_validity(vector, Math.ceil(rows / 64) * 8);
+    if (validity) {
+      // One bit a row, least significant first; a byte of all ones is 8 valid rows.
+      const used = Math.ceil(rows / 8);
+      for (let b = 0; b < used; b++) {
+        const byte = validity[b] as number;
+        if (byte === 0xff) continue;
+        for (let bit = 0; bit < 8; bit++) {
+          const row = b * 8 + bit;
+          if (row < rows && (byte & (1 << bit)) === 0) this.nulls.push(this.rows + row);
+        }
+      }
+    }
+    this.rows += rows;
+  }
+
+  finish(): Column {
+    const { name, kind, nulls } = this;
+    if (kind === "float32") return { name, dtype: "float32", values: this.fill(new Float32Array(this.rows), (v) => v as number, NaN) };
+    if ((kind === "int32" || kind === "bool") && nulls.length === 0) {
+      return { name, dtype: kind, values: this.fill(kind === "bool" ? new Uint8Array(this.rows) : new Int32Array(this.rows), (v) => v as number, 0) };
+    }
+    if (kind === "int64") return this.finishInt64();
+    const scale = this.msPerUnit;
+    return { name, dtype: kind === "timestamp" ? "timestamp" : "float64", values: this.fill(new Float64Array(this.rows), (v) => Number(v) * scale, NaN) };
+  }
+
+  /** BIGINT: float64 when every value is exact as a double (|v| <= 2^53), as a BigInt64Array otherwise. */
+  private finishInt64(): Column {
+    const { name, nulls } = this;
+    const out = new Float64Array(this.rows);
+    let exact = true;
+    let at = 0;
+    for (const part of this.parts as (BigInt64Array | BigUint64Array)[]) {
+      // Each value as two 32-bit halves: a double holds it exactly when the high half fits in 21 bits and a sign.
+      const halves = new Int32Array(part.buffer, part.byteOffset, part.length * 2);
+      const unsigned = part instanceof BigUint64Array;
+      for (let i = 0; i < part.length; i++) {
+        const lo = halves[2 * i] as number;
+        const hi = halves[2 * i + 1] as number;
+        if (unsigned ? hi < 0 || hi >= 0x200000 : hi < -0x200000 || hi >= 0x200000) exact = false;
+        out[at++] = (unsigned ? hi >>> 0 : hi) * 4294967296 + (lo >>> 0);
+      }
+    }
+    if (exact) {
+      for (const row of nulls) out[row] = NaN;
+      return { name, dtype: "float64", values: out };
+    }
+    if (nulls.length > 0 || this.parts[0] instanceof BigUint64Array) {
+      throw new DataError(
+        `column ${JSON.stringify(name)} has integers beyond ±2^53 ${nulls.length > 0 ? "and nulls" : "that are unsigned"}, which no typed array pipelab holds can keep exactly: cast it in SQL (CAST(${sqlIdentifier(name)} AS DOUBLE), or coalesce the nulls)`,
+      );
+    }
+    return { name, dtype: "int64", values: this.fill(new BigInt64Array(this.rows), (v) => v as bigint, 0n) };
+  }
+
+  private fill<T extends Float64Array | Float32Array | Int32Array | Uint8Array | BigInt64Array>(out: T, convert: (v: number | bigint) => number | bigint, missing: number | bigint): T {
+    const target = out as unknown as { [i: number]: number | bigint; set(a: ArrayLike<number | bigint>, at: number): void };
+    let at = 0;
+    for (const part of this.parts) {
+      if (this.msPerUnit === 1 && sameKind(part, out)) target.set(part as ArrayLike<number | bigint>, at);
+      else for (let i = 0; i < part.length; i++) target[at + i] = convert(part[i] as number | bigint);
+      at += part.length;
+    }
+    for (const row of this.nulls) target[row] = missing;
+    return out;
+  }
+}
+
+/** Whether `set` can copy `part` into `out` (both numbers, or both bigints). */
+function sameKind(part: Numbers, out: ArrayLike<unknown>): boolean {
+  const big = (a: unknown): boolean => a instanceof BigInt64Array || a instanceof BigUint64Array;
+  return big(part) === big(out);
+}
+
+class TextBuilder implements Builder {
+  private readonly values: (string | null)[] = [];
+  private readonly codes: number[] = [];
+  private readonly dictionary: string[] = [];
+  private readonly index = new Map<string, number>();
+
+  constructor(
+    private readonly name: string,
+    private readonly strings: StringColumns,
+  ) {}
+
+  add(_bindings: Bindings, chunk: DuckDBDataChunk, column: number, rows: number): void {
+    const vector = chunk.getColumnVector(column);
+    for (let i = 0; i < rows; i++) {
+      const v = vector.getItem(i) as string | null;
+      if (this.strings === "strings") {
+        this.values.push(v);
+        continue;
+      }
+      if (v === null) {
+        this.codes.push(-1);
+        continue;
+      }
+      let code = this.index.get(v);
+      if (code === undefined) {
+        code = this.dictionary.length;
+        this.dictionary.push(v);
+        this.index.set(v, code);
+      }
+      this.codes.push(code);
+    }
+  }
+
+  finish(): Column {
+    if (this.strings === "strings") return { name: this.name, dtype: "string", values: this.values };
+    return { name: this.name, dtype: "category", values: Int32Array.from(this.codes), dictionary: this.dictionary };
+  }
+}
