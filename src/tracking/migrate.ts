@@ -23,9 +23,12 @@ export function checkIdentity(db: Database.Database, file: string): number {
   let tables: number;
   let version: number;
   try {
-    appId = db.pragma("application_id", { simple: true }) as number;
-    version = userVersion(db);
-    tables = (db.prepare("SELECT count(*) AS n FROM sqlite_schema").get() as { n: number }).n;
+    // One statement, so one snapshot: read apart, another process's migration could commit in
+    // between (no application id yet, but its tables already there: "not a pipelab store").
+    const identity = db
+      .prepare("SELECT (SELECT application_id FROM pragma_application_id()) AS appId, (SELECT user_version FROM pragma_user_version()) AS version, (SELECT count(*) FROM sqlite_schema) AS tables")
+      .get() as { appId: number; version: number; tables: number };
+    ({ appId, version, tables } = identity);
   } catch (error) {
     // A file SQLite cannot read for another reason (a lock, a -shm it cannot create) may well be a store.
     if (/^SQLITE_(READONLY|CANTOPEN|BUSY|IOERR|PERM|AUTH)/.test(sqliteCode(error) ?? "")) {
