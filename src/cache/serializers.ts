@@ -7,6 +7,8 @@
  * A registry is plain data and refuses to overwrite an entry unless told.
  */
 import { CacheError } from "../errors";
+import { ColumnarTable, isColumnarTable } from "../data/columnar";
+import type { ColumnValues, Dtype } from "../data/columnar";
 import { adoptColumns, danfojs, isDanfoFrame, isDanfoSeries, tensorflow } from "../util";
 
 /** What a serializer's encode returns: JSON values, typed arrays, Dates, Maps, Sets, nested. */
@@ -137,6 +139,24 @@ registerSerializer<import("danfojs-node").DataFrame>({
     const df = new (danfo().DataFrame)([firstRow], { index: [index[0] as string | number], dtypes: t.dtypes, columns: t.columns });
     if (adoptColumns(df, columns, index, rowsOf)) return df;
     return new (danfo().DataFrame)(rowsOf(), { index, dtypes: t.dtypes, columns: t.columns });
+  },
+});
+
+interface ColumnarTree {
+  columns: { name: string; dtype: Dtype; values: ColumnValues; dictionary?: readonly string[] }[];
+}
+
+// Columns as they are held: typed arrays go to the payload as raw bytes and come back as views, so
+// a disk hit costs a read of the file and no per-value work (strings and dictionaries are packed).
+registerSerializer<ColumnarTable>({
+  name: "pipelab.ColumnarTable",
+  version: 1,
+  test: (v) => isColumnarTable(v),
+  encode(table): ColumnarTree {
+    return { columns: table.columns.map((name) => ({ ...table.columnInfo(name) })) };
+  },
+  decode(tree) {
+    return new ColumnarTable((tree as ColumnarTree).columns);
   },
 });
 

@@ -11,6 +11,7 @@ import { count, positionsOf, shapeLine } from "../display/cells";
 import { gridTable, tableText, tablesBundle } from "../display/table";
 import { DataError } from "../errors";
 import { danfojs } from "../util";
+import { GroupedTable } from "./group-by";
 
 /**
  * How a column is held:
@@ -32,6 +33,21 @@ export interface Column {
   readonly dtype: Dtype;
   readonly values: ColumnValues;
   readonly dictionary?: readonly string[];
+}
+
+/** Marks columnar tables; a registered symbol, so that two copies of pipelab in a process recognize each other's. */
+const BRAND = Symbol.for("pipelab.ColumnarTable");
+
+/**
+ * Whether `value` is a ColumnarTable (from this copy of pipelab or another).
+ *
+ * @example
+ * ```ts
+ * if (isColumnarTable(x)) x.rows;
+ * ```
+ */
+export function isColumnarTable(value: unknown): value is ColumnarTable {
+  return value !== null && typeof value === "object" && (value as Record<symbol, unknown>)[BRAND] === true;
 }
 
 /** toDanfo builds one JS value per cell: above this many rows, it refuses unless told otherwise. */
@@ -58,6 +74,7 @@ export class ColumnarTable {
   private readonly byName = new Map<string, Column>();
 
   constructor(columns: readonly Column[]) {
+    Object.defineProperty(this, BRAND, { value: true });
     this.columns = columns.map((c) => c.name);
     this.rows = columns[0]?.values.length ?? 0;
     for (const c of columns) {
@@ -68,6 +85,44 @@ export class ColumnarTable {
       if ((c.dtype === "category") !== (c.dictionary !== undefined)) throw new DataError(`column ${JSON.stringify(c.name)}: a dictionary goes with dtype category, and only with it`);
       this.byName.set(c.name, c);
     }
+  }
+
+  /**
+   * A table of a danfo DataFrame's columns: numbers as float64 (missing as
+   * NaN), booleans as bool (float64 0/1/NaN when some are missing), text as a
+   * category, Dates as timestamps. The index is dropped.
+   *
+   * @example
+   * ```ts
+   * const table = ColumnarTable.fromDanfo(loadDataset("penguins"));
+   * ```
+   */
+  static fromDanfo(df: DataFrame): ColumnarTable {
+    const data = df.getColumnData as unknown as unknown[][];
+    const names = df.columns;
+    const rows = df.shape[0] ?? 0;
+    return new ColumnarTable(names.map((name, j) => columnOfValues(name, rows === 0 ? [] : (data[j] ?? []))));
+  }
+
+  /**
+   * A table of plain columns: each an array of numbers, strings, booleans,
+   * Dates or nulls, or a typed array (kept as is).
+   *
+   * @example
+   * ```ts
+   * const t = ColumnarTable.fromColumns({ x: [1, 2, 3], city: ["Oslo", "Rome", null] });
+   * ```
+   */
+  static fromColumns(columns: Readonly<Record<string, ArrayLike<unknown>>>): ColumnarTable {
+    return new ColumnarTable(
+      Object.entries(columns).map(([name, values]) => {
+        if (values instanceof Float64Array) return { name, dtype: "float64", values };
+        if (values instanceof Float32Array) return { name, dtype: "float32", values };
+        if (values instanceof Int32Array) return { name, dtype: "int32", values };
+        if (values instanceof BigInt64Array) return { name, dtype: "int64", values };
+        return columnOfValues(name, Array.from(values));
+      }),
+    );
   }
 
   /** The dtype of each column, by name. */
@@ -114,6 +169,85 @@ export class ColumnarTable {
         return { ...c, values };
       }),
     );
+  }
+
+  /** The rows at these positions, in this order (values copied). */
+  take(positions: ArrayLike<number>): ColumnarTable {
+    const n = positions.length;
+    for (let i = 0; i < n; i++) {
+      const p = positions[i] as number;
+      if (!Number.isInteger(p) || p < 0 || p >= this.rows) throw new DataError(`take: row position ${p} is outside the table's ${this.rows} rows`);
+    }
+    return new ColumnarTable(
+      this.columns.map((name) => {
+        const c = this.get(name);
+        if (Array.isArray(c.values)) return { ...c, values: Array.from({ length: n }, (_, i) => (c.values as readonly (string | null)[])[positions[i] as number] ?? null) };
+        const source = c.values as Exclude<ColumnValues, readonly unknown[]>;
+        const out = new (source.constructor as { new (length: number): typeof source })(n);
+        for (let i = 0; i < n; i++) out[i] = source[positions[i] as number] as never;
+        return { ...c, values: out };
+      }),
+    );
+  }
+
+  /** These columns only, in this order (values shared, not copied). */
+  select(names: readonly string[]): ColumnarTable {
+    return new ColumnarTable(names.map((n) => this.get(n)));
+  }
+
+  /** The same table with columns added or replaced (a replaced column keeps its place). */
+  withColumns(columns: readonly Column[]): ColumnarTable {
+    const byName = new Map(columns.map((c) => [c.name, c]));
+    const kept = this.columns.map((n) => byName.get(n) ?? this.get(n));
+    return new ColumnarTable([...kept, ...columns.filter((c) => !this.byName.has(c.name))]);
+  }
+
+  /**
+   * Groups the rows by key columns, for `.agg(...)`: in memory, over the
+   * typed arrays (use `sql` for files, joins and windows).
+   *
+   * @example
+   * ```ts
+   * flights.groupBy("origin").agg({ delay: "mean", flights: "count" });
+   * ```
+   */
+  groupBy(keys: string | readonly string[]): GroupedTable {
+    return new GroupedTable(this, typeof keys === "string" ? [keys] : keys);
+  }
+
+  /**
+   * Numeric columns as one row-major Float32Array: what a tensor or a model
+   * takes (`tf.tensor2d(m.data, [m.rows, m.cols])`). Text columns and
+   * missing values are refused, naming the column and row: encode or impute
+   * them first.
+   *
+   * @example
+   * ```ts
+   * const m = flights.toMatrix(["delay", "distance"]);
+   * ```
+   */
+  toMatrix(columns: readonly string[] = this.columns): { data: Float32Array; rows: number; cols: number; columns: string[] } {
+    const rows = this.rows;
+    const cols = columns.length;
+    const data = new Float32Array(rows * cols);
+    columns.forEach((name, j) => {
+      const c = this.get(name);
+      if (c.dtype === "string" || c.dtype === "category") {
+        throw new DataError(`column ${JSON.stringify(name)} holds text (${c.dtype}); a matrix needs numbers: encode it first (OneHotEncoder, LabelEncoder) or leave it out`);
+      }
+      const values = c.dtype === "int64" ? Float64Array.from(c.values as BigInt64Array, Number) : (c.values as ArrayLike<number>);
+      if (cols === 1) data.set(values);
+      else for (let i = 0, at = j; i < rows; i++, at += cols) data[at] = values[i] as number;
+      for (let i = 0; i < rows; i++) {
+        if (Number.isNaN(values[i] as number)) throw new DataError(`column ${JSON.stringify(name)} has a missing value at row ${i}; impute it first (SimpleImputer) or filter the rows out`);
+      }
+    });
+    return { data, rows, cols, columns: [...columns] };
+  }
+
+  /** A column with its dtype and, for a category, its dictionary. */
+  columnInfo(name: string): Column {
+    return this.get(name);
   }
 
   /** One cell as a JS value: a number, bigint, boolean, Date, string, or null when missing. */
@@ -190,4 +324,46 @@ export class ColumnarTable {
     }
     return c;
   }
+}
+
+/** A column from JS values, typed by what they are (see fromDanfo). */
+function columnOfValues(name: string, values: readonly unknown[]): Column {
+  const n = values.length;
+  let numbers = 0;
+  let booleans = 0;
+  let texts = 0;
+  let dates = 0;
+  let missing = 0;
+  for (const v of values) {
+    if (v === null || v === undefined || (typeof v === "number" && Number.isNaN(v))) missing++;
+    else if (typeof v === "number") numbers++;
+    else if (typeof v === "boolean") booleans++;
+    else if (typeof v === "string") texts++;
+    else if (v instanceof Date) dates++;
+    else throw new DataError(`column ${JSON.stringify(name)} holds ${Object.prototype.toString.call(v)}, which a columnar table cannot hold: numbers, strings, booleans, Dates or nulls`);
+  }
+  const kinds = [numbers, booleans, texts, dates].filter((k) => k > 0).length;
+  if (texts > 0 || kinds > 1) {
+    const dictionary: string[] = [];
+    const index = new Map<string, number>();
+    const codes = new Int32Array(n);
+    values.forEach((v, i) => {
+      if (v === null || v === undefined || (typeof v === "number" && Number.isNaN(v))) {
+        codes[i] = -1;
+        return;
+      }
+      const text = v instanceof Date ? v.toISOString() : String(v);
+      let code = index.get(text);
+      if (code === undefined) {
+        code = dictionary.length;
+        dictionary.push(text);
+        index.set(text, code);
+      }
+      codes[i] = code;
+    });
+    return { name, dtype: "category", values: codes, dictionary };
+  }
+  if (booleans > 0 && missing === 0) return { name, dtype: "bool", values: Uint8Array.from(values, (v) => (v === true ? 1 : 0)) };
+  if (dates > 0) return { name, dtype: "timestamp", values: Float64Array.from(values, (v) => (v instanceof Date ? v.getTime() : NaN)) };
+  return { name, dtype: "float64", values: Float64Array.from(values, (v) => (typeof v === "number" ? v : typeof v === "boolean" ? Number(v) : NaN)) };
 }

@@ -30,16 +30,56 @@ export const DUCKDB_VERSION = "1.5.6-r.1";
 export const BUILTIN_EXTENSIONS: readonly string[] = ["parquet", "json", "icu", "core_functions"];
 
 type Vector = unknown;
-interface Bindings {
+/** DuckDB's handles, opaque to JS. */
+type Handle = unknown;
+/** The part of the C API pipelab calls directly, to move column data without JS values in between. */
+export interface Bindings {
   data_chunk_get_vector(chunk: unknown, column: number): Vector;
   vector_get_data(vector: Vector, byteCount: number): Uint8Array;
   vector_get_validity(vector: Vector, byteCount: number): Uint8Array | null | undefined;
+  vector_size(): number;
+  create_logical_type(typeId: number): Handle;
+  create_enum_type(members: readonly string[]): Handle;
+  enum_internal_type(type: Handle): number;
+  create_data_chunk(types: readonly Handle[]): Handle;
+  data_chunk_reset(chunk: Handle): void;
+  data_chunk_set_size(chunk: Handle, size: number): void;
+  vector_ensure_validity_writable(vector: Vector): void;
+  vector_assign_string_element(vector: Vector, index: number, text: string): void;
+  copy_data_to_vector(vector: Vector, byteOffset: number, source: ArrayBufferLike, sourceOffset: number, byteCount: number): void;
+  copy_data_to_vector_validity(vector: Vector, byteOffset: number, source: ArrayBufferLike, sourceOffset: number, byteCount: number): void;
+  appender_create_ext(connection: Handle, catalog: string | null, schema: string | null, table: string): Handle;
+  append_data_chunk(appender: Handle, chunk: Handle): void;
+  appender_close_sync(appender: Handle): void;
 }
 
-interface Engine {
+/** The names checked at start-up: a different @duckdb/node-bindings fails there, not mid-query. */
+const BINDING_NAMES: readonly (keyof Bindings)[] = [
+  "data_chunk_get_vector",
+  "vector_get_data",
+  "vector_get_validity",
+  "vector_size",
+  "create_logical_type",
+  "create_enum_type",
+  "enum_internal_type",
+  "create_data_chunk",
+  "data_chunk_reset",
+  "data_chunk_set_size",
+  "vector_ensure_validity_writable",
+  "vector_assign_string_element",
+  "copy_data_to_vector",
+  "copy_data_to_vector_validity",
+  "appender_create_ext",
+  "append_data_chunk",
+  "appender_close_sync",
+];
+
+export interface Engine {
   /** Held so that the database lives as long as the process. */
   instance: DuckDBInstance;
   connection: DuckDBConnection;
+  /** The C API's handle of `connection` (node-api keeps it in a private field). */
+  handle: Handle;
   bindings: Bindings;
   /** The tail of the queue of queries: each waits for the one before. */
   queue: Promise<unknown>;
@@ -66,18 +106,26 @@ async function open(): Promise<Engine> {
   } catch (error) {
     throw new SetupError(`cannot load DuckDB (@duckdb/node-api ${DUCKDB_VERSION}): ${messageOf(error)}; run \`npm install\` in the project`, { cause: error });
   }
-  for (const name of ["data_chunk_get_vector", "vector_get_data", "vector_get_validity"] as const) {
+  for (const name of BINDING_NAMES) {
     if (typeof bindings[name] !== "function") {
       throw new SetupError(`@duckdb/node-bindings has no function ${name}: pipelab's DuckDB adapter was written for @duckdb/node-api ${DUCKDB_VERSION}; install that version`);
     }
   }
   const instance = await api.DuckDBInstance.create(":memory:", { autoinstall_known_extensions: "false", allow_community_extensions: "false" });
   const connection = await instance.connect();
-  return { instance, connection, bindings, queue: Promise.resolve() };
+  const handle = (connection as unknown as { connection?: Handle }).connection;
+  if (handle === undefined || handle === null) {
+    throw new SetupError(`@duckdb/node-api's DuckDBConnection has no field "connection": pipelab's DuckDB adapter was written for @duckdb/node-api ${DUCKDB_VERSION}; install that version`);
+  }
+  return { instance, connection, handle, bindings, queue: Promise.resolve() };
 }
 
-/** Runs `work` on the connection once the queries before it are done. */
-async function exclusively<T>(work: (e: Engine) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` on the connection once the queries before it are done: the
+ * one way in for code that needs several statements with nothing between
+ * them (tables appended, queried, dropped).
+ */
+export async function exclusively<T>(work: (e: Engine) => Promise<T>): Promise<T> {
   const e = await engine();
   const run = e.queue.then(() => work(e));
   e.queue = run.catch(() => undefined);
@@ -131,40 +179,46 @@ export interface QueryOptions {
  * ```
  */
 export async function queryColumns(sql: string, options: QueryOptions = {}): Promise<ColumnarTable> {
-  const what = options.what ?? "the DuckDB query";
-  return exclusively(async ({ connection, bindings }) => {
-    let result: DuckDBResult;
-    try {
-      result = await connection.stream(sql);
-    } catch (error) {
-      throw duckdbError(error, what);
-    }
-    const builders = Array.from({ length: result.columnCount }, (_, i) => builderFor(result, i, options.strings ?? "dictionary"));
-    for (;;) {
-      let chunk: DuckDBDataChunk | null;
-      try {
-        chunk = await result.fetchChunk();
-      } catch (error) {
-        throw duckdbError(error, what);
-      }
-      if (chunk === null || chunk.rowCount === 0) break;
-      const rows = chunk.rowCount;
-      builders.forEach((b, i) => b.add(bindings, chunk, i, rows));
-      checkInterrupt(what);
-    }
-    return new ColumnarTable(builders.map((b) => b.finish()));
-  });
+  return exclusively((e) => readQuery(e, sql, options));
 }
 
 /** Runs SQL for its effect (COPY, CREATE): nothing is read back. */
 export async function executeSql(sql: string, what = "the DuckDB statement"): Promise<void> {
-  await exclusively(async ({ connection }) => {
+  await exclusively((e) => runStatement(e, sql, what));
+}
+
+/** queryColumns' work, for code already inside `exclusively`. */
+export async function readQuery({ connection, bindings }: Engine, sql: string, options: QueryOptions = {}): Promise<ColumnarTable> {
+  const what = options.what ?? "the DuckDB query";
+  let result: DuckDBResult;
+  try {
+    result = await connection.run(sql);
+  } catch (error) {
+    throw duckdbError(error, what);
+  }
+  const builders = Array.from({ length: result.columnCount }, (_, i) => builderFor(result, i, options.strings ?? "dictionary"));
+  for (;;) {
+    let chunk: DuckDBDataChunk | null;
     try {
-      await connection.run(sql);
+      chunk = await result.fetchChunk();
     } catch (error) {
       throw duckdbError(error, what);
     }
-  });
+    if (chunk === null || chunk.rowCount === 0) break;
+    const rows = chunk.rowCount;
+    builders.forEach((b, i) => b.add(bindings, chunk, i, rows));
+    checkInterrupt(what);
+  }
+  return new ColumnarTable(builders.map((b) => b.finish()));
+}
+
+/** executeSql's work, for code already inside `exclusively`. */
+export async function runStatement({ connection }: Engine, sql: string, what: string): Promise<void> {
+  try {
+    await connection.run(sql);
+  } catch (error) {
+    throw duckdbError(error, what);
+  }
 }
 
 /** A SQL string literal. */
@@ -207,7 +261,10 @@ const NUMERIC: Record<number, { source: NumbersClass; kind: "float64" | "float32
   22: { source: BigInt64Array, kind: "timestamp", msPerUnit: 1e-6 }, // TIMESTAMP_NS
   31: { source: BigInt64Array, kind: "timestamp", msPerUnit: 1e-3 }, // TIMESTAMP WITH TIME ZONE: microseconds
 };
-const TEXT = new Set([17, 23]); // VARCHAR, ENUM
+const TEXT = new Set([17]); // VARCHAR
+const ENUM = 23;
+/** HUGEINT, DECIMAL, UHUGEINT: what sum() of integers and decimal columns give; read as float64. */
+const WIDE = new Set([16, 19, 32]);
 
 function builderFor(result: DuckDBResult, column: number, strings: StringColumns): Builder {
   const name = result.columnName(column);
@@ -215,6 +272,8 @@ function builderFor(result: DuckDBResult, column: number, strings: StringColumns
   const numeric = NUMERIC[typeId];
   if (numeric) return new NumericBuilder(name, numeric.source, numeric.kind, numeric.msPerUnit);
   if (TEXT.has(typeId)) return new TextBuilder(name, strings);
+  if (typeId === ENUM) return new EnumBuilder(name, result.columnType(column) as unknown as { values: readonly string[]; internalTypeId: number }, strings);
+  if (WIDE.has(typeId)) return new WideNumberBuilder(name);
   throw new DataError(
     `column ${JSON.stringify(name)} has the DuckDB type ${result.columnType(column).toString()}, which pipelab cannot hold in a columnar table yet: cast it in SQL (CAST(${sqlIdentifier(name)} AS DOUBLE) or AS VARCHAR), or leave the column out`,
   );
@@ -312,41 +371,156 @@ function sameKind(part: Numbers, out: ArrayLike<unknown>): boolean {
   return big(part) === big(out);
 }
 
+/**
+ * HUGEINT and DECIMAL values as float64, one value at a time through
+ * node-api's readers: they come from aggregates (small results) and decimal
+ * columns, not the bulk numeric path.
+ */
+class WideNumberBuilder implements Builder {
+  private readonly values: number[] = [];
+
+  constructor(private readonly name: string) {}
+
+  add(_bindings: Bindings, chunk: DuckDBDataChunk, column: number, rows: number): void {
+    const vector = chunk.getColumnVector(column);
+    for (let i = 0; i < rows; i++) {
+      const v = vector.getItem(i) as bigint | { toDouble(): number } | null;
+      this.values.push(v === null ? NaN : typeof v === "bigint" ? Number(v) : v.toDouble());
+    }
+  }
+
+  finish(): Column {
+    return { name: this.name, dtype: "float64", values: Float64Array.from(this.values) };
+  }
+}
+
+/** An ENUM column (what a category loaded into DuckDB stays as): its codes copied, its members the dictionary. */
+class EnumBuilder implements Builder {
+  private readonly parts: Int32Array[] = [];
+  private readonly source: typeof Uint8Array | typeof Uint16Array | typeof Uint32Array;
+
+  constructor(
+    private readonly name: string,
+    private readonly type: { values: readonly string[]; internalTypeId: number },
+    private readonly strings: StringColumns,
+  ) {
+    this.source = type.internalTypeId === 6 ? Uint8Array : type.internalTypeId === 7 ? Uint16Array : Uint32Array;
+  }
+
+  add(bindings: Bindings, chunk: DuckDBDataChunk, column: number, rows: number): void {
+    const vector = bindings.data_chunk_get_vector(chunk.chunk, column);
+    const bytes = bindings.vector_get_data(vector, rows * this.source.BYTES_PER_ELEMENT);
+    const codes = Int32Array.from(new this.source(bytes.buffer as ArrayBuffer, bytes.byteOffset, rows));
+    const validity = bindings.vector_get_validity(vector, Math.ceil(rows / 64) * 8);
+    if (validity) for (let i = 0; i < rows; i++) if (((validity[i >> 3] as number) & (1 << (i & 7))) === 0) codes[i] = -1;
+    this.parts.push(codes);
+  }
+
+  finish(): Column {
+    const total = this.parts.reduce((n, p) => n + p.length, 0);
+    const codes = new Int32Array(total);
+    let at = 0;
+    for (const p of this.parts) {
+      codes.set(p, at);
+      at += p.length;
+    }
+    const dictionary = [...this.type.values];
+    if (this.strings === "strings") return { name: this.name, dtype: "string", values: Array.from(codes, (c) => (c < 0 ? null : (dictionary[c] ?? null))) };
+    return { name: this.name, dtype: "category", values: codes, dictionary };
+  }
+}
+
+/**
+ * Text columns. DuckDB holds a string in 16 bytes: its length, then the
+ * string itself when it has at most 12 bytes, else a prefix and a pointer.
+ * Short strings (most categories) are read straight from those bytes, with
+ * the distinct ones decoded once; only longer ones go through node-api's
+ * per-value reader.
+ */
 class TextBuilder implements Builder {
   private readonly values: (string | null)[] = [];
-  private readonly codes: number[] = [];
+  private codes = new Int32Array(1024);
+  private count = 0;
   private readonly dictionary: string[] = [];
   private readonly index = new Map<string, number>();
+  /** Short strings by their 16 bytes' hash: the code, or -2 when the hash is shared by different strings. */
+  private readonly inline = new Map<number, { words: [number, number, number, number]; code: number }[]>();
+  private readonly decoder = new TextDecoder();
 
   constructor(
     private readonly name: string,
     private readonly strings: StringColumns,
   ) {}
 
-  add(_bindings: Bindings, chunk: DuckDBDataChunk, column: number, rows: number): void {
-    const vector = chunk.getColumnVector(column);
-    for (let i = 0; i < rows; i++) {
-      const v = vector.getItem(i) as string | null;
-      if (this.strings === "strings") {
-        this.values.push(v);
-        continue;
-      }
-      if (v === null) {
-        this.codes.push(-1);
-        continue;
-      }
-      let code = this.index.get(v);
-      if (code === undefined) {
-        code = this.dictionary.length;
-        this.dictionary.push(v);
-        this.index.set(v, code);
-      }
-      this.codes.push(code);
+  add(bindings: Bindings, chunk: DuckDBDataChunk, column: number, rows: number): void {
+    const raw = bindings.data_chunk_get_vector(chunk.chunk, column);
+    const bytes = bindings.vector_get_data(raw, rows * 16);
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, rows * 4);
+    const validity = bindings.vector_get_validity(raw, Math.ceil(rows / 64) * 8);
+    let slow: ReturnType<DuckDBDataChunk["getColumnVector"]> | undefined;
+    if (this.count + rows > this.codes.length) {
+      const grown = new Int32Array(Math.max(this.codes.length * 2, this.count + rows));
+      grown.set(this.codes.subarray(0, this.count));
+      this.codes = grown;
     }
+    for (let i = 0; i < rows; i++) {
+      if (validity && ((validity[i >> 3] as number) & (1 << (i & 7))) === 0) {
+        this.push(null, -1);
+        continue;
+      }
+      const length = words[4 * i] as number;
+      if (length <= 12) {
+        this.pushInline(bytes, words, i, length);
+        continue;
+      }
+      slow ??= chunk.getColumnVector(column);
+      const v = slow.getItem(i) as string | null;
+      this.push(v, v === null ? -1 : this.codeOf(v));
+    }
+  }
+
+  private pushInline(bytes: Uint8Array, words: Uint32Array, i: number, length: number): void {
+    const w0 = words[4 * i] as number;
+    const w1 = words[4 * i + 1] as number;
+    const w2 = words[4 * i + 2] as number;
+    const w3 = words[4 * i + 3] as number;
+    const hash = (((w0 * 31 + w1) | 0) * 31 + ((w2 * 31 + w3) | 0)) | 0;
+    const bucket = this.inline.get(hash);
+    if (bucket !== undefined) {
+      for (const entry of bucket) {
+        const e = entry.words;
+        if (e[0] === w0 && e[1] === w1 && e[2] === w2 && e[3] === w3) {
+          this.push(this.strings === "strings" ? (this.dictionary[entry.code] as string) : null, entry.code);
+          return;
+        }
+      }
+    }
+    const text = this.decoder.decode(bytes.subarray(16 * i + 4, 16 * i + 4 + length));
+    const code = this.codeOf(text);
+    const entry = { words: [w0, w1, w2, w3] as [number, number, number, number], code };
+    if (bucket === undefined) this.inline.set(hash, [entry]);
+    else bucket.push(entry);
+    this.push(text, code);
+  }
+
+  private codeOf(text: string): number {
+    let code = this.index.get(text);
+    if (code === undefined) {
+      code = this.dictionary.length;
+      this.dictionary.push(text);
+      this.index.set(text, code);
+    }
+    return code;
+  }
+
+  private push(text: string | null, code: number): void {
+    if (this.strings === "strings") this.values.push(code < 0 ? null : (text ?? (this.dictionary[code] as string)));
+    else this.codes[this.count] = code;
+    this.count++;
   }
 
   finish(): Column {
     if (this.strings === "strings") return { name: this.name, dtype: "string", values: this.values };
-    return { name: this.name, dtype: "category", values: Int32Array.from(this.codes), dictionary: this.dictionary };
+    return { name: this.name, dtype: "category", values: this.codes.slice(0, this.count), dictionary: this.dictionary };
   }
 }

@@ -5,6 +5,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { fileDigest, sha256 } from "../util";
+import { currentDeltaFingerprint, isDeltaFingerprint } from "./delta/fingerprint";
 
 /** The scheme a Parquet fingerprint starts with; bump its version if the rule changes. */
 const PARQUET_SCHEME = "parquet-tail-v1:";
@@ -53,10 +54,12 @@ export function parquetFingerprint(file: string): string {
 
 /**
  * A file's fingerprint now, by the rule its recorded fingerprint was made
- * with: a Parquet fingerprint for one, the sha256 of the whole file
- * otherwise. What a cached step compares with what it recorded. Throws the
- * file system's error (ENOENT) for a file that is gone.
+ * with: a Parquet fingerprint for one, a Delta table's for one (see
+ * delta/fingerprint.ts: `file` is a log file or a `_delta_log` folder), the
+ * sha256 of the whole file otherwise. What a cached step compares with what
+ * it recorded. Throws the file system's error (ENOENT) for a file that is gone.
  */
 export function currentFingerprint(file: string, recorded: string): string {
+  if (isDeltaFingerprint(recorded)) return currentDeltaFingerprint(file, recorded);
   return recorded.startsWith(PARQUET_SCHEME) ? parquetFingerprint(file) : fileDigest(file);
 }

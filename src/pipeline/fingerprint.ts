@@ -148,6 +148,28 @@ function analyze(source: string, imports: ImportMap): ReturnType<typeof analyzeF
   return hit;
 }
 
+const BUILTIN = Symbol.for("pipelab.builtinStep");
+
+/**
+ * Marks a step function that pipelab itself provides (the function of
+ * `wb.sql`): its code is identified by `id` (which names its version), not
+ * by analysing its source, whose free names are pipelab's own modules.
+ *
+ * @example
+ * ```ts
+ * const runSqlStep = builtinStep(`pipelab.sql@${pipelabVersion()}/1`, ({ query }) => sql(query));
+ * ```
+ */
+export function builtinStep<F extends (...args: never[]) => unknown>(id: string, fn: F): F {
+  Object.defineProperty(fn, BUILTIN, { value: id });
+  return fn;
+}
+
+function builtinId(fn: (...args: never[]) => unknown): string | undefined {
+  const id = (fn as unknown as Record<symbol, unknown>)[BUILTIN];
+  return typeof id === "string" ? id : undefined;
+}
+
 /** Fingerprints a step function's code in its environment. */
 export function fingerprintCode(fn: (...args: never[]) => unknown, env: CodeEnvironment, projectRoot: string): CodeFingerprint {
   const used: Record<string, ImportBinding> = {};
@@ -157,7 +179,10 @@ export function fingerprintCode(fn: (...args: never[]) => unknown, env: CodeEnvi
   let code: string;
 
   const direct = fn.name ? env.imports[fn.name] : undefined;
-  if (direct) {
+  const builtin = builtinId(fn);
+  if (builtin !== undefined) {
+    code = sha256(`builtin:${builtin}`);
+  } else if (direct) {
     // An imported function passed as the step: its module's source is its code.
     used[fn.name] = direct;
     code = sha256(`import:${direct.specifier}#${direct.imported}`);

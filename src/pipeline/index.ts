@@ -1,6 +1,6 @@
 export { defineStep } from "./step";
 export type { CacheMode, StepDefinition, StepFunction, StepOptions } from "./step";
-export { CACHE_VERSION, NOT_DATA, cacheKey, explainChange, fingerprintCode, isNotData, markOrigin, originOf, paramsFingerprint, primitiveFingerprint, projectPath, untracked } from "./fingerprint";
+export { CACHE_VERSION, NOT_DATA, builtinStep, cacheKey, explainChange, fingerprintCode, isNotData, markOrigin, originOf, paramsFingerprint, primitiveFingerprint, projectPath, untracked } from "./fingerprint";
 export type { CodeEnvironment, CodeFingerprint, InputRef, KeyParts, KeyRecord, Origin } from "./fingerprint";
 export { analyzeFunction, importsOfSource } from "./code";
 export { closureValues } from "./closure";
