@@ -5,12 +5,12 @@
  * parser, with one set of shape checks, reads commits and checkpoints alike.
  */
 import { basename } from "node:path";
+import { DataError } from "../../errors";
 import { queryColumns, sqlIdentifier, sqlString } from "../duckdb";
 import { parseActions } from "./actions";
 import type { Action } from "./actions";
 import { tableName } from "./errors";
 import type { Checkpoint } from "./log";
-import { DataError } from "../../errors";
 
 /**
  * The action columns a reader needs. `remove` rows of a checkpoint are only

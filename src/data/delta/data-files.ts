@@ -114,7 +114,10 @@ async function statistics(engine: Engine, stored: readonly DeltaField[], where: 
 /** A min or max as Delta's JSON statistics hold it; undefined for none (all null) or one JSON cannot hold. */
 function statValue(field: DeltaField, value: ReturnType<ColumnarTable["value"]>): string | number | undefined {
   const type = typeName(field.type);
-  if (value instanceof Date) return type === "date" ? value.toISOString().slice(0, 10) : value.toISOString();
+  if (value instanceof Date) {
+    const iso = value.toISOString();
+    return type === "date" ? iso.slice(0, 10) : type === "timestamp_ntz" ? iso.slice(0, -1) : iso;
+  }
   if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
   // A bigint (a long beyond 2^53) has no exact JSON number: no range for it.
   return undefined;

@@ -1,12 +1,26 @@
 import type { DataFrame, Series } from "danfojs-node";
-import { DataError } from "../../errors";
+import { isColumnarTable } from "../../data";
+import type { ColumnarTable } from "../../data";
+import { DataError, messageOf } from "../../errors";
 import { isDanfoFrame, isDanfoSeries, isTensor } from "../../util";
 
-/** Features: a danfo DataFrame (numeric columns), rows of numbers, or a 2-D tensor. */
-export type Features = DataFrame | readonly (readonly number[])[] | import("@tensorflow/tfjs").Tensor2D;
+/** Features: a danfo DataFrame or a ColumnarTable (numeric columns), rows of numbers, or a 2-D tensor. */
+export type Features = DataFrame | ColumnarTable | readonly (readonly number[])[] | import("@tensorflow/tfjs").Tensor2D;
 
-/** Labels or targets: a danfo Series, a one-column DataFrame, or an array. */
-export type Labels = Series | DataFrame | readonly (string | number | boolean)[] | ArrayLike<number>;
+/** Labels or targets: a danfo Series, a one-column DataFrame or ColumnarTable, or an array. */
+export type Labels = Series | DataFrame | ColumnarTable | readonly (string | number | boolean)[] | ArrayLike<number>;
+
+/** Refuses a different set of columns than the model was trained on. */
+function checkColumnsMatch(features: readonly string[], expected: readonly string[] | undefined, what: string): void {
+  if (!expected) return;
+  const missing = expected.filter((c) => !features.includes(c));
+  const extra = features.filter((c) => !expected.includes(c));
+  if (missing.length > 0 || extra.length > 0) {
+    throw new DataError(
+      `${what} does not have the columns the model was trained on:${missing.length ? ` missing ${missing.map((c) => JSON.stringify(c)).join(", ")}` : ""}${extra.length ? ` extra ${extra.map((c) => JSON.stringify(c)).join(", ")}` : ""}`,
+    );
+  }
+}
 
 /** Features as one row-major float32 block, with their names. */
 export interface Matrix {
@@ -34,17 +48,21 @@ export function toMatrix(x: Features, what: string, expected?: readonly string[]
     checkFinite(data, rows, cols, features, what);
     return { data, rows, cols, features };
   }
+  if (isColumnarTable(x)) {
+    checkColumnsMatch(x.columns, expected, what);
+    const order = expected ? [...expected] : [...x.columns];
+    let m: ReturnType<ColumnarTable["toMatrix"]>;
+    try {
+      m = x.toMatrix(order);
+    } catch (error) {
+      throw new DataError(`${what}: ${messageOf(error)}`, { cause: error });
+    }
+    checkFinite(m.data, m.rows, m.cols, order, what);
+    return { data: m.data, rows: m.rows, cols: m.cols, features: order };
+  }
   if (isFrame(x)) {
     const features = x.columns;
-    if (expected) {
-      const missing = expected.filter((c) => !features.includes(c));
-      const extra = features.filter((c) => !expected.includes(c));
-      if (missing.length > 0 || extra.length > 0) {
-        throw new DataError(
-          `${what} does not have the columns the model was trained on:${missing.length ? ` missing ${missing.map((c) => JSON.stringify(c)).join(", ")}` : ""}${extra.length ? ` extra ${extra.map((c) => JSON.stringify(c)).join(", ")}` : ""}`,
-        );
-      }
-    }
+    checkColumnsMatch(features, expected, what);
     const order = expected ? [...expected] : features;
     const rows = x.shape[0] as number;
     const cols = order.length;
@@ -101,7 +119,12 @@ function checkFinite(data: Float32Array, rows: number, cols: number, features: r
 /** Labels as a plain array, from any of the accepted forms. */
 export function toLabels(y: Labels, what: string): (string | number | boolean)[] {
   let values: unknown[];
-  if (isSeries(y)) values = y.values as unknown[];
+  if (isColumnarTable(y)) {
+    if (y.columns.length !== 1) throw new DataError(`${what} must be one column; got ${y.columns.length}: ${y.columns.join(", ")}`);
+    const name = y.columns[0] as string;
+    const dtype = y.dtypes[name];
+    values = dtype === "string" || dtype === "category" ? y.strings(name) : Array.from({ length: y.rows }, (_, i) => y.value(name, i));
+  } else if (isSeries(y)) values = y.values as unknown[];
   else if (isFrame(y)) {
     if (y.columns.length !== 1) throw new DataError(`${what} must be one column; got ${y.columns.length}: ${y.columns.join(", ")}`);
     values = y.column(y.columns[0] as string).values as unknown[];

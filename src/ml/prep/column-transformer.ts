@@ -1,7 +1,7 @@
 import { inspect } from "node:util";
 import type { DataFrame } from "danfojs-node";
 import { DataError } from "../../errors";
-import { type OutputColumn, columnsOf, describeValue, dtypesOf, makeFrame, quote, quoteList, requireFrame } from "./frame";
+import { type OutputColumn, type Table, columnsOf, describeValue, dtypesOf, quote, quoteList, requireFrame, tableLike } from "./frame";
 import {
   ColumnwiseTransformer,
   type Transformer,
@@ -162,7 +162,7 @@ export class ColumnTransformer extends TransformerBase {
     return this.remainder === "passthrough" ? [...this.state.remainderColumns] : [];
   }
 
-  fit(df: DataFrame): this {
+  fit(df: Table): this {
     requireFrame(df, "ColumnTransformer.fit");
     this.state = undefined;
     for (const [name, transformer] of this.steps) {
@@ -178,7 +178,7 @@ export class ColumnTransformer extends TransformerBase {
     return this;
   }
 
-  transform(df: DataFrame): DataFrame {
+  transform<T extends Table>(df: T): T {
     const state = this.state;
     if (state === undefined || !this.fitted) throw this.notFitted();
     requireFrame(df, "ColumnTransformer.transform");
@@ -205,7 +205,7 @@ export class ColumnTransformer extends TransformerBase {
       const dtypes = dtypesOf(df);
       for (const name of state.remainderColumns) outputs.push({ name, values: data.get(name) ?? [], dtype: dtypes.get(name) ?? "undefined" });
     }
-    return makeFrame(outputs, df.index, "ColumnTransformer");
+    return tableLike(outputs, df, "ColumnTransformer");
   }
 
   toJSON(): ColumnTransformerJSON {

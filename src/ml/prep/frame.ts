@@ -8,7 +8,16 @@
  */
 import type { DataFrame } from "danfojs-node";
 import { DataError } from "../../errors";
+import { ColumnarTable, isColumnarTable } from "../../data";
+import type { Column } from "../../data";
 import { danfojs, isDanfoFrame } from "../../util";
+
+/**
+ * What the prep module takes: a danfo DataFrame (small data, what notebooks
+ * show) or a ColumnarTable (big data, typed arrays). A transformer or a
+ * split returns the same kind it was given.
+ */
+export type Table = DataFrame | ColumnarTable;
 
 /** danfo loads its own TensorFlow.js: loaded only when a frame is built, like loadDataset does. */
 export const danfo = danfojs;
@@ -31,15 +40,100 @@ export function isMissing(value: Cell): boolean {
 /** Whether `df` is a danfo DataFrame (util's danfo adapter: danfo has two DataFrame classes). */
 export const isFrame = isDanfoFrame;
 
-export function requireFrame(df: unknown, who: string): DataFrame {
-  if (!isFrame(df)) {
-    throw new DataError(`${who} expects a danfo DataFrame, got ${describeType(df)}; build one with new DataFrame(rows) or loadDataset(name)`);
+export function requireFrame(df: unknown, who: string): Table {
+  if (!isFrame(df) && !isColumnarTable(df)) {
+    throw new DataError(`${who} expects a danfo DataFrame or a ColumnarTable, got ${describeType(df)}; build one with new DataFrame(rows), loadDataset(name) or readParquet(path)`);
   }
   return df;
 }
 
+/** A ColumnarTable column's values as the prep module's cells, made on first use, each remembering its column. */
+const originals = new WeakMap<readonly Cell[], Column>();
+
+class ColumnarCells extends Map<string, readonly Cell[]> {
+  constructor(private readonly table: ColumnarTable) {
+    super();
+  }
+
+  override get(name: string): readonly Cell[] | undefined {
+    let cells = super.get(name);
+    if (cells === undefined && this.table.columns.includes(name)) {
+      cells = cellsOf(this.table, name);
+      originals.set(cells, this.table.columnInfo(name));
+      super.set(name, cells);
+    }
+    return cells;
+  }
+
+  override has(name: string): boolean {
+    return this.table.columns.includes(name);
+  }
+}
+
+function cellsOf(table: ColumnarTable, name: string): Cell[] {
+  const c = table.columnInfo(name);
+  switch (c.dtype) {
+    case "string":
+    case "category":
+      return table.strings(name);
+    case "bool":
+    case "timestamp":
+      return Array.from({ length: table.rows }, (_, i) => table.value(name, i));
+    case "int64":
+      return Array.from(c.values as BigInt64Array, Number);
+    default: {
+      const values = c.values as ArrayLike<number>;
+      const out: number[] = new Array(values.length);
+      for (let i = 0; i < values.length; i++) out[i] = values[i] as number;
+      return out;
+    }
+  }
+}
+
+/** danfo's name for a ColumnarTable dtype: what the transformers record at fit and compare at transform. */
+function danfoDtype(table: ColumnarTable, name: string): string {
+  switch (table.columnInfo(name).dtype) {
+    case "int32":
+      return "int32";
+    case "bool":
+      return "boolean";
+    case "string":
+    case "category":
+      return "string";
+    case "timestamp":
+      return "datetime";
+    default:
+      return "float32";
+  }
+}
+
+/**
+ * Output columns as a table of the kind of `like`: a danfo frame with its
+ * index, or a ColumnarTable, where a column passed through unchanged keeps
+ * its typed array (no copy).
+ */
+export function tableLike<T extends Table>(columns: readonly OutputColumn[], like: T, who: string): T {
+  if (isFrame(like)) return makeFrame(columns, like.index, who) as T;
+  const names = columns.map((c) => c.name);
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+  if (duplicate !== undefined) throw new DataError(`${who} would produce the column ${quote(duplicate)} twice; rename the input column or drop one of them`);
+  if (columns.length === 0) throw new DataError(`${who} would produce a table without columns`);
+  return new ColumnarTable(
+    columns.map((c): Column => {
+      const original = originals.get(c.values);
+      if (original !== undefined) return { ...original, name: c.name };
+      const built = ColumnarTable.fromColumns({ value: c.values }).columnInfo("value");
+      if (c.dtype === "int32" && built.dtype === "float64" && !(built.values as Float64Array).some((v) => Number.isNaN(v))) {
+        return { name: c.name, dtype: "int32", values: Int32Array.from(built.values as Float64Array) };
+      }
+      return { ...built, name: c.name };
+    }),
+  ) as T;
+}
+
 /** The values of every column, by column name. */
-export function columnsOf(df: DataFrame): Map<string, readonly Cell[]> {
+export function columnsOf(df: Table): Map<string, readonly Cell[]> {
+  if (isColumnarTable(df)) return new ColumnarCells(df);
   const names = df.columns;
   const out = new Map<string, readonly Cell[]>();
   if (names.length === 0 || df.shape[0] === 0) {
@@ -53,13 +147,15 @@ export function columnsOf(df: DataFrame): Map<string, readonly Cell[]> {
 }
 
 /** The dtype of every column, by column name. */
-export function dtypesOf(df: DataFrame): Map<string, string> {
+export function dtypesOf(df: Table): Map<string, string> {
+  if (isColumnarTable(df)) return new Map(df.columns.map((c) => [c, danfoDtype(df, c)]));
   const dtypes = df.dtypes;
   return new Map(df.columns.map((c, j) => [c, dtypes[j] ?? "undefined"]));
 }
 
 /** The number of rows of `df`. */
-export function rowCount(df: DataFrame): number {
+export function rowCount(df: Table): number {
+  if (isColumnarTable(df)) return df.rows;
   return df.shape[0] ?? 0;
 }
 
@@ -89,18 +185,19 @@ export function makeFrame(columns: readonly OutputColumn[], index: readonly (str
 }
 
 /** The rows of `df` at these positions, as a new frame indexed 0..k-1, dtypes kept. */
-export function takeRows(df: DataFrame, positions: readonly number[], who: string): DataFrame {
+export function takeRows<T extends Table>(df: T, positions: readonly number[], who: string): T {
+  if (isColumnarTable(df)) return df.take(positions) as T;
   const data = columnsOf(df);
   const dtypes = dtypesOf(df);
   const columns = df.columns.map((name) => {
     const values = data.get(name) ?? [];
     return { name, dtype: dtypes.get(name) ?? "undefined", values: positions.map((p) => values[p]) };
   });
-  return makeFrame(columns, positions.map((_, i) => i), who);
+  return makeFrame(columns, positions.map((_, i) => i), who) as T;
 }
 
 /** Throws a DataError naming the columns of `wanted` that `df` lacks, and who wanted them. */
-export function requireColumns(df: DataFrame, wanted: readonly string[], who: string, what = "column"): void {
+export function requireColumns(df: Table, wanted: readonly string[], who: string, what = "column"): void {
   const have = new Set(df.columns);
   const missing = wanted.filter((c) => !have.has(c));
   if (missing.length === 0) return;
@@ -176,7 +273,8 @@ export function describeType(value: unknown): string {
 }
 
 /** "row 3 (index label "a")" or "row 3" when the label is the position. */
-export function describeRow(df: DataFrame, position: number): string {
+export function describeRow(df: Table, position: number): string {
+  if (isColumnarTable(df)) return `row ${position}`;
   const label = df.index[position];
   return label === position ? `row ${position}` : `row ${position} (index label ${describeValue(label)})`;
 }

@@ -2,6 +2,7 @@ import type { DataFrame } from "danfojs-node";
 import { DataError } from "../../errors";
 import { shuffled } from "../random";
 import { type Cell, columnsOf, compareValues, describeRow, describeValue, isMissing, quote, requireColumns, requireFrame, rowCount, sortedUnique, takeRows } from "./frame";
+import type { Table } from "./frame";
 
 /** Options of {@link trainTestSplit}. */
 export interface TrainTestSplitOptions {
@@ -33,16 +34,16 @@ export interface TrainValTestSplitOptions {
 }
 
 /** The parts of {@link trainTestSplit}. */
-export interface TrainTestSplit {
-  train: DataFrame;
-  test: DataFrame;
+export interface TrainTestSplit<T extends Table = DataFrame> {
+  train: T;
+  test: T;
 }
 
 /** The parts of {@link trainValTestSplit}. */
-export interface TrainValTestSplit {
-  train: DataFrame;
-  val: DataFrame;
-  test: DataFrame;
+export interface TrainValTestSplit<T extends Table = DataFrame> {
+  train: T;
+  val: T;
+  test: T;
 }
 
 /**
@@ -66,7 +67,7 @@ export interface TrainValTestSplit {
  * const { train, test } = trainTestSplit(penguins, { testSize: 0.2, seed: 7, stratify: "Species" });
  * ```
  */
-export function trainTestSplit(df: DataFrame, options: TrainTestSplitOptions = {}): TrainTestSplit {
+export function trainTestSplit<T extends Table = DataFrame>(df: T, options: TrainTestSplitOptions = {}): TrainTestSplit<T> {
   const who = "trainTestSplit";
   requireFrame(df, who);
   const n = rowCount(df);
@@ -89,7 +90,7 @@ export function trainTestSplit(df: DataFrame, options: TrainTestSplitOptions = {
  * const { train, val, test } = trainValTestSplit(penguins, { valSize: 0.15, testSize: 0.15, seed: 7, stratify: "Species" });
  * ```
  */
-export function trainValTestSplit(df: DataFrame, options: TrainValTestSplitOptions): TrainValTestSplit {
+export function trainValTestSplit<T extends Table = DataFrame>(df: T, options: TrainValTestSplitOptions): TrainValTestSplit<T> {
   const who = "trainValTestSplit";
   requireFrame(df, who);
   if (options === null || typeof options !== "object") throw new DataError(`${who} needs options: { valSize, testSize, seed }`);
@@ -130,7 +131,7 @@ function checkTrainLeft(n: number, taken: number, who: string, what: string): vo
  * parts in reverse order, as scikit-learn does (train, then test).
  */
 function split(
-  df: DataFrame,
+  df: Table,
   sizes: readonly number[],
   options: { seed?: number; stratify?: string; shuffle?: boolean },
   who: string,
@@ -184,7 +185,7 @@ function split(
 }
 
 /** For each class of the stratify column: its row count in each of the first parts. */
-function stratifiedQuotas(df: DataFrame, column: string, sizes: readonly number[], who: string, names: readonly string[]): Map<Cell, number[]> {
+function stratifiedQuotas(df: Table, column: string, sizes: readonly number[], who: string, names: readonly string[]): Map<Cell, number[]> {
   requireColumns(df, [column], who, "stratify column");
   const labels = columnsOf(df).get(column) as readonly Cell[];
   const n = labels.length;

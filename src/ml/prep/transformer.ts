@@ -1,5 +1,4 @@
 import { inspect } from "node:util";
-import type { DataFrame } from "danfojs-node";
 import { DataError } from "../../errors";
 import {
   type Cell,
@@ -9,12 +8,13 @@ import {
   describeRow,
   dtypeFamily,
   dtypesOf,
-  makeFrame,
+  tableLike,
   quote,
   requireColumns,
   requireFrame,
   rowCount,
 } from "./frame";
+import type { Table } from "./frame";
 
 /**
  * The kinds of transformer, as named in their JSON.
@@ -57,12 +57,12 @@ export interface Transformer {
   readonly columns: readonly string[];
   /** Whether `fit` has run (or the transformer was rebuilt from a fitted JSON). */
   readonly fitted: boolean;
-  /** Learns from `df`; returns the transformer itself. Fitting again forgets what the last fit learned. */
-  fit(df: DataFrame): this;
-  /** A new frame with the transformation applied; keeps the row index of `df`. */
-  transform(df: DataFrame): DataFrame;
+  /** Learns from `df` (a danfo DataFrame or a ColumnarTable); returns the transformer itself. Fitting again forgets what the last fit learned. */
+  fit(df: Table): this;
+  /** A new table of the same kind with the transformation applied; a danfo frame keeps its row index. */
+  transform<T extends Table>(df: T): T;
   /** `fit(df)` then `transform(df)`. */
-  fitTransform(df: DataFrame): DataFrame;
+  fitTransform<T extends Table>(df: T): T;
   /** Kind, parameters and fitted state, as plain JSON data. */
   toJSON(): TransformerJSON;
 }
@@ -93,11 +93,11 @@ export abstract class TransformerBase implements Transformer {
 
   abstract get columns(): readonly string[];
   abstract get fitted(): boolean;
-  abstract fit(df: DataFrame): this;
-  abstract transform(df: DataFrame): DataFrame;
+  abstract fit(df: Table): this;
+  abstract transform<T extends Table>(df: T): T;
   abstract toJSON(): TransformerJSON;
 
-  fitTransform(df: DataFrame): DataFrame {
+  fitTransform<T extends Table>(df: T): T {
     return this.fit(df).transform(df);
   }
 
@@ -175,7 +175,7 @@ export abstract class ColumnwiseTransformer<P extends { columns: string[] }, S e
   /** Checks a state read from JSON (the dtypes are checked already) and returns it typed. */
   protected abstract checkState(state: Record<string, unknown>, path: string): S;
 
-  fit(df: DataFrame): this {
+  fit(df: Table): this {
     const who = `${this.kind}.fit`;
     // A failed refit must not leave the previous fit's state looking current.
     this.state = undefined;
@@ -188,13 +188,13 @@ export abstract class ColumnwiseTransformer<P extends { columns: string[] }, S e
     return this;
   }
 
-  transform(df: DataFrame): DataFrame {
+  transform<T extends Table>(df: T): T {
     const outputs = this.outputColumns(df, this.kind);
     const byInput = new Map(this.columns.map((c, j) => [c, outputs[j] as OutputColumn[]]));
     const data = columnsOf(df);
     const dtypes = dtypesOf(df);
     const columns: OutputColumn[] = df.columns.flatMap((name) => byInput.get(name) ?? [{ name, values: data.get(name) ?? [], dtype: dtypes.get(name) ?? "undefined" }]);
-    return makeFrame(columns, df.index, this.kind);
+    return tableLike(columns, df, this.kind);
   }
 
   /**
@@ -203,7 +203,7 @@ export abstract class ColumnwiseTransformer<P extends { columns: string[] }, S e
    *
    * @internal
    */
-  outputColumns(df: DataFrame, who: string): OutputColumn[][] {
+  outputColumns(df: Table, who: string): OutputColumn[][] {
     const state = this.fittedState(who);
     requireFrame(df, `${who}.transform`);
     requireColumns(df, this.columns, `${who} cannot transform`, "fitted column");
@@ -239,7 +239,7 @@ export abstract class ColumnwiseTransformer<P extends { columns: string[] }, S e
   }
 }
 
-function inputsOf(df: DataFrame, columns: readonly string[]): ColumnInput[] {
+function inputsOf(df: Table, columns: readonly string[]): ColumnInput[] {
   const data = columnsOf(df);
   const dtypes = dtypesOf(df);
   const row = (position: number): string => describeRow(df, position);
