@@ -45,8 +45,49 @@ export type {
   SourceKind,
   StepExecution,
 } from "./tracking";
-export { ColumnarTable, datasetNames, datasetPath, loadDataset, loadDatasetRows, readParquet, readTrackedFile } from "./data";
-export type { ColumnValues, Dtype, ReadParquetOptions } from "./data";
+export {
+  ColumnarTable,
+  DeltaConflictError,
+  SchemaReport,
+  SchemaViolationError,
+  checkSchema,
+  datasetNames,
+  datasetPath,
+  deltaHistory,
+  deltaVersion,
+  isColumnarTable,
+  loadDataset,
+  loadDatasetRows,
+  readCsvTable,
+  readDelta,
+  readJsonTable,
+  readParquet,
+  readTrackedFile,
+  sql,
+  writeDelta,
+  writeParquet,
+} from "./data";
+export type {
+  Aggregate,
+  AggregateSpec,
+  CheckOptions,
+  ColumnRule,
+  ColumnValues,
+  DeltaCommit,
+  Dtype,
+  GroupedTable,
+  ReadCsvTableOptions,
+  ReadDeltaOptions,
+  ReadParquetOptions,
+  SchemaOnRead,
+  SqlInput,
+  SqlOptions,
+  TableSchema,
+  WriteDeltaOptions,
+  WriteParquetOptions,
+  WrittenDelta,
+  WrittenParquet,
+} from "./data";
 export { renderPlot } from "./charts";
 export type { RenderedChart } from "./charts";
 export { exportNotebook, notebookToScript, readNotebook } from "./export";

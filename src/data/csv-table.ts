@@ -15,9 +15,11 @@ import type { ColumnarTable, Dtype } from "./columnar";
 import { CsvSyntaxError, parseCsv } from "./csv";
 import { queryColumns, sqlString } from "./duckdb";
 import type { StringColumns } from "./duckdb";
+import { checkedOnRead } from "./schema";
+import type { SchemaOnRead } from "./schema";
 
 /** Options of {@link readCsvTable}. */
-export interface ReadCsvTableOptions {
+export interface ReadCsvTableOptions extends SchemaOnRead {
   /** The field separator: one character. Default: "\t" for a .tsv file, else ",". */
   delimiter?: string;
   /** Cells that mean "missing". Default: `[""]`, the empty cell. */
@@ -77,7 +79,8 @@ export async function readCsvTable(path: string, options: ReadCsvTableOptions = 
   for (let attempt = 0; ; attempt++) {
     const columns = header.map((c, j) => `${sqlString(c)}: ${sqlString(types[j] as string)}`).join(", ");
     try {
-      return await queryColumns(`SELECT * FROM read_csv(${sqlString(file)}, ${dialect}, auto_detect = false, strict_mode = true, columns = {${columns}})`, { what, strings: options.strings });
+      const table = await queryColumns(`SELECT * FROM read_csv(${sqlString(file)}, ${dialect}, auto_detect = false, strict_mode = true, columns = {${columns}})`, { what, strings: options.strings });
+      return checkedOnRead(table, options, path);
     } catch (error) {
       const message = messageOf(error instanceof DataError && error.cause !== undefined ? error.cause : error);
       const line = /CSV Error on Line: (\d+)/.exec(message)?.[1];

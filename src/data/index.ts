@@ -17,3 +17,7 @@ export { readCsvTable, readJsonTable } from "./csv-table";
 export type { ReadCsvTableOptions } from "./csv-table";
 export { GroupedTable } from "./group-by";
 export type { Aggregate, AggregateSpec } from "./group-by";
+export { SchemaReport, SchemaViolationError, checkSchema } from "./schema";
+export type { CheckOptions, ColumnRule, SchemaCheck, SchemaOnRead, SchemaType, TableSchema } from "./schema";
+export { DeltaConflictError, deltaHistory, deltaVersion, readDelta, writeDelta } from "./delta";
+export type { DeltaCommit, ReadDeltaOptions, WriteDeltaOptions, WrittenDelta } from "./delta";

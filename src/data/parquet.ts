@@ -12,8 +12,10 @@ import type { ColumnarTable } from "./columnar";
 import { queryColumns, sqlIdentifier, sqlString } from "./duckdb";
 import type { StringColumns } from "./duckdb";
 import { parquetFingerprint } from "./fingerprint";
+import { checkedOnRead } from "./schema";
+import type { SchemaOnRead } from "./schema";
 
-export interface ReadParquetOptions {
+export interface ReadParquetOptions extends SchemaOnRead {
   /** The columns to read, in this order (partition columns included). Default: all. */
   columns?: readonly string[];
   /**
@@ -56,11 +58,13 @@ export async function readParquet(pathOrGlob: string, options: ReadParquetOption
   const select = options.columns === undefined ? "*" : options.columns.map(sqlIdentifier).join(", ");
   // The filter on lines of its own, in parentheses: a trailing comment or OR in it stays inside.
   const where = options.where === undefined ? "" : ` WHERE (\n${options.where}\n)`;
+  let table: ColumnarTable;
   try {
-    return await queryColumns(`SELECT ${select} FROM ${from}${where}`, { what, strings: options.strings });
+    table = await queryColumns(`SELECT ${select} FROM ${from}${where}`, { what, strings: options.strings });
   } catch (error) {
     throw explain(error, source, what, options.where);
   }
+  return checkedOnRead(table, options, pathOrGlob);
 }
 
 async function parquetSource(pathOrGlob: string): Promise<ParquetSource> {

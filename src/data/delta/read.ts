@@ -111,25 +111,27 @@ function liveFiles(snapshot: Snapshot): LiveFile[] {
 async function source(snapshot: Snapshot, files: readonly LiveFile[], what: string): Promise<string> {
   const fields = snapshot.schemaFields;
   const partitions = new Set(snapshot.metadata.partitionColumns);
-  if (files.length === 0) return `SELECT ${fields.map((f) => `CAST(NULL AS ${sqlType(f.type)}) AS ${sqlIdentifier(f.name)}`).join(", ")} LIMIT 0`;
-  const list = `[${files.map((f) => sqlString(f.file)).join(", ")}]`;
+  const empty = (f: DeltaField): string => `${readExpression(f, `CAST(NULL AS ${sqlType(f.type)})`)} AS ${sqlIdentifier(f.name)}`;
+  if (files.length === 0) return `SELECT ${fields.map(empty).join(", ")} LIMIT 0`;
+  // Partition values come from the log: DuckDB must not make columns of `col=value` folders itself.
+  const read = (extra = ""): string => `read_parquet([${files.map((f) => sqlString(f.file)).join(", ")}], hive_partitioning = false, union_by_name = true${extra})`;
   // Columns of the schema that no file has (added later, or all-null `void` columns) are null.
-  const described = await queryColumns(`DESCRIBE SELECT * FROM read_parquet(${list}, union_by_name = true)`, { strings: "strings", what });
+  const described = await queryColumns(`DESCRIBE SELECT * FROM ${read()}`, { strings: "strings", what });
   const inFiles = new Set(described.strings("column_name"));
   const column = (f: DeltaField): string => {
     const name = sqlIdentifier(f.name);
     if (partitions.has(f.name)) return `p.${name} AS ${name}`;
     if (inFiles.has(f.name)) return `${readExpression(f, `d.${name}`)} AS ${name}`;
-    return `CAST(NULL AS ${sqlType(f.type)}) AS ${name}`;
+    return empty(f);
   };
   const selected = fields.map(column).join(", ");
-  if (partitions.size === 0) return `SELECT ${selected} FROM read_parquet(${list}, union_by_name = true) d`;
+  if (partitions.size === 0) return `SELECT ${selected} FROM ${read()} d`;
   const partitionFields = fields.filter((f) => partitions.has(f.name));
   const values = files.map((f, i) => `(${i}, ${sqlString(f.file)}, ${partitionFields.map((p) => partitionLiteral(p, f.add.partitionValues[p.name] ?? null, f.file)).join(", ")})`);
   const names = ["__ordinal", "__file", ...partitionFields.map((p) => p.name)].map(sqlIdentifier).join(", ");
   return (
     `SELECT ${selected}, p."__ordinal" AS ${FILE}, d.file_row_number AS ${ROW} ` +
-    `FROM read_parquet(${list}, union_by_name = true, filename = true, file_row_number = true) d ` +
+    `FROM ${read(", filename = true, file_row_number = true")} d ` +
     `JOIN (VALUES ${values.join(", ")}) p(${names}) ON d.filename = p."__file"`
   );
 }

@@ -98,6 +98,7 @@ async function planWrite(data: ColumnarTable, path: string, mode: string, partit
   const base = await existingTable(path);
   if (base === undefined) return newTable(data, path, partitionBy ?? []);
   const at = `${tableName(path)} (version ${base.version})`;
+  const verb = mode === "append" ? "append to" : "overwrite";
   if (mode === "error") throw new DataError(`${at} already exists: pass mode "append" to add the rows, or "overwrite" to replace them`);
   checkWritable(base, mode === "overwrite");
   const mismatches = [
@@ -110,13 +111,13 @@ async function planWrite(data: ColumnarTable, path: string, mode: string, partit
   ];
   if (mismatches.length > 0) {
     throw new DataError(
-      `cannot ${mode} ${at}: the columns differ from the table's: ${mismatches.join("; ")}. pipelab's Delta writer does not change a table's schema: make the columns match (select, rename, convert), or write a new table`,
+      `cannot ${verb} ${at}: the columns differ from the table's: ${mismatches.join("; ")}. pipelab's Delta writer does not change a table's schema: make the columns match (select, rename, convert), or write a new table`,
     );
   }
   const partitionColumns = base.metadata.partitionColumns;
   if (partitionBy !== undefined && (partitionBy.length !== partitionColumns.length || partitionBy.some((c, i) => partitionColumns[i] !== c))) {
     throw new DataError(
-      `cannot ${mode} ${at} partitioned by ${JSON.stringify(partitionBy)}: the table is partitioned by ${JSON.stringify(partitionColumns)}, which a write cannot change; leave out partitionBy, or write a new table`,
+      `cannot ${verb} ${at} partitioned by ${JSON.stringify(partitionBy)}: the table is partitioned by ${JSON.stringify(partitionColumns)}, which a write cannot change; leave out partitionBy, or write a new table`,
     );
   }
   return { base, fields: base.schemaFields, partitionColumns, metadata: base.metadata };
