@@ -13,27 +13,9 @@ import { DataError } from "../errors";
 import { danfojs } from "../util";
 import { GroupedTable } from "./group-by";
 
-/**
- * How a column is held:
- * - `float64`, `float32`, `int32`: Float64Array, Float32Array, Int32Array (missing numbers are NaN, so integer columns with nulls are float64);
- * - `int64`: BigInt64Array, only for integers a double cannot hold exactly (others are float64);
- * - `bool`: Uint8Array of 0 and 1;
- * - `timestamp`: Float64Array of milliseconds since 1970-01-01 UTC (NaN when missing);
- * - `string`: an array of strings and nulls;
- * - `category`: Int32Array codes into `dictionary` (-1 for null).
- */
-export type Dtype = "float64" | "float32" | "int32" | "int64" | "bool" | "timestamp" | "string" | "category";
+import type { Column, ColumnValues, Dtype } from "./column";
 
-/** What `column(name)` returns. */
-export type ColumnValues = Float64Array | Float32Array | Int32Array | BigInt64Array | Uint8Array | readonly (string | null)[];
-
-/** A column: its name, dtype and values (codes, for a category, with its dictionary). */
-export interface Column {
-  readonly name: string;
-  readonly dtype: Dtype;
-  readonly values: ColumnValues;
-  readonly dictionary?: readonly string[];
-}
+export type { Column, ColumnValues, Dtype } from "./column";
 
 /** Marks columnar tables; a registered symbol, so that two copies of pipelab in a process recognize each other's. */
 const BRAND = Symbol.for("pipelab.ColumnarTable");
@@ -211,8 +193,8 @@ export class ColumnarTable {
    * flights.groupBy("origin").agg({ delay: "mean", flights: "count" });
    * ```
    */
-  groupBy(keys: string | readonly string[]): GroupedTable {
-    return new GroupedTable(this, typeof keys === "string" ? [keys] : keys);
+  groupBy(keys: string | readonly string[]): GroupedTable<ColumnarTable> {
+    return new GroupedTable(this, typeof keys === "string" ? [keys] : keys, (columns) => new ColumnarTable(columns));
   }
 
   /**

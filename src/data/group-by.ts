@@ -5,8 +5,14 @@
  * into DuckDB; for files, or joins and windows, use SQL.
  */
 import { DataError } from "../errors";
-import { ColumnarTable } from "./columnar";
-import type { Column } from "./columnar";
+import type { Column, ColumnValues } from "./column";
+
+/** What groupBy reads from a table. */
+export interface GroupSource {
+  readonly rows: number;
+  readonly columns: readonly string[];
+  columnInfo(name: string): Column;
+}
 
 /** The aggregates groupBy computes. Missing values (NaN) are skipped, as in SQL and pandas. */
 export type Aggregate = "count" | "sum" | "mean" | "min" | "max" | "std";
@@ -17,10 +23,11 @@ export type AggregateSpec = Aggregate | readonly [string, Aggregate];
 const AGGREGATES: readonly Aggregate[] = ["count", "sum", "mean", "min", "max", "std"];
 
 /** The groups of a table by some key columns; `agg` computes one row per group. */
-export class GroupedTable {
+export class GroupedTable<T> {
   constructor(
-    private readonly table: ColumnarTable,
+    private readonly table: GroupSource,
     private readonly keys: readonly string[],
+    private readonly build: (columns: Column[]) => T,
   ) {
     if (keys.length === 0) throw new DataError("groupBy needs at least one key column");
     for (const k of keys) table.columnInfo(k);
@@ -35,9 +42,9 @@ export class GroupedTable {
    * table.groupBy("origin").agg({ delay: "mean", worst: ["delay", "max"], flights: "count" });
    * ```
    */
-  agg(spec: Readonly<Record<string, AggregateSpec>>): ColumnarTable {
+  agg(spec: Readonly<Record<string, AggregateSpec>>): T {
     const { groupOf, firstRow, groups } = groupCodes(this.table, this.keys);
-    const keyColumns = this.keys.map((k) => this.table.select([k]).take(firstRow).columnInfo(k));
+    const keyColumns = this.keys.map((k) => takeColumn(this.table.columnInfo(k), firstRow));
     const out: Column[] = [...keyColumns];
     for (const [name, s] of Object.entries(spec)) {
       const [column, op] = typeof s === "string" ? [name, s] : s;
@@ -48,12 +55,23 @@ export class GroupedTable {
       }
       out.push({ name, dtype: "float64", values: aggregate(numbersOf(this.table, column), groupOf, groups, op) });
     }
-    return new ColumnarTable(out);
+    return this.build(out);
   }
 }
 
+/** A column's values at these positions. */
+function takeColumn(c: Column, positions: readonly number[]): Column {
+  if (Array.isArray(c.values)) return { ...c, values: positions.map((p) => (c.values as readonly (string | null)[])[p] ?? null) };
+  const source = c.values as Exclude<ColumnValues, readonly unknown[]>;
+  const out = new (source.constructor as { new (length: number): typeof source })(positions.length);
+  positions.forEach((p, i) => {
+    out[i] = source[p] as never;
+  });
+  return { ...c, values: out };
+}
+
 /** A dense group id per row, the first row of each group, and the number of groups. */
-function groupCodes(table: ColumnarTable, keys: readonly string[]): { groupOf: Int32Array; firstRow: number[]; groups: number } {
+function groupCodes(table: GroupSource, keys: readonly string[]): { groupOf: Int32Array; firstRow: number[]; groups: number } {
   const n = table.rows;
   let groupOf: Int32Array = new Int32Array(n);
   let cardinality = 1;
@@ -92,7 +110,7 @@ function groupCodes(table: ColumnarTable, keys: readonly string[]): { groupOf: I
 }
 
 /** A code per row for one key column (missing values form a group of their own, as pandas' dropna=False). */
-function keyCodes(table: ColumnarTable, key: string): { codes: Int32Array; count: number } {
+function keyCodes(table: GroupSource, key: string): { codes: Int32Array; count: number } {
   const c = table.columnInfo(key);
   if (c.dtype === "category") {
     const dictionary = c.dictionary ?? [];
@@ -120,7 +138,7 @@ function keyCodes(table: ColumnarTable, key: string): { codes: Int32Array; count
   return { codes, count: index.size };
 }
 
-function numbersOf(table: ColumnarTable, column: string): ArrayLike<number> {
+function numbersOf(table: GroupSource, column: string): ArrayLike<number> {
   const c = table.columnInfo(column);
   if (c.dtype === "string" || c.dtype === "category") throw new DataError(`groupBy: the column ${JSON.stringify(column)} holds text; only "count" works on it, as { n: "count" }`);
   if (c.dtype === "int64") return Float64Array.from(c.values as BigInt64Array, Number);

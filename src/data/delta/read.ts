@@ -139,6 +139,7 @@ async function source(snapshot: Snapshot, files: readonly LiveFile[], what: stri
 /** Refuses unknown columns before reading, naming the table's. */
 function checkColumns(snapshot: Snapshot, columns: readonly string[]): void {
   const known = snapshot.schemaFields.map((f) => f.name);
+  if (columns.length === 0) throw new DataError(`reading ${tableName(snapshot.log.table)}: the columns option is empty; name at least one of ${known.map((c) => JSON.stringify(c)).join(", ")}, or leave it out to read them all`);
   const unknown = columns.filter((c) => !known.includes(c));
   if (unknown.length > 0) {
     throw new DataError(

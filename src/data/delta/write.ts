@@ -18,6 +18,7 @@ import { writeDataFiles } from "./data-files";
 import type { WrittenFile } from "./data-files";
 import { DeltaConflictError, tableName } from "./errors";
 import { LOG_FOLDER, listLogFolder, openLog, readCommit } from "./log";
+import type { DeltaLog } from "./log";
 import { WRITER_VERSION, checkWritable } from "./protocol";
 import { fieldsOf, misfit, schemaString, typeName } from "./schema";
 import type { DeltaField } from "./schema";
@@ -185,7 +186,7 @@ async function commit(path: string, plan: Plan, data: ColumnarTable, written: re
 }
 
 /** The first version from `from` on that changes the protocol or the metadata, if any. */
-function schemaChange(log: ReturnType<typeof openLog>, from: number): number | undefined {
+function schemaChange(log: DeltaLog, from: number): number | undefined {
   for (let v = from; v <= log.latest; v++) {
     if (!log.commits.has(v)) return v;
     if (readCommit(log, v).some((a) => a.kind === "metaData" || a.kind === "protocol")) return v;
