@@ -77,7 +77,9 @@ export async function sql(query: string, inputs: Readonly<Record<string, SqlInpu
 function columnsUsed(table: ColumnarTable, query: string): ColumnarTable {
   if (/\*|\bcolumns\s*\(/i.test(query)) return table;
   const text = query.toLowerCase();
-  const used = table.columns.filter((c) => text.includes(c.toLowerCase()));
+  // A name of word characters must appear as a word ("y" is not in "GROUP BY y"'s "by"); others as written.
+  const mentioned = (c: string): boolean => (/^\w+$/.test(c) ? new RegExp(`(^|[^\\w])${c.toLowerCase()}([^\\w]|$)`).test(text) : text.includes(c.toLowerCase()));
+  const used = table.columns.filter(mentioned);
   return used.length === 0 || used.length === table.columns.length ? table : table.select(used);
 }
 
