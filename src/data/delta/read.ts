@@ -16,12 +16,12 @@ import { tableName } from "./errors";
 import { deltaFingerprint, latestFingerprint } from "./fingerprint";
 import { commitFileName, filePath, openLog } from "./log";
 import type { DeltaLog } from "./log";
+import { partitionLiteral } from "./partitions";
 import { checkReadable } from "./protocol";
 import { readExpression, sqlType } from "./schema";
 import type { DeltaField } from "./schema";
 import { loadSnapshot } from "./snapshot";
 import type { Snapshot } from "./snapshot";
-import { partitionLiteral } from "./partitions";
 import { resolveVersion } from "./time-travel";
 import type { TimeTravel } from "./time-travel";
 
