@@ -196,7 +196,9 @@ export async function readQuery({ connection, bindings }: Engine, sql: string, o
   } catch (error) {
     throw duckdbError(error, what);
   }
-  const builders = Array.from({ length: result.columnCount }, (_, i) => builderFor(result, i, options.strings ?? "dictionary"));
+  // A materialized result knows its size: the common numeric columns are then written in place, chunk by chunk.
+  const total = (result as { rowCount?: number }).rowCount;
+  const builders = Array.from({ length: result.columnCount }, (_, i) => builderFor(result, i, options.strings ?? "dictionary", total));
   for (;;) {
     let chunk: DuckDBDataChunk | null;
     try {
@@ -266,10 +268,11 @@ const ENUM = 23;
 /** HUGEINT, DECIMAL, UHUGEINT: what sum() of integers and decimal columns give; read as float64. */
 const WIDE = new Set([16, 19, 32]);
 
-function builderFor(result: DuckDBResult, column: number, strings: StringColumns): Builder {
+function builderFor(result: DuckDBResult, column: number, strings: StringColumns, rows: number | undefined): Builder {
   const name = result.columnName(column);
   const typeId = result.columnTypeId(column) as number;
   const numeric = NUMERIC[typeId];
+  if (numeric && rows !== undefined && (typeId === 10 || typeId === 11 || typeId === 5)) return new DirectBuilder(name, typeId === 10 ? "float32" : typeId === 11 ? "float64" : "int64", rows);
   if (numeric) return new NumericBuilder(name, numeric.source, numeric.kind, numeric.msPerUnit);
   if (TEXT.has(typeId)) return new TextBuilder(name, strings);
   if (typeId === ENUM) return new EnumBuilder(name, result.columnType(column) as unknown as { values: readonly string[]; internalTypeId: number }, strings);
@@ -277,6 +280,78 @@ function builderFor(result: DuckDBResult, column: number, strings: StringColumns
   throw new DataError(
     `column ${JSON.stringify(name)} has the DuckDB type ${result.columnType(column).toString()}, which pipelab cannot hold in a columnar table yet: cast it in SQL (CAST(${sqlIdentifier(name)} AS DOUBLE) or AS VARCHAR), or leave the column out`,
   );
+}
+
+/**
+ * DOUBLE, FLOAT and BIGINT columns written straight into their final array
+ * (the result's size is known), with no per-chunk copies to join later.
+ * BIGINT becomes float64 while every value is exact as a double; from the
+ * first that is not, the column is kept as a BigInt64Array.
+ */
+class DirectBuilder implements Builder {
+  private readonly out: Float64Array | Float32Array;
+  private big: BigInt64Array | undefined;
+  private rows = 0;
+  private nulls = false;
+
+  constructor(
+    private readonly name: string,
+    private readonly kind: "float64" | "float32" | "int64",
+    total: number,
+  ) {
+    this.out = kind === "float32" ? new Float32Array(total) : new Float64Array(total);
+  }
+
+  add(bindings: Bindings, chunk: DuckDBDataChunk, column: number, rows: number): void {
+    const vector = bindings.data_chunk_get_vector(chunk.chunk, column);
+    const at = this.rows;
+    // The bytes under a null are junk: they must not count as a value (an int64 beyond 2^53 among them).
+    const validity = bindings.vector_get_validity(vector, Math.ceil(rows / 64) * 8) ?? undefined;
+    if (this.kind === "int64") this.addInt64(bindings.vector_get_data(vector, rows * 8), rows, validity);
+    else {
+      const bytes = bindings.vector_get_data(vector, rows * this.out.BYTES_PER_ELEMENT);
+      const source = this.kind === "float32" ? new Float32Array(bytes.buffer, bytes.byteOffset, rows) : new Float64Array(bytes.buffer, bytes.byteOffset, rows);
+      this.out.set(source, at);
+    }
+    if (validity) {
+      for (let i = 0; i < rows; i++) {
+        if (isValid(validity, i)) continue;
+        this.out[at + i] = NaN;
+        this.nulls = true;
+      }
+    }
+    this.rows += rows;
+  }
+
+  private addInt64(bytes: Uint8Array, rows: number, validity: Uint8Array | undefined): void {
+    // Each value as two 32-bit halves: a double holds it exactly when the high half fits in 21 bits and a sign.
+    const halves = new Int32Array(bytes.buffer, bytes.byteOffset, rows * 2);
+    const at = this.rows;
+    for (let i = 0; i < rows; i++) {
+      const lo = halves[2 * i] as number;
+      const hi = halves[2 * i + 1] as number;
+      if (this.big === undefined && (hi < -0x200000 || hi >= 0x200000) && (validity === undefined || isValid(validity, i))) {
+        this.big = new BigInt64Array(this.out.length);
+        for (let j = 0; j < at + i; j++) this.big[j] = Number.isNaN(this.out[j] as number) ? 0n : BigInt(this.out[j] as number);
+      }
+      this.out[at + i] = hi * 4294967296 + (lo >>> 0);
+    }
+    if (this.big !== undefined) this.big.set(new BigInt64Array(bytes.buffer, bytes.byteOffset, rows), at);
+  }
+
+  finish(): Column {
+    const { name } = this;
+    if (this.big === undefined) return { name, dtype: this.kind === "float32" ? "float32" : "float64", values: this.out };
+    if (this.nulls) {
+      throw new DataError(`column ${JSON.stringify(name)} has integers beyond ±2^53 and nulls, which no typed array pipelab holds can keep exactly: cast it in SQL (CAST(${sqlIdentifier(name)} AS DOUBLE), or coalesce the nulls)`);
+    }
+    return { name, dtype: "int64", values: this.big };
+  }
+}
+
+/** Whether row `i` of a validity mask (one bit a row, least significant first) is valid. */
+function isValid(validity: Uint8Array, i: number): boolean {
+  return ((validity[i >> 3] as number) & (1 << (i & 7))) !== 0;
 }
 
 class NumericBuilder implements Builder {
@@ -329,6 +404,8 @@ class NumericBuilder implements Builder {
     const out = new Float64Array(this.rows);
     let exact = true;
     let at = 0;
+    // The bytes under a null are junk: they must not decide whether the column is exact.
+    const missing = new Set(nulls);
     for (const part of this.parts as (BigInt64Array | BigUint64Array)[]) {
       // Each value as two 32-bit halves: a double holds it exactly when the high half fits in 21 bits and a sign.
       const halves = new Int32Array(part.buffer, part.byteOffset, part.length * 2);
@@ -336,7 +413,7 @@ class NumericBuilder implements Builder {
       for (let i = 0; i < part.length; i++) {
         const lo = halves[2 * i] as number;
         const hi = halves[2 * i + 1] as number;
-        if (unsigned ? hi < 0 || hi >= 0x200000 : hi < -0x200000 || hi >= 0x200000) exact = false;
+        if ((unsigned ? hi < 0 || hi >= 0x200000 : hi < -0x200000 || hi >= 0x200000) && !missing.has(at)) exact = false;
         out[at++] = (unsigned ? hi >>> 0 : hi) * 4294967296 + (lo >>> 0);
       }
     }

@@ -92,3 +92,20 @@ describe("writeParquet", () => {
     assert.ok(!readdirSync(dir).includes("never"));
   });
 });
+
+describe("reading DuckDB results", () => {
+  it("reads a BIGINT column with nulls as float64, whatever bytes lie under the nulls", async () => {
+    for (let round = 0; round < 20; round++) {
+      const r = await sql("SELECT CASE WHEN range % 2 = 0 THEN NULL ELSE range END AS x FROM range(5000)");
+      assert.equal(r.dtypes.x, "float64");
+      assert.ok(Number.isNaN(r.value("x", 0) as number));
+      assert.equal(r.value("x", 4999), 4999);
+    }
+  });
+
+  it("keeps integers beyond 2^53 exactly, as int64", async () => {
+    const r = await sql("SELECT 9007199254740993::BIGINT AS big UNION ALL SELECT 1");
+    assert.equal(r.dtypes.big, "int64");
+    assert.equal(r.value("big", 0), 9007199254740993n);
+  });
+});
