@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { CacheError } from "../errors";
-import { makeOwnFolder, sha256, writeOwnFile } from "../util";
+import { makeOwnFolder, sha256, writeOwnFile, xxh32 } from "../util";
 import type { ArtifactHeader, ArtifactListing, ArtifactStore, Leftovers, LoggedPoint } from "./artifact-store";
 export type { ArtifactHeader, Leftovers, LoggedPoint } from "./artifact-store";
 
@@ -71,6 +71,7 @@ export class DiskStore implements ArtifactStore {
       runId: meta.runId,
       createdAt: new Date().toISOString(),
       checksum: sha256(payload),
+      verify: `xxh32:${xxh32(payload)}`,
       payloadBytes: payload.byteLength,
       ...(meta.logged && meta.logged.length > 0 ? { logged: meta.logged } : {}),
       ...(meta.readFiles && Object.keys(meta.readFiles).length > 0 ? { readFiles: meta.readFiles } : {}),
@@ -113,7 +114,7 @@ export class DiskStore implements ArtifactStore {
       throw new CorruptArtifactError(path, `${file.byteLength - payloadStart} payload bytes where the header says ${header.payloadBytes}: truncated`);
     }
     const payload = file.subarray(payloadStart);
-    if (sha256(payload) !== header.checksum) throw new CorruptArtifactError(path, "checksum mismatch");
+    if (!payloadIntact(payload, header)) throw new CorruptArtifactError(path, "checksum mismatch");
     return { header, payload };
   }
 
@@ -238,6 +239,12 @@ function folderBytes(path: string): number {
   return total;
 }
 
+/** Whether the payload matches its header's checksum: the fast one when the artifact has it, else the sha256. */
+function payloadIntact(payload: Uint8Array, header: ArtifactHeader): boolean {
+  if (header.verify !== undefined) return header.verify === `xxh32:${xxh32(payload)}`;
+  return sha256(payload) === header.checksum;
+}
+
 function parseHeader(file: Buffer, path: string): { header: ArtifactHeader; payloadStart: number } {
   if (file.byteLength < PREFIX_BYTES || !file.subarray(0, MAGIC.byteLength).equals(MAGIC)) {
     throw new CorruptArtifactError(path, "not a pipelab artifact");
@@ -274,6 +281,7 @@ function parseHeaderJson(text: string): ArtifactHeader {
   if (typeof o.createdAt !== "string") fail("createdAt");
   if (typeof o.checksum !== "string") fail("checksum");
   if (typeof o.payloadBytes !== "number") fail("payloadBytes");
+  if (o.verify !== undefined && (typeof o.verify !== "string" || !o.verify.startsWith("xxh32:"))) fail("verify");
   if (o.logged !== undefined) {
     const ok = Array.isArray(o.logged) && o.logged.every((p: unknown) => {
       const q = p as Record<string, unknown>;
