@@ -607,3 +607,15 @@ function runWriter(spec: Record<string, unknown>): Promise<Outcome[]> {
     });
   });
 }
+
+describe("readDelta with a declared schema", () => {
+  it("fails on rows that break it, naming the table, or quarantines them", async () => {
+    const root = join(dir, "schema-checked");
+    await writeDelta(batch(0, 10, "a"), root);
+    const schema = { id: { type: "integer" as const, max: 4 } };
+    await assert.rejects(readDelta(root, { schema }), (error: unknown) => error instanceof DataError && error.message.includes("schema-checked") && /id/.test(error.message));
+    const good = await readDelta(root, { schema, onViolation: "quarantine", quarantine: join(dir, "schema-bad.csv") });
+    assert.equal(good.rows, 5);
+    assert.equal(readFileSync(join(dir, "schema-bad.csv"), "utf8").trim().split("\n").length, 6, "a header and the 5 bad rows");
+  });
+});

@@ -11,6 +11,8 @@ import { currentStep, noteFileRead } from "../../run-context";
 import type { ColumnarTable } from "../columnar";
 import { queryColumns, sqlIdentifier, sqlString } from "../duckdb";
 import type { StringColumns } from "../duckdb";
+import { checkedOnRead } from "../schema";
+import type { SchemaOnRead } from "../schema";
 import type { AddFile } from "./actions";
 import { tableName } from "./errors";
 import { deltaFingerprint, latestFingerprint } from "./fingerprint";
@@ -25,7 +27,7 @@ import type { Snapshot } from "./snapshot";
 import { resolveVersion } from "./time-travel";
 import type { TimeTravel } from "./time-travel";
 
-export interface ReadDeltaOptions extends TimeTravel {
+export interface ReadDeltaOptions extends TimeTravel, SchemaOnRead {
   /** The columns to read, in this order (partition columns included). Default: all, in the schema's order. */
   columns?: readonly string[];
   /**
@@ -74,11 +76,13 @@ export async function readDelta(path: string, options: ReadDeltaOptions = {}): P
   const partitioned = snapshot.metadata.partitionColumns.length > 0 && files.length > 0;
   // Joined rows come in no particular order: put them back in the log's order of files, and each file's own.
   const order = partitioned ? ` ORDER BY ${FILE}, ${ROW}` : "";
+  let table: ColumnarTable;
   try {
-    return await queryColumns(`SELECT ${select} FROM (${await source(snapshot, files, what)})${where}${order}`, { what, strings: options.strings });
+    table = await queryColumns(`SELECT ${select} FROM (${await source(snapshot, files, what)})${where}${order}`, { what, strings: options.strings });
   } catch (error) {
     throw explain(error, snapshot, options.where);
   }
+  return checkedOnRead(table, options, path);
 }
 
 /** A live file: its add action and where it is on disk. */
