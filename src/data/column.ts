@@ -3,7 +3,8 @@
 /**
  * How a column is held:
  * - `float64`, `float32`, `int32`: Float64Array, Float32Array, Int32Array (missing numbers are NaN, so integer columns with nulls are float64);
- * - `int64`: BigInt64Array, only for integers a double cannot hold exactly (others are float64);
+ * - `int64`: BigInt64Array, only for integers a double cannot hold exactly (SQL's BIGINT results are int32
+ *   when all fit and none is missing, such as counts, else float64);
  * - `bool`: Uint8Array of 0 and 1;
  * - `timestamp`: Float64Array of milliseconds since 1970-01-01 UTC (NaN when missing);
  * - `string`: an array of strings and nulls;

@@ -117,6 +117,25 @@ export class ColumnarTable {
     return this.get(name).values;
   }
 
+  /**
+   * A numeric, bool or timestamp column as a Float64Array (the column itself
+   * when it is float64, else a copy): one type to compute with whatever the
+   * column's dtype, missing values as NaN.
+   *
+   * @example
+   * ```ts
+   * const months = byMonth.numbers("month"); // Float64Array, also when the column is int32
+   * months.indexOf(3);
+   * ```
+   */
+  numbers(name: string): Float64Array {
+    const c = this.get(name);
+    if (c.dtype === "string" || c.dtype === "category") throw new DataError(`column ${JSON.stringify(name)} is ${c.dtype}, not numbers: read it with strings(${JSON.stringify(name)})`);
+    if (c.values instanceof Float64Array) return c.values;
+    if (c.values instanceof BigInt64Array) return Float64Array.from(c.values, Number);
+    return Float64Array.from(c.values as ArrayLike<number>);
+  }
+
   /** A category column's distinct values (its codes index them). */
   dictionary(name: string): readonly string[] {
     const c = this.get(name);

@@ -74,6 +74,8 @@ export async function readCsvTable(path: string, options: ReadCsvTableOptions = 
     `nullstr = [${(options.naValues ?? [""]).map(sqlString).join(", ")}]`,
   ].join(", ");
   const what = `reading the CSV file ${file}`;
+  const quick = await readSniffed(file, header, dialect, declared, options.strings, what);
+  if (quick !== undefined) return checkedOnRead(quick, options, path);
   const types = await sniffTypes(file, header, dialect, declared, what);
   // A sniffed type is a guess from the first rows: widened, and read again, when a later row breaks it.
   for (let attempt = 0; ; attempt++) {
@@ -156,6 +158,28 @@ function readHeader(path: string, file: string, delimiter: string): string[] {
   const duplicate = header.find((name, i) => header.indexOf(name) !== i);
   if (duplicate !== undefined) throw new DataError(`cannot read the CSV file ${file}: the header names the column ${JSON.stringify(duplicate)} twice; rename one of them`);
   return header;
+}
+
+/** The types a column may be inferred as: the ones the strict read widens between. */
+const CANDIDATES = `auto_type_candidates = ['BOOLEAN', 'BIGINT', 'DOUBLE', 'DATE', 'TIMESTAMP', 'VARCHAR']`;
+
+/**
+ * The common case in one pass: DuckDB sniffs the types from the first rows
+ * and reads the file with the dialect fixed (delimiter, quotes, the header's
+ * names, no comment lines, no rows skipped, strict). Undefined whenever that
+ * is not certainly right (the columns differ from the header, a later row
+ * breaks a sniffed type, the file is malformed): the careful path then reads
+ * it again and says precisely what is wrong.
+ */
+async function readSniffed(file: string, header: readonly string[], dialect: string, declared: Readonly<Record<string, Dtype>>, strings: StringColumns | undefined, what: string): Promise<ColumnarTable | undefined> {
+  const names = `names = [${header.map(sqlString).join(", ")}]`;
+  const types = Object.keys(declared).length === 0 ? "" : `, types = {${Object.entries(declared).map(([c, d]) => `${sqlString(c)}: ${sqlString(DECLARED[d])}`).join(", ")}}`;
+  try {
+    const table = await queryColumns(`SELECT * FROM read_csv(${sqlString(file)}, ${dialect}, ${names}, comment = '', skip = 0, strict_mode = true, null_padding = false, ${CANDIDATES}${types})`, { what, strings });
+    return table.columns.length === header.length && table.columns.every((c, j) => c === header[j]) ? table : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The types DuckDB's sniffer guesses from the first rows (declared ones as declared), as BIGINT, DOUBLE, BOOLEAN, DATE, TIMESTAMP or VARCHAR. */

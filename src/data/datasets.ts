@@ -32,7 +32,8 @@ export function datasetNames(): string[] {
 
 /** The file behind a data set name, e.g. "penguins" -> .../vega-datasets/data/penguins.json. */
 export function datasetPath(name: string): string {
-  for (const ext of TABULAR) {
+  // Parquet last: where a data set comes in both forms (none does today), the text form is what loadDataset reads.
+  for (const ext of [...TABULAR, ".parquet"]) {
     const file = join(datasetsDir(), name + ext);
     if (existsSync(file)) return file;
   }
@@ -53,6 +54,9 @@ export function datasetPath(name: string): string {
  */
 export function loadDatasetRows(name: string): Record<string, unknown>[] {
   const file = datasetPath(name);
+  if (extname(file) === ".parquet") {
+    throw new DataError(`data set "${name}" is a Parquet file, too big for rows of JS objects: read it with readParquet(datasetPath(${JSON.stringify(name)})), which gives a ColumnarTable`);
+  }
   const text = readTrackedFile(file).toString("utf8");
   try {
     if (extname(file) === ".json") {

@@ -293,6 +293,8 @@ class DirectBuilder implements Builder {
   private big: BigInt64Array | undefined;
   private rows = 0;
   private nulls = false;
+  /** Whether every BIGINT so far fits in an int32. */
+  private small = true;
 
   constructor(
     private readonly name: string,
@@ -335,12 +337,15 @@ class DirectBuilder implements Builder {
         for (let j = 0; j < at + i; j++) this.big[j] = Number.isNaN(this.out[j] as number) ? 0n : BigInt(this.out[j] as number);
       }
       this.out[at + i] = hi * 4294967296 + (lo >>> 0);
+      // Small integers (counts, months, ids) become an int32 column when all of them fit and none is missing.
+      if (this.small && !(hi === (lo >> 31)) && (validity === undefined || isValid(validity, i))) this.small = false;
     }
     if (this.big !== undefined) this.big.set(new BigInt64Array(bytes.buffer, bytes.byteOffset, rows), at);
   }
 
   finish(): Column {
     const { name } = this;
+    if (this.kind === "int64" && this.small && !this.nulls) return { name, dtype: "int32", values: Int32Array.from(this.out) };
     if (this.big === undefined) return { name, dtype: this.kind === "float32" ? "float32" : "float64", values: this.out };
     if (this.nulls) {
       throw new DataError(`column ${JSON.stringify(name)} has integers beyond ±2^53 and nulls, which no typed array pipelab holds can keep exactly: cast it in SQL (CAST(${sqlIdentifier(name)} AS DOUBLE), or coalesce the nulls)`);

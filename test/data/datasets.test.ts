@@ -37,3 +37,10 @@ describe("vega-datasets loading", () => {
     );
   });
 });
+
+describe("Parquet data sets", () => {
+  it("finds flights-3m's Parquet file, and says to read it with readParquet rather than as rows", () => {
+    assert.match(datasetPath("flights-3m"), /flights-3m\.parquet$/);
+    assert.throws(() => loadDatasetRows("flights-3m"), (error: unknown) => error instanceof DataError && /readParquet\(datasetPath\("flights-3m"\)\)/.test(error.message));
+  });
+});

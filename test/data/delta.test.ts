@@ -286,7 +286,7 @@ describe("a partitioned table", () => {
     ];
     commits(typed, [[protocol(), meta, ...["one.parquet", "two.parquet"].map((path, i) => ({ add: { path, partitionValues: values[i], size: 1, modificationTime: 1, dataChange: true } }))]]);
     const back = await readDelta(typed, { strings: "strings" });
-    assert.deepEqual(back.dtypes, { id: "float64", l: "float64", d: "timestamp", ts: "timestamp", b: "bool", x: "float64", dec: "float64", s: "string" });
+    assert.deepEqual(back.dtypes, { id: "int32", l: "float64", d: "timestamp", ts: "timestamp", b: "bool", x: "float64", dec: "float64", s: "string" });
     assert.deepEqual(rowsOf(back), [
       { id: 1, l: 9007199254740991, d: "2020-02-29T00:00:00.000Z", ts: "2021-01-01T00:00:00.000Z", b: false, x: 1.5, dec: 12.34, s: null },
       { id: 2, l: -1, d: null, ts: "2021-01-01T03:00:00.123Z", b: true, x: -0.25, dec: -0.5, s: "a b" },

@@ -44,3 +44,12 @@ describe("toMatrix", () => {
     assert.throws(() => table.toMatrix(["x"]), /column "x" has a missing value at row 4/);
   });
 });
+
+describe("numbers", () => {
+  it("gives any numeric column as a Float64Array, and refuses text", () => {
+    const t = ColumnarTable.fromColumns({ i: Int32Array.from([1, 2]), f: Float64Array.from([0.5, NaN]) });
+    assert.deepEqual([...t.numbers("i")], [1, 2]);
+    assert.equal(t.numbers("f"), t.column("f"), "a float64 column is not copied");
+    assert.throws(() => table.numbers("g"), /not numbers/);
+  });
+});

@@ -109,3 +109,12 @@ describe("reading DuckDB results", () => {
     assert.equal(r.value("big", 0), 9007199254740993n);
   });
 });
+
+describe("integer results", () => {
+  it("are int32 when they all fit and none is missing (counts, months), so a partition folder is named month=3, not month=3.0", async () => {
+    const r = await sql("SELECT range % 3 AS m, count(*) AS n FROM range(30) GROUP BY m ORDER BY m");
+    assert.deepEqual(r.dtypes, { m: "int32", n: "int32" });
+    const written = await writeParquet(r, join(dir, "int-parts"), { partitionBy: ["m"] });
+    assert.ok(written.files.some((f) => f.includes("m=2/")), written.files.join(", "));
+  });
+});

@@ -398,3 +398,13 @@ describe("metrics of TensorFlow.js tensors", () => {
     assertDataError(() => accuracy([0, 1], gone), /yPred is a disposed tensor/);
   });
 });
+
+describe("logLoss on many rows", () => {
+  it("takes 300,000 rows of probabilities without overflowing the call stack", () => {
+    const n = 300_000;
+    const y = Array.from({ length: n }, (_, i) => (i % 2 === 0 ? "a" : "b"));
+    const p = Array.from({ length: n }, (_, i) => (i % 2 === 0 ? [0.8, 0.2] : [0.3, 0.7]));
+    const expected = -(Math.log(0.8) + Math.log(0.7)) / 2;
+    assert.ok(Math.abs(logLoss(y, p) - expected) < 1e-9);
+  });
+});

@@ -91,7 +91,8 @@ export function logLoss(yTrue: LabelsInput, probabilities: ProbabilitiesInput, o
     }
     read.rows.forEach((row, r) => row.forEach((p, c) => requireProbability(fn, p, `probabilities row ${r}, column ${c}`)));
     requireRowsSumToOne(read, { fn, name: "probabilities" });
-    probabilityRows.push(...read.rows);
+    // One by one: spreading hundreds of thousands of rows into push() overflows the call stack.
+    for (const row of read.rows) probabilityRows.push(row);
   }
 
   const clip = (p: number): number => Math.min(Math.max(p, eps), 1 - eps);
