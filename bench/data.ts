@@ -66,7 +66,7 @@ import { DiskStore } from "../src/cache/disk-store";
 import { ColumnarTable, DUCKDB_VERSION, executeSql, queryColumns, readCsvTable, readParquet, sql, sqlString } from "../src/data";
 import { initBackend, readCsv, seededRandom } from "../src/ml";
 import { sha256 } from "../src/util";
-import { collectGarbage, machineInfo, median, progressFor, round, sample } from "./lib";
+import { collectGarbage, machineInfo, median, progressFor, round, runJson, sample } from "./lib";
 
 const CSV_ROWS = 1_000_000;
 const GROUPS = ["alpha", "bravo", "charlie", "delta", "echo"] as const;
@@ -111,30 +111,9 @@ function vmHwmMB(): number {
   return Math.round((Number(kb) / 1024) * 10) / 10;
 }
 
-/** Runs a child process that prints one JSON value on stdout (its stderr passes through); resolves with the value. */
-function runJson(what: string, command: string, args: readonly string[]): Promise<Record<string, unknown>> {
-  return new Promise((done, fail) => {
-    const child = spawn(command, args, { cwd: REPO, stdio: ["ignore", "pipe", "inherit"] });
-    const chunks: Buffer[] = [];
-    child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
-    child.on("error", (error) => fail(new Error(`cannot start ${what} (${command}): ${error.message}`, { cause: error })));
-    child.on("close", (code, signal) => {
-      const text = Buffer.concat(chunks).toString("utf8");
-      if (code !== 0) {
-        fail(new Error(`${what} exited with ${signal ?? `code ${code}`}${text ? `: ${text.slice(0, 500)}` : ""}`));
-        return;
-      }
-      try {
-        done(JSON.parse(text) as Record<string, unknown>);
-      } catch (error) {
-        fail(new Error(`${what} printed no JSON (${messageOf(error)}): ${text.slice(0, 500)}`));
-      }
-    });
-  });
-}
 
 function runPandas(spec: Record<string, unknown>): Promise<Record<string, unknown>> {
-  return runJson(`bench/data_pandas.py (${String(spec.mode)})`, PYTHON, [PANDAS_HELPER, JSON.stringify(spec)]);
+  return runJson(`bench/data_pandas.py (${String(spec.mode)})`, PYTHON, [PANDAS_HELPER, JSON.stringify(spec)]) as Promise<Record<string, unknown>>;
 }
 
 /** Times `op` alone, in ms, keeping its result in `keep`. */
@@ -316,6 +295,9 @@ async function measureParquet(): Promise<Record<string, unknown>> {
 // ---------------------------------------------------------------------------
 // 3. A cached step's disk hit
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the figures are JSON printed by this bench and its Python helper, read field by field for the summary; typing every nested shape would double the file for no safety gained
+type Json = Record<string, any>;
+
 /** Stores `value` under a key, then times disk hits through a new StepCache per sample. */
 async function measureDiskHit(name: string, value: unknown, dir: string, use?: (v: unknown) => void): Promise<Record<string, unknown>> {
   const key = sha256(`bench:${name}`);
@@ -413,7 +395,7 @@ async function pandasProbe(): Promise<Record<string, unknown>> {
 
 // ---------------------------------------------------------------------------
 
-function summary(result: Record<string, any>): string {
+function summary(result: Json): string {
   const p = result.csv.pipelab;
   const pd = result.csv.pandas;
   const fp = result.parquet.pipelab;
@@ -445,7 +427,7 @@ async function main(): Promise<void> {
     const parquet = await measureParquet();
     const cache = await measureCache(join(dir, "cache"));
 
-    let pandas: Record<string, any> = { skipped: probe.reason };
+    let pandas: Json = { skipped: probe.reason };
     let flightsCsv: string | null = null;
     if (probe.available) {
       if (probe.parquetEngine === null) {
@@ -460,7 +442,7 @@ async function main(): Promise<void> {
     collectGarbage();
 
     progress("peak RSS: the 3M-row flow in a fresh node process");
-    const pipelabRss = await runJson("the RSS worker", process.execPath, ["--import", "tsx", __filename, "--worker", "rss"]);
+    const pipelabRss = (await runJson("the RSS worker", process.execPath, ["--import", "tsx", __filename, "--worker", "rss"])) as Record<string, unknown>;
     let pandasRss: Record<string, unknown> = { skipped: probe.reason };
     if (probe.available) {
       progress("peak RSS: the 3M-row flow in a fresh python process");
@@ -473,9 +455,9 @@ async function main(): Promise<void> {
     machine.python = probe.available ? { python: probe.python, pandas: probe.pandas, numpy: probe.numpy, joblib: probe.joblib, parquetEngine: probe.parquetEngine } : { skipped: probe.reason };
     (machine.loadAverage1m as { atEnd: number }).atEnd = round2(os.loadavg()[0] ?? NaN);
 
-    const pandasCsv = pandas.csv as Record<string, any> | undefined;
-    const pandasParquet = pandas.parquet as Record<string, any> | undefined;
-    const pandasJoblib = pandas.joblib as Record<string, any> | undefined;
+    const pandasCsv = pandas.csv as Json | undefined;
+    const pandasParquet = pandas.parquet as Json | undefined;
+    const pandasJoblib = pandas.joblib as Json | undefined;
     const ratio = (a: number, b: unknown): number | null => (typeof b === "number" && b > 0 ? round2(a / b) : null);
     const rssMB = pipelabRss.peakRssMB as number;
 

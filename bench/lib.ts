@@ -2,7 +2,10 @@
  * What the benchmarks share: progress lines on stderr, medians, a forced
  * garbage collection, and repeated timed samples.
  */
+import { spawn } from "node:child_process";
+import { messageOf } from "../src/errors";
 import os from "node:os";
+import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 
@@ -58,4 +61,29 @@ export function machineInfo(): { node: string; platform: string; cpus: number; c
     cpuModel: cpus[0]?.model ?? "unknown",
     totalMemoryGB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
   };
+}
+
+/** The repository root (benches run their helpers from it). */
+const REPO = join(__dirname, "..");
+
+/** Runs a child process that prints one JSON value on stdout (its stderr passes through); resolves with the value. */
+export function runJson(what: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<unknown> {
+  return new Promise((done, fail) => {
+    const child = spawn(command, args, { cwd: REPO, env, stdio: ["ignore", "pipe", "inherit"] });
+    const chunks: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+    child.on("error", (error) => fail(new Error(`cannot start ${what} (${command}): ${error.message}`, { cause: error })));
+    child.on("close", (code, signal) => {
+      const text = Buffer.concat(chunks).toString("utf8");
+      if (code !== 0) {
+        fail(new Error(`${what} exited with ${signal ?? `code ${code}`}${text ? `: ${text.slice(0, 500)}` : ""}`));
+        return;
+      }
+      try {
+        done(JSON.parse(text) as unknown);
+      } catch (error) {
+        fail(new Error(`${what} printed no JSON (${messageOf(error)}): ${text.slice(0, 500)}`));
+      }
+    });
+  });
 }

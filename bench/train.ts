@@ -106,7 +106,7 @@ import * as dfd from "danfojs-node";
 import { type BackendInfo, type BackendName, BACKEND_ENV, type TrainedModel, initBackend, predict, readCsv, seededRandom, trainModel } from "../src/ml";
 import { type Features, type Labels, toLabels, toMatrix } from "../src/ml/models";
 import { type LoggedPoint, type ProgressSink, type StepContext, withStepContext } from "../src/run-context";
-import { collectGarbage, machineInfo, median, progressFor, round, sample } from "./lib";
+import { collectGarbage, machineInfo, median, progressFor, round, runJson, sample } from "./lib";
 
 // Training: the benchmark MLP ("small")
 const TRAIN_ROWS = 20_000;
@@ -175,27 +175,6 @@ function round4(x: number): number {
   return Math.round(x * 1e4) / 1e4;
 }
 
-/** Runs a child process that prints one JSON value on stdout (its stderr passes through); resolves with the value. */
-function runJson(what: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<unknown> {
-  return new Promise((done, fail) => {
-    const child = spawn(command, args, { cwd: REPO, env, stdio: ["ignore", "pipe", "inherit"] });
-    const chunks: Buffer[] = [];
-    child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
-    child.on("error", (error) => fail(new Error(`cannot start ${what} (${command}): ${error.message}`, { cause: error })));
-    child.on("close", (code, signal) => {
-      const text = Buffer.concat(chunks).toString("utf8");
-      if (code !== 0) {
-        fail(new Error(`${what} exited with ${signal ?? `code ${code}`}${text ? `: ${text.slice(0, 500)}` : ""}`));
-        return;
-      }
-      try {
-        done(JSON.parse(text) as unknown);
-      } catch (error) {
-        fail(new Error(`${what} printed no JSON (${messageOf(error)}): ${text.slice(0, 500)}`));
-      }
-    });
-  });
-}
 
 /** Runs this file as a worker child process; resolves with the JSON it prints. */
 function runWorker(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<unknown> {
