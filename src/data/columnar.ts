@@ -177,7 +177,9 @@ export class ColumnarTable {
     const n = positions.length;
     for (let i = 0; i < n; i++) {
       const p = positions[i] as number;
-      if (!Number.isInteger(p) || p < 0 || p >= this.rows) throw new DataError(`take: row position ${p} is outside the table's ${this.rows} rows`);
+      if (!Number.isInteger(p) || p < 0 || p >= this.rows) {
+        throw new DataError(`take: position ${p} (at index ${i}) is not a row of this table, which has ${this.rows} rows (0 to ${this.rows - 1})`);
+      }
     }
     return new ColumnarTable(
       this.columns.map((name) => {

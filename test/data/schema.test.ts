@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { inspect } from "node:util";
 import { describe, it } from "node:test";
 import { ColumnarTable, executeSql, parseCsv, readParquet, sqlString } from "../../src/data";
-import { SchemaReport, SchemaViolationError, checkSchema, takeRows } from "../../src/data/schema";
+import { SchemaReport, SchemaViolationError, checkSchema } from "../../src/data/schema";
 import type { CheckOptions, RuleName, TableSchema } from "../../src/data/schema";
 import { MIME_BUNDLE } from "../../src/display";
 import { DataError } from "../../src/errors";
@@ -330,10 +330,10 @@ describe("SchemaReport display", () => {
   });
 });
 
-describe("takeRows", () => {
+describe("ColumnarTable.take", () => {
   it("copies the rows at the positions given, in their order, for every dtype", () => {
     const t = flights();
-    const taken = takeRows(t, [5, 0, 5]);
+    const taken = t.take([5, 0, 5]);
     assert.equal(taken.rows, 3);
     assert.deepEqual(taken.dtypes, t.dtypes);
     for (const name of t.columns) assert.deepEqual([0, 1, 2].map((r) => taken.value(name, r)), [5, 0, 5].map((r) => t.value(name, r)), name);
@@ -342,7 +342,7 @@ describe("takeRows", () => {
   });
 
   it("refuses a position outside the table", () => {
-    assert.throws(() => takeRows(flights(), [0, 6]), /position 6 \(at index 1\) is not a row of this table, which has 6 rows/);
+    assert.throws(() => flights().take([0, 6]), /position 6 \(at index 1\) is not a row of this table, which has 6 rows/);
   });
 });
 

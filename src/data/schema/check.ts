@@ -13,7 +13,6 @@ import { compileSchema, describeRule } from "./rules";
 import type { TableSchema } from "./rules";
 import { scanTable } from "./scan";
 import type { ScanResult, Tally } from "./scan";
-import { takeRows } from "./take-rows";
 
 export interface CheckOptions {
   /** The file or table checked, as messages and metric keys name it ("data/flights.parquet"). */
@@ -83,7 +82,7 @@ export async function checkSchema(table: ColumnarTable, schema: TableSchema, opt
   const file = writeQuarantine(o.quarantine, quarantineCsv(table, bad, labelsOf(bad, scan.tallies)), o.source);
   const report = new SchemaReport({ source: o.source, rows: table.rows, badRows: scan.badRows, violations, quarantine: { rows: bad.length, file } });
   logMetrics(report);
-  return { table: bad.length === 0 ? table : takeRows(table, good), report };
+  return { table: bad.length === 0 ? table : table.take(good), report };
 }
 
 interface Normalized {

@@ -7,6 +7,5 @@ export type { CheckOptions, SchemaCheck } from "./check";
 export { SchemaReport, SchemaViolationError } from "./report";
 export type { CellValue, ExampleRow, RuleViolation } from "./report";
 export type { ColumnRule, RuleName, SchemaType, TableSchema } from "./rules";
-export { takeRows } from "./take-rows";
 export { checkedOnRead } from "./on-read";
 export type { SchemaOnRead } from "./on-read";
