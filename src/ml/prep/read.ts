@@ -1,6 +1,7 @@
 import { extname, resolve } from "node:path";
 import type { DataFrame } from "danfojs-node";
 import { DataError, messageOf } from "../../errors";
+import { formatBytes, warnOnce } from "../../util";
 import { interruptibly } from "../../run-context";
 import { type ColumnType, DECIMAL, castColumns } from "./cast";
 import { CsvSyntaxError, type ParsedCsv, parseCsv, readTracked } from "../../data";
@@ -138,9 +139,17 @@ function readJsonNow(path: string): DataFrame {
   return framed(columns, file);
 }
 
+/** Above this size a danfo frame of the file is slow to build and big: readCsv and readJson point to the columnar readers. */
+const BIG_FILE_BYTES = 16 * 1024 * 1024;
+
 /** A file's text, read as pipelab's readers do (inside a step, it becomes part of what its output is checked against). */
 function readText(path: string, kind: string): string {
-  return readTracked(path, `${kind} file`).toString("utf8");
+  const bytes = readTracked(path, `${kind} file`);
+  if (bytes.byteLength > BIG_FILE_BYTES) {
+    const reader = kind === "CSV" ? "readCsvTable" : "readJsonTable";
+    warnOnce(`${path} is ${formatBytes(bytes.byteLength)}: read${kind === "CSV" ? "Csv" : "Json"} builds a danfo DataFrame of one JS value per cell, slow and big at this size; \`await ${reader}(path)\` reads it through DuckDB into a ColumnarTable, about 10x faster`);
+  }
+  return bytes.toString("utf8");
 }
 
 function framed(columns: OutputColumn[], file: string): DataFrame {

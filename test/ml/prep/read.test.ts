@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -121,5 +122,20 @@ describe("castColumns", () => {
     assertDataError(() => castColumns(df, { b: "float32" }), /cannot cast the column "b" to float32: row 0 \(index label "a"\) holds "true"/);
     assertDataError(() => castColumns(df, { nope: "string" }), /castColumns: the frame lacks the column "nope"/);
     assertDataError(() => castColumns(df, { n: "number" as "int32" }), /unknown type "number" for the column "n"/);
+  });
+});
+
+describe("readCsv on a big file", () => {
+  it("still reads it, and says once that readCsvTable is the reader for that size", () => {
+    const dir = tempDir();
+    const file = join(dir, "big.csv");
+    const row = "x".repeat(1 << 20);
+    writeFileSync(file, `text\n${Array.from({ length: 17 }, () => row).join("\n")}\n`);
+    const script = `const { readCsv } = require(${JSON.stringify(join(__dirname, "..", "..", "..", "src", "ml"))}); readCsv(${JSON.stringify(file)}); const df = readCsv(${JSON.stringify(file)}); console.log(df.shape[0]);`;
+    const run = spawnSync(process.execPath, ["--import", "tsx", "-e", script], { encoding: "utf8" });
+    assert.equal(run.stdout.trim(), "17");
+    const warnings = run.stderr.split("\n").filter((l) => l.includes("readCsvTable"));
+    assert.equal(warnings.length, 1, run.stderr);
+    assert.match(warnings[0] ?? "", /big\.csv is 17\.\d MB/);
   });
 });
