@@ -12,6 +12,8 @@ import { gridTable, tableText, tablesBundle } from "../display/table";
 import { DataError } from "../errors";
 import { danfojs } from "../util";
 import { GroupedTable } from "./group-by";
+import { summarize } from "./summary";
+import type { ColumnSummary } from "./summary";
 
 import type { Column, ColumnValues, Dtype } from "./column";
 
@@ -31,6 +33,9 @@ const BRAND = Symbol.for("pipelab.ColumnarTable");
 export function isColumnarTable(value: unknown): value is ColumnarTable {
   return value !== null && typeof value === "object" && (value as Record<symbol, unknown>)[BRAND] === true;
 }
+
+/** A table of up to this many rows shows whole, with no summary under it. */
+const SHOWN_WHOLE = 20;
 
 /** toDanfo builds one JS value per cell: above this many rows, it refuses unless told otherwise. */
 export const DANFO_MAX_ROWS = 100_000;
@@ -295,13 +300,45 @@ export class ColumnarTable {
     return new (danfojs().DataFrame)(data);
   }
 
-  /** The table as Jupyter shows it: its first and last rows, and `N rows × M columns`. */
+  /**
+   * One row per column: its dtype, missing values, and min / mean / max for
+   * numbers (timestamps in ms) or the distinct count and most frequent value
+   * for text. Shown under a big table's first and last rows.
+   *
+   * @example
+   * ```ts
+   * flights.summary(); // column, dtype, missing, min, mean, max, distinct, top
+   * ```
+   */
+  summary(): ColumnarTable {
+    const rows = this.columns.map((n) => summarize(this.get(n)));
+    const numbers = (pick: (s: ColumnSummary) => number | null): Float64Array => Float64Array.from(rows, (s) => pick(s) ?? NaN);
+    return ColumnarTable.fromColumns({
+      column: rows.map((s) => s.column),
+      dtype: rows.map((s) => s.dtype),
+      missing: numbers((s) => s.missing),
+      min: numbers((s) => s.min),
+      mean: numbers((s) => s.mean),
+      max: numbers((s) => s.max),
+      distinct: numbers((s) => s.distinct),
+      top: rows.map((s) => s.top),
+    });
+  }
+
+  /** The table as Jupyter shows it: its first and last rows, `N rows × M columns`, and for a big table its summary. */
   [MIME_BUNDLE](): MimeBundle {
-    return tablesBundle([this.table()]);
+    return tablesBundle(this.tables());
   }
 
   [inspect.custom](): string {
-    return tableText(this.table());
+    return this.tables().map(tableText).join("\n\n");
+  }
+
+  /** What is shown: the rows, and under a table too long to show whole, its summary (never millions of rows). */
+  private tables(): ReturnType<typeof gridTable>[] {
+    if (this.rows <= SHOWN_WHOLE) return [this.table()];
+    const summary = this.summary();
+    return [this.table(), { ...summary.table(), caption: "summary" }];
   }
 
   private table(): ReturnType<typeof gridTable> {
