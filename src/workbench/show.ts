@@ -151,8 +151,8 @@ export class Show {
     this.draw(charts.predictedVsActual(regression(report, "predictedVsActual"), options));
   }
 
-  /** The distribution of each numeric column of a DataFrame, by class. */
-  distributions(df: import("danfojs-node").DataFrame, options: FeatureDistributionsOptions): void {
+  /** The distribution of each numeric column of a DataFrame or ColumnarTable, by class (binned: millions of rows are fine). */
+  distributions(df: import("danfojs-node").DataFrame | import("../data").ColumnarTable, options: FeatureDistributionsOptions): void {
     this.draw(charts.featureDistributions(df, options));
   }
 

@@ -5,7 +5,7 @@ import { confusionMatrix } from "../../src/charts/confusion-matrix";
 import { featureDistributions } from "../../src/charts/feature-distributions";
 import { predictedVsActual, residuals } from "../../src/charts/regression";
 import { prCurves, rocCurves } from "../../src/charts/roc-pr";
-import { loadDataset } from "../../src/data";
+import { ColumnarTable, loadDataset } from "../../src/data";
 import { DataError } from "../../src/errors";
 import { StandardScaler, evaluate, seededRandom, trainModel, trainTestSplit } from "../../src/ml";
 import type { ClassificationReport, RegressionReport } from "../../src/ml";
@@ -328,6 +328,18 @@ describe("evaluation charts", () => {
   });
 
   describe("featureDistributions", () => {
+    it("draws a ColumnarTable of 600,000 rows from an even sample, with the true class sizes in the legend", () => {
+      const n = 600_000;
+      const table = ColumnarTable.fromColumns({
+        x: Float64Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 0 : 10) + (i % 1000) / 1000),
+        cls: Array.from({ length: n }, (_, i) => (i % 2 === 0 ? "even" : "odd")),
+      });
+      const chart = featureDistributions(table, { by: "cls" });
+      assert.deepEqual(legend(chart.html), ["even (n=300,000)", "odd (n=300,000)"]);
+      assert.equal(heading(chart.html).subtitle, "600,000 rows · no missing values");
+      assert.match(heading(chart.html).caption, /Curves drawn from one row in 3 \(200,000 rows\)/);
+    });
+
     it("draws a panel per numeric column, a curve per class, the class legend once, and counts the missing values", () => {
       const df = loadDataset("penguins");
       const chart = featureDistributions(df, { by: "Species" });
