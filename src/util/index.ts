@@ -1,5 +1,5 @@
 export { sha256, stableStringify } from "./hash";
-export { xxh32 } from "./xxh32";
+export { Xxh32, xxh32 } from "./xxh32";
 export { findProjectRoot } from "./project";
 export { formatBytes, formatDuration } from "./format";
 export { warnOnce } from "./warn";

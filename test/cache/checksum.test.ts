@@ -43,3 +43,30 @@ describe("the payload checksum a disk hit verifies", () => {
     assert.throws(() => store.read(key), CorruptArtifactError);
   });
 });
+
+describe("Xxh32 piece by piece", () => {
+  it("gives what xxh32 of the whole gives, for pieces of 16-byte multiples and any last piece", async () => {
+    const { Xxh32 } = await import("../../src/util");
+    const bytes = Buffer.from(Array.from({ length: 1_000_003 }, (_, i) => (i * 131) % 256));
+    const whole = xxh32(bytes);
+    for (const piece of [16, 4096, 262_144]) {
+      const h = new Xxh32();
+      for (let at = 0; at < bytes.length; at += piece) h.update(bytes.subarray(at, Math.min(bytes.length, at + piece)));
+      assert.equal(h.digest(), whole, `pieces of ${piece}`);
+    }
+    assert.throws(() => new Xxh32().update(bytes.subarray(0, 5)).update(bytes.subarray(5, 21)), /only the last piece/);
+  });
+
+  it("verifies artifacts bigger than one read piece, and catches a flipped byte in a later piece", () => {
+    const store = new DiskStore(tempDir());
+    const payload = Buffer.from(Array.from({ length: 3_000_001 }, (_, i) => (i * 7) % 256));
+    const key = sha256("big-artifact");
+    store.write(DiskStore.header(key, payload, { step: "s", runId: null }), payload);
+    assert.ok(store.read(key)?.payload.equals(payload));
+    const file = store.fileOf(key);
+    const bytes = readFileSync(file);
+    bytes[2_000_000] = (bytes[2_000_000] as number) ^ 0x10;
+    writeFileSync(file, bytes);
+    assert.throws(() => store.read(key), CorruptArtifactError);
+  });
+});
