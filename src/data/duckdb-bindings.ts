@@ -25,6 +25,9 @@ export interface Bindings {
   appender_create_ext(connection: Handle, catalog: string | null, schema: string | null, table: string): Handle;
   append_data_chunk(appender: Handle, chunk: Handle): void;
   appender_close_sync(appender: Handle): void;
+  result_chunk_count(result: Handle): number;
+  result_get_chunk(result: Handle, index: number): Handle;
+  data_chunk_get_size(chunk: Handle): number;
 }
 
 /** The names checked at start-up: a different @duckdb/node-bindings fails there, not mid-query. */
@@ -46,6 +49,9 @@ export const BINDING_NAMES: readonly (keyof Bindings)[] = [
   "appender_create_ext",
   "append_data_chunk",
   "appender_close_sync",
+  "result_chunk_count",
+  "result_get_chunk",
+  "data_chunk_get_size",
 ];
 
 /** Whether row `i` of a validity mask (one bit a row, least significant first) is valid. */

@@ -292,14 +292,74 @@ class EnumBuilder implements Builder {
  * the distinct ones decoded once; only longer ones go through node-api's
  * per-value reader.
  */
+/**
+ * The codes of short strings keyed by their 16 bytes in DuckDB's vector (a
+ * string of at most 12 bytes is held whole there, zero-padded): an
+ * open-addressing table in typed arrays, so a row costs a hash and a compare.
+ */
+class InlineIndex {
+  private keys = new Uint32Array(64 * 4);
+  private codes = new Int32Array(64).fill(-1);
+  private size = 0;
+
+  /** The code of the string at row `i` of `words`, or -1. */
+  find(words: Uint32Array, i: number): number {
+    const mask = this.codes.length - 1;
+    const w0 = words[4 * i] as number;
+    const w1 = words[4 * i + 1] as number;
+    const w2 = words[4 * i + 2] as number;
+    const w3 = words[4 * i + 3] as number;
+    for (let slot = slotOf(w0, w1, w2, w3) & mask; ; slot = (slot + 1) & mask) {
+      const code = this.codes[slot] as number;
+      if (code < 0) return -1;
+      const k = 4 * slot;
+      if (this.keys[k] === w0 && this.keys[k + 1] === w1 && this.keys[k + 2] === w2 && this.keys[k + 3] === w3) return code;
+    }
+  }
+
+  add(words: Uint32Array, i: number, code: number): void {
+    if (2 * (this.size + 1) > this.codes.length) this.grow();
+    this.put(words[4 * i] as number, words[4 * i + 1] as number, words[4 * i + 2] as number, words[4 * i + 3] as number, code);
+  }
+
+  private put(w0: number, w1: number, w2: number, w3: number, code: number): void {
+    const mask = this.codes.length - 1;
+    let slot = slotOf(w0, w1, w2, w3) & mask;
+    while ((this.codes[slot] as number) >= 0) slot = (slot + 1) & mask;
+    this.codes[slot] = code;
+    this.keys.set([w0, w1, w2, w3], 4 * slot);
+    this.size++;
+  }
+
+  private grow(): void {
+    const { keys, codes } = this;
+    this.keys = new Uint32Array(keys.length * 2);
+    this.codes = new Int32Array(codes.length * 2).fill(-1);
+    this.size = 0;
+    for (let slot = 0; slot < codes.length; slot++) {
+      const code = codes[slot] as number;
+      if (code >= 0) this.put(keys[4 * slot] as number, keys[4 * slot + 1] as number, keys[4 * slot + 2] as number, keys[4 * slot + 3] as number, code);
+    }
+  }
+}
+
+/** A slot for 16 bytes: their words mixed by multiplication (Knuth's golden-ratio constant), the high bits folded down. */
+function slotOf(w0: number, w1: number, w2: number, w3: number): number {
+  let h = Math.imul(w0 ^ 0x2545f491, 0x9e3779b1);
+  h = Math.imul(h ^ w1, 0x9e3779b1);
+  h = Math.imul(h ^ w2, 0x9e3779b1);
+  h = Math.imul(h ^ w3, 0x9e3779b1);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
 class TextBuilder implements Builder {
   private readonly values: (string | null)[] = [];
   private codes = new Int32Array(1024);
   private count = 0;
   private readonly dictionary: string[] = [];
   private readonly index = new Map<string, number>();
-  /** Short strings by their 16 bytes' hash: the code, or -2 when the hash is shared by different strings. */
-  private readonly inline = new Map<number, { words: [number, number, number, number]; code: number }[]>();
+  /** Short strings by their 16 bytes: their code, found without decoding them. */
+  private readonly inline = new InlineIndex();
   private readonly decoder = new TextDecoder();
 
   constructor(
@@ -335,27 +395,12 @@ class TextBuilder implements Builder {
   }
 
   private pushInline(bytes: Uint8Array, words: Uint32Array, i: number, length: number): void {
-    const w0 = words[4 * i] as number;
-    const w1 = words[4 * i + 1] as number;
-    const w2 = words[4 * i + 2] as number;
-    const w3 = words[4 * i + 3] as number;
-    const hash = (((w0 * 31 + w1) | 0) * 31 + ((w2 * 31 + w3) | 0)) | 0;
-    const bucket = this.inline.get(hash);
-    if (bucket !== undefined) {
-      for (const entry of bucket) {
-        const e = entry.words;
-        if (e[0] === w0 && e[1] === w1 && e[2] === w2 && e[3] === w3) {
-          this.push(this.strings === "strings" ? (this.dictionary[entry.code] as string) : null, entry.code);
-          return;
-        }
-      }
+    let code = this.inline.find(words, i);
+    if (code < 0) {
+      code = this.codeOf(this.decoder.decode(bytes.subarray(16 * i + 4, 16 * i + 4 + length)));
+      this.inline.add(words, i, code);
     }
-    const text = this.decoder.decode(bytes.subarray(16 * i + 4, 16 * i + 4 + length));
-    const code = this.codeOf(text);
-    const entry = { words: [w0, w1, w2, w3] as [number, number, number, number], code };
-    if (bucket === undefined) this.inline.set(hash, [entry]);
-    else bucket.push(entry);
-    this.push(text, code);
+    this.push(null, code);
   }
 
   private codeOf(text: string): number {

@@ -44,6 +44,8 @@ export interface Engine {
   /** The C API's handle of `connection` (node-api keeps it in a private field). */
   handle: Handle;
   bindings: Bindings;
+  /** node-api's wrapper of a C API data chunk (its per-value readers serve the rare long strings). */
+  wrapChunk: (raw: Handle) => DuckDBDataChunk;
   /** The tail of the queue of queries: each waits for the one before. */
   queue: Promise<unknown>;
 }
@@ -80,7 +82,8 @@ async function open(): Promise<Engine> {
   if (handle === undefined || handle === null) {
     throw new SetupError(`@duckdb/node-api's DuckDBConnection has no field "connection": pipelab's DuckDB adapter was written for @duckdb/node-api ${DUCKDB_VERSION}; install that version`);
   }
-  return { instance, connection, handle, bindings, queue: Promise.resolve() };
+  const wrapChunk = (raw: Handle): DuckDBDataChunk => new api.DuckDBDataChunk(raw as never);
+  return { instance, connection, handle, bindings, wrapChunk, queue: Promise.resolve() };
 }
 
 /**
@@ -149,29 +152,30 @@ export async function executeSql(sql: string, what = "the DuckDB statement"): Pr
 }
 
 /** queryColumns' work, for code already inside `exclusively`. */
-export async function readQuery({ connection, bindings }: Engine, sql: string, options: QueryOptions = {}): Promise<ColumnarTable> {
+export async function readQuery({ connection, bindings, wrapChunk }: Engine, sql: string, options: QueryOptions = {}): Promise<ColumnarTable> {
   const what = options.what ?? "the DuckDB query";
+  // Materialized, not streamed: a streamed result that fails midway (a CSV row that does not parse)
+  // just ends, as if it had no more rows; a materialized one fails here, whole.
   let result: DuckDBResult;
   try {
     result = await connection.run(sql);
   } catch (error) {
     throw duckdbError(error, what);
   }
-  // A materialized result knows its size: the common numeric columns are then written in place, chunk by chunk.
+  const raw = (result as unknown as { result: Handle }).result;
+  // It knows its size: the common numeric columns are written in place, chunk by chunk.
   const total = (result as { rowCount?: number }).rowCount;
   const builders = Array.from({ length: result.columnCount }, (_, i) => builderFor(result, i, options.strings ?? "dictionary", total));
-  for (;;) {
-    let chunk: DuckDBDataChunk | null;
-    try {
-      chunk = await result.fetchChunk();
-    } catch (error) {
-      throw duckdbError(error, what);
-    }
-    if (chunk === null || chunk.rowCount === 0) break;
-    const rows = chunk.rowCount;
+  // Its chunks are read synchronously: node-api's fetchChunk costs a thread-pool round trip per 2,048 rows.
+  const chunks = bindings.result_chunk_count(raw);
+  for (let k = 0; k < chunks; k++) {
+    const chunk = wrapChunk(bindings.result_get_chunk(raw, k));
+    const rows = bindings.data_chunk_get_size(chunk.chunk);
+    if (rows === 0) continue;
     builders.forEach((b, i) => b.add(bindings, chunk, i, rows));
-    checkInterrupt(what);
+    if (k % 64 === 63) checkInterrupt(what);
   }
+  checkInterrupt(what);
   return new ColumnarTable(builders.map((b) => b.finish()));
 }
 
