@@ -3,11 +3,11 @@
  * partitions, written through DuckDB and published atomically (written
  * beside the target under a temporary name, then renamed into place).
  */
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { DataFrame } from "danfojs-node";
 import { DataError } from "../errors";
-import { isDanfoFrame } from "../util";
+import { isDanfoFrame, publishReplacing } from "../util";
 import { ColumnarTable, isColumnarTable } from "./columnar";
 import { readQuery, runStatement, sqlIdentifier, sqlString } from "./duckdb";
 import { withTables } from "./duckdb-tables";
@@ -69,27 +69,10 @@ export async function writeParquet(table: ColumnarTable | DataFrame, path: strin
       const listed = await readQuery(engine, `SELECT file FROM glob(${sqlString(`${temp}/**/*.parquet`)}) ORDER BY file`, { strings: "strings", what });
       return listed.strings("file").map((f) => join(target, (f as string).slice(temp.length + 1)));
     });
-    publish(temp, target);
+    publishReplacing(temp, target);
     return { path: target, files, rows: data.rows };
   } catch (error) {
     rmSync(temp, { recursive: true, force: true });
     throw error;
   }
-}
-
-/** Moves a finished file or folder into place; an old folder is moved aside first, then removed. */
-function publish(temp: string, target: string): void {
-  if (!statSync(temp).isDirectory() || !existsSync(target)) {
-    renameSync(temp, target);
-    return;
-  }
-  const old = `${temp}.old`;
-  renameSync(target, old);
-  try {
-    renameSync(temp, target);
-  } catch (error) {
-    renameSync(old, target);
-    throw error;
-  }
-  rmSync(old, { recursive: true, force: true });
 }

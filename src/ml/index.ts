@@ -1,7 +1,7 @@
 export { BACKEND_ENV, initBackend } from "./backend";
 export type { BackendInfo, BackendName } from "./backend";
 export { seededRandom, shuffled } from "./random";
-export { predict, predictProba, trainModel } from "./models";
+export { DenseNetwork, denseNetworkOf, predict, predictProba, trainModel } from "./models";
 export type { Activation, Features, Labels, OptimizerName, Task, TrainData, TrainOptions, TrainedModel } from "./models";
 export { evaluate } from "./evaluate";
 export type { ClassCurves, ClassificationReport, EvaluateOptions, EvaluationReport, RegressionReport } from "./evaluate";

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileMode, folderMode } from "./modes";
 
@@ -30,4 +30,25 @@ export function makeOwnFolder(path: string): void {
 /** Writes a file of pipelab's own, atomically, with the mode of pipelab's files (see modes.ts). */
 export function writeOwnFile(file: string, content: string | Uint8Array): void {
   writeFileAtomic(file, content, { mode: fileMode() });
+}
+
+/**
+ * Moves a finished file or folder `temp` to `target` (on the same file
+ * system), replacing what is there: a reader sees the old one or the new one
+ * whole. An old folder is moved aside first, then removed.
+ */
+export function publishReplacing(temp: string, target: string): void {
+  if (!existsSync(target) || !statSync(temp).isDirectory()) {
+    renameSync(temp, target);
+    return;
+  }
+  const old = `${temp}.old`;
+  renameSync(target, old);
+  try {
+    renameSync(temp, target);
+  } catch (error) {
+    renameSync(old, target);
+    throw error;
+  }
+  rmSync(old, { recursive: true, force: true });
 }

@@ -5,7 +5,7 @@ export { formatBytes, formatDuration } from "./format";
 export { warnOnce } from "./warn";
 export { packageRoot, pipelabVersion } from "./version";
 export { escapeHtml } from "./html";
-export { makeOwnFolder, writeFileAtomic, writeOwnFile } from "./fs";
+export { makeOwnFolder, publishReplacing, writeFileAtomic, writeOwnFile } from "./fs";
 export { FileMemo, fileDigest, readFileWithDigest, sourceDigest } from "./file-digest";
 export { describeUnreadable } from "./paths";
 export { fit, textWidth, truncate, visible } from "./terminal";

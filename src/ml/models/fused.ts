@@ -291,14 +291,14 @@ function rmspropStep(value: Float32Array, grad: Float32Array, ms: Float32Array, 
 }
 
 /** z ← z + b on every row. */
-function addBias(z: Float32Array, b: Float32Array, n: number, units: number): void {
+export function addBias(z: Float32Array, b: Float32Array, n: number, units: number): void {
   for (let r = 0, at = 0; r < n; r++) {
     for (let j = 0; j < units; j++, at++) z[at] = (z[at] as number) + (b[j] as number);
   }
 }
 
 /** a = act(z), one loop per activation (a branch per element would cost more than the arithmetic). */
-function activate(kind: Activation, z: Float32Array, a: Float32Array): void {
+export function activate(kind: Activation, z: Float32Array, a: Float32Array): void {
   const n = z.length;
   switch (kind) {
     case "relu":
@@ -362,7 +362,7 @@ function derive(kind: Activation, z: Float32Array, a: Float32Array, d: Float32Ar
 }
 
 /** Softmax per row (classification) or the identity (regression). */
-function outputActivation(task: Task, z: Float32Array, a: Float32Array, n: number, units: number): void {
+export function outputActivation(task: Task, z: Float32Array, a: Float32Array, n: number, units: number): void {
   if (task === "regression") {
     a.set(z);
     return;
