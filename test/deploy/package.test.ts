@@ -102,6 +102,6 @@ describe("a packaged pipeline", () => {
     const json = JSON.parse(readFileSync(manifest, "utf8")) as Record<string, unknown>;
     writeFileSync(manifest, JSON.stringify({ ...json, version: 99 }));
     await assert.rejects(loadPipeline(join(dir, "penguins")), /format version 99, newer than this pipelab reads/);
-    await assert.rejects(loadPipeline(join(dir, "nothing-here")), /pipeline\.json.*no such file.*pipelab package/);
+    await assert.rejects(loadPipeline(join(dir, "nothing-here")), /no such file.*pipeline\.json.*pipelab package/);
   });
 });
