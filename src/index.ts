@@ -133,3 +133,5 @@ export type {
   TrainedModel,
   Transformer,
 } from "./ml";
+export { InputRejected, loadPipeline, packagePipeline } from "./deploy";
+export type { InputColumn, LoadedPipeline, Manifest, PackageOptions, Prediction, Signature } from "./deploy";

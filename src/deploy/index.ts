@@ -2,9 +2,8 @@
  * Deploy: a trained pipeline packaged with its preprocessing and signature,
  * loaded back to predict anywhere.
  */
-export { PACKAGE_FORMAT, PACKAGE_VERSION, REFERENCE_ROWS, packagePipeline } from "./package";
+export { packagePipeline } from "./package";
 export type { Manifest, NotPackaged, PackageOptions, PackageRun } from "./package";
 export { InputRejected, loadPipeline } from "./load";
 export type { LoadedPipeline, Prediction } from "./load";
-export { checkRows, recordSchema, signatureOf } from "./signature";
 export type { InputColumn, InputError, InputType, OutputSchema, Signature } from "./signature";
