@@ -5,5 +5,7 @@
 export { packagePipeline } from "./package";
 export type { Manifest, NotPackaged, PackageOptions, PackageRun } from "./package";
 export { InputRejected, loadPipeline } from "./load";
+export { packageRun } from "./from-run";
+export type { PackageRunOptions } from "./from-run";
 export type { LoadedPipeline, Prediction } from "./load";
 export type { InputColumn, InputError, InputType, OutputSchema, Signature } from "./signature";

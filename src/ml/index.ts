@@ -6,5 +6,5 @@ export type { Activation, Features, Labels, OptimizerName, Task, TrainData, Trai
 export { evaluate } from "./evaluate";
 export type { ClassCurves, ClassificationReport, EvaluateOptions, EvaluationReport, RegressionReport } from "./evaluate";
 export * as metrics from "./metrics";
-export { ColumnTransformer, LabelEncoder, MinMaxScaler, OneHotEncoder, SimpleImputer, StandardScaler, castColumns, readCsv, readJson, trainTestSplit, trainValTestSplit, transformerFromJSON } from "./prep";
+export { ColumnTransformer, LabelEncoder, MinMaxScaler, OneHotEncoder, SimpleImputer, StandardScaler, castColumns, isTransformer, readCsv, readJson, trainTestSplit, trainValTestSplit, transformerFromJSON } from "./prep";
 export type { ColumnType, ImputeStrategy, NamedTransformer, Transformer, TransformerJSON, TrainTestSplit, TrainValTestSplit } from "./prep";
