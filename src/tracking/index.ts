@@ -7,6 +7,12 @@ export type { Comparison, FilterObject, FilterValue, RunFilter } from "./filter"
 export { gitState } from "./git";
 export type { GitState } from "./git";
 export { MetricBuffer } from "./metric-buffer";
+export { PredictionLog } from "./prediction-log";
+export type { PredictionLogOptions, PredictionLogStats } from "./prediction-log";
+export type { JsonValue, PredictionInput, PredictionQuery, PredictionRecord, PredictionShapes, PredictionWriteOptions } from "./prediction-records";
+export { MODEL_RUN_TAG, servingExperiment, startServingRun } from "./serving-run";
+export type { ServingRunInit } from "./serving-run";
+export type { Shape } from "./stored-json";
 export { APPLICATION_ID, SCHEMA_VERSION } from "./schema";
 export { defaultStorePath } from "./location";
 export type {

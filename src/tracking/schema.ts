@@ -192,7 +192,25 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX step_executions_by_key ON step_executions (cache_key);
   CREATE INDEX step_executions_by_step ON step_executions (step, id);
   `,
+  // 8: predictions served by `pipelab serve`, sampled, each in the serving run (a run of its own) that served it.
+  // model_run_id has no foreign key: a packaged model names the run it was trained in, which may be in another store.
+  `
+  CREATE TABLE predictions (
+    id            INTEGER PRIMARY KEY,
+    run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,  -- the serving run
+    model_run_id  INTEGER,                     -- the run the model was trained in, when known
+    ts_ms         INTEGER NOT NULL,            -- when it was served: Unix time, milliseconds
+    latency_ms    REAL NOT NULL,
+    inputs        TEXT NOT NULL,               -- JSON of the input record
+    outputs       TEXT NOT NULL                -- JSON of the prediction
+  );
+  CREATE INDEX predictions_by_run ON predictions (run_id, id);
+  CREATE INDEX predictions_by_model_run ON predictions (model_run_id, ts_ms);
+  `,
 ];
+
+/** The first schema with the predictions table: a store older than this has logged none. */
+export const PREDICTIONS_SCHEMA = 8;
 
 /** Steps per row of metric_blocks (a power of two: the block of a step is step >> METRIC_BLOCK_SHIFT). */
 export const METRIC_BLOCK_SHIFT = 6;
@@ -206,5 +224,7 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
  * migration adds a table or column that a read (not only a write, nor the
  * crash sweep) uses. Migration 6 adds columns only the crash sweep reads;
  * migration 7 only widens a CHECK, so a store of schema 5 or 6 reads as before.
+ * Migration 8 adds predictions, which the store reads only at PREDICTIONS_SCHEMA
+ * or newer (an older store has logged none), so a store of schema 5 to 7 still reads.
  */
 export const READABLE_FROM_SCHEMA = 5;

@@ -10,6 +10,8 @@ import * as metricLog from "./metric-log";
 import { userVersion } from "./migrate";
 import { openError, openForReading, openForWriting } from "./open-store";
 import type { StoreOpenOptions } from "./open-store";
+import * as predictions from "./prediction-records";
+import type { JsonValue, PredictionInput, PredictionQuery, PredictionRecord, PredictionShapes, PredictionWriteOptions } from "./prediction-records";
 import * as annotations from "./run-annotations";
 import * as deletion from "./run-deletion";
 import * as lifecycle from "./run-lifecycle";
@@ -42,7 +44,7 @@ import type {
 // The class is the store's one public face; each responsibility lives in its own module, as
 // functions of the open connection: opening and migrating (open-store, migrate), the run's
 // lifecycle and the crash sweep, params/tags/notes, deletion, metrics (log, history), steps,
-// artifacts, queries and comparisons.
+// artifacts, queries and comparisons, served predictions.
 
 
 
@@ -185,7 +187,7 @@ export class ExperimentStore implements RunStore {
     deletion.restoreRun(this.conn, run);
   }
 
-  /** Removes deleted runs for good, with their params, metrics, steps, artifacts and tags. Returns how many. */
+  /** Removes deleted runs for good, with their params, metrics, steps, artifacts, tags and predictions. Returns how many. */
   purgeDeleted(): number {
     return deletion.purgeDeleted(this.conn);
   }
@@ -288,6 +290,37 @@ export class ExperimentStore implements RunStore {
   /** The cache keys of the step executions of the newest `runs` runs (any experiment). */
   cacheKeysOfRecentRuns(runs: number): Set<string> {
     return steps.cacheKeysOfRecentRuns(this.conn, runs);
+  }
+
+  /**
+   * Writes served predictions to serving run `run` in one transaction and
+   * returns how many were written. A prediction that cannot be stored (inputs
+   * or outputs that are not JSON or over 64 KiB, a bad latency) refuses the
+   * batch, unless `skipInvalid`. Servers log through PredictionLog, which
+   * samples and batches.
+   */
+  logPredictions(run: RunId, batch: readonly PredictionInput[], options: PredictionWriteOptions = {}): number {
+    return predictions.logPredictions(this.conn, run, batch, options);
+  }
+
+  /**
+   * Logged predictions, newest first: of a serving run, of a model's run,
+   * since a time, at most `limit`; those of deleted runs only when asked.
+   * Inputs and outputs come back parsed and checked against `shapes` (by
+   * default, any JSON).
+   *
+   * @example
+   * ```ts
+   * store.listPredictions({ modelRun: 12, since: "2026-11-01" }).map((p) => p.inputs);
+   * ```
+   */
+  listPredictions<I = JsonValue, O = JsonValue>(q: PredictionQuery = {}, shapes: PredictionShapes<I, O> = {}): PredictionRecord<I, O>[] {
+    return predictions.listPredictions(this.conn, q, shapes);
+  }
+
+  /** How many predictions each serving run of a selection holds (runs without any are left out). */
+  predictionCounts(q: Omit<PredictionQuery, "limit"> = {}): Map<RunId, number> {
+    return predictions.predictionCounts(this.conn, q);
   }
 
   /**
