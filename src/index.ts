@@ -135,3 +135,5 @@ export type {
 } from "./ml";
 export { InputRejected, loadPipeline, packagePipeline } from "./deploy";
 export type { InputColumn, LoadedPipeline, Manifest, PackageOptions, Prediction, Signature } from "./deploy";
+export { columnDrift, datasetDrift, monitorPipeline } from "./monitor";
+export type { ColumnDrift, DatasetDrift, DatasetDriftOptions, DriftWindow, MonitorOptions, MonitorReport } from "./monitor";

@@ -23,3 +23,4 @@ export { predictedVsActual, residuals } from "./regression";
 export type { RegressionChartOptions } from "./regression";
 export { featureDistributions } from "./feature-distributions";
 export type { FeatureDistributionsOptions } from "./feature-distributions";
+export { driftDistributions, driftOverTime } from "./drift";

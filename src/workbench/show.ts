@@ -15,7 +15,11 @@ import type {
   RenderedChart,
   RunComparisonOptions,
 } from "../charts";
+import { ColumnarTable, isColumnarTable } from "../data";
+import { tableHtml } from "../display";
 import { PipelabError, TrackingError } from "../errors";
+import { datasetDrift } from "../monitor";
+import type { DatasetDrift, DatasetDriftOptions, MonitorReport } from "../monitor";
 import type { ClassificationReport, EvaluationReport, RegressionReport } from "../ml";
 import type { CompareQuery, ExperimentStore } from "../tracking";
 import { renderPipelineGraph } from "./graph";
@@ -157,6 +161,39 @@ export class Show {
   }
 
   /**
+   * Data drift: the reference and current distribution of each column with
+   * its test and verdict, a table of the results, and for a monitoring
+   * report the drifted share window by window. Takes a report from
+   * `monitorPipeline`, or a reference and a current table (compared with
+   * Evidently's defaults); returns the data set's drift.
+   *
+   * @example
+   * ```ts
+   * const drift = wb.show.drift(train, lastWeek);      // DatasetDrift: drifted, driftedShare, columns
+   * wb.show.drift(await monitorPipeline(pipeline, wb.store));
+   * ```
+   */
+  drift(reportOrReference: MonitorReport | ColumnarTable | import("danfojs-node").DataFrame, current?: ColumnarTable | import("danfojs-node").DataFrame, options?: DatasetDriftOptions): DatasetDrift {
+    const asTable = (t: ColumnarTable | import("danfojs-node").DataFrame): ColumnarTable => (isColumnarTable(t) ? t : ColumnarTable.fromDanfo(t));
+    const report = (reportOrReference as MonitorReport)?.kind === "pipelab.monitor" ? (reportOrReference as MonitorReport) : undefined;
+    let reference: ColumnarTable;
+    let now: ColumnarTable;
+    let drift: DatasetDrift;
+    if (report !== undefined) {
+      ({ reference, current: now, drift } = report);
+    } else {
+      if (current === undefined) throw new PipelabError("wb.show.drift takes a monitoring report (monitorPipeline), or a reference and a current table");
+      reference = asTable(reportOrReference as ColumnarTable);
+      now = asTable(current);
+      drift = datasetDrift(reference, now, options);
+    }
+    this.draw(charts.driftDistributions(reference, now, drift));
+    this.wb.displayChart(driftTableHtml(drift), false, "drift by column", "table");
+    if (report !== undefined && report.windows.length > 1) this.draw(charts.driftOverTime(report.windows));
+    return drift;
+  }
+
+  /**
    * Draws the pipeline: one box per step, arrows from inputs to steps, each
    * colored by its state in the plan (fresh, stale, missing).
    */
@@ -177,4 +214,10 @@ function regression(report: EvaluationReport, chart: string): RegressionReport {
     throw new PipelabError(`wb.show.${chart} takes the report of a regression, from evaluate(); got ${report?.kind === "pipelab.report" ? "a classification report" : typeof report}`);
   }
   return report;
+}
+
+/** The drift of each column as an HTML table (every name escaped). */
+function driftTableHtml(drift: DatasetDrift): string {
+  const rows = drift.columns.map((c) => [c.column, c.kind, c.method, c.statistic, c.pValue ?? null, c.threshold, c.empty === undefined ? (c.drifted ? "yes" : "no") : `empty (${c.empty})`]);
+  return tableHtml({ caption: `${drift.driftedColumns} of ${drift.testedColumns} columns drifted; the data set ${drift.drifted ? "drifted" : "did not drift"}`, header: ["column", "kind", "test", "statistic", "p-value", "threshold", "drifted"], rows });
 }
