@@ -4,14 +4,16 @@
 import { pipelabVersion } from "../util";
 import type { Command } from "./command";
 import { initCommand } from "./init-command";
+import { monitorCommand } from "./monitor-command";
 import { packageCommand } from "./package-command";
 import { PIPELINE_COMMANDS } from "./pipeline-commands";
 import { cache, runs } from "./runs-commands";
+import { serveCommand } from "./serve-command";
 import { doctor, kernel, notebook, setup } from "./setup-commands";
 
 export type { Command } from "./command";
 
-export const COMMANDS: Record<string, Command> = { init: initCommand, setup, doctor, notebook, kernel, runs, cache, ...PIPELINE_COMMANDS, package: packageCommand };
+export const COMMANDS: Record<string, Command> = { init: initCommand, setup, doctor, notebook, kernel, runs, cache, ...PIPELINE_COMMANDS, package: packageCommand, serve: serveCommand, monitor: monitorCommand };
 
 export function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}\n  ${" ".repeat(9)} ${c.usage}`);
