@@ -18,7 +18,7 @@ import type {
 import { ColumnarTable, isColumnarTable } from "../data";
 import { tableHtml } from "../display";
 import { PipelabError, TrackingError } from "../errors";
-import { datasetDrift } from "../monitor";
+import { datasetDrift, driftTable } from "../monitor";
 import type { DatasetDrift, DatasetDriftOptions, MonitorReport } from "../monitor";
 import type { ClassificationReport, EvaluationReport, RegressionReport } from "../ml";
 import type { CompareQuery, ExperimentStore } from "../tracking";
@@ -188,7 +188,7 @@ export class Show {
       drift = datasetDrift(reference, now, options);
     }
     this.draw(charts.driftDistributions(reference, now, drift));
-    this.wb.displayChart(driftTableHtml(drift), false, "drift by column", "table");
+    this.wb.displayChart(tableHtml(driftTable(drift)), false, "drift by column", "table");
     if (report !== undefined && report.windows.length > 1) this.draw(charts.driftOverTime(report.windows));
     return drift;
   }
@@ -214,10 +214,4 @@ function regression(report: EvaluationReport, chart: string): RegressionReport {
     throw new PipelabError(`wb.show.${chart} takes the report of a regression, from evaluate(); got ${report?.kind === "pipelab.report" ? "a classification report" : typeof report}`);
   }
   return report;
-}
-
-/** The drift of each column as an HTML table (every name escaped). */
-function driftTableHtml(drift: DatasetDrift): string {
-  const rows = drift.columns.map((c) => [c.column, c.kind, c.method, c.statistic, c.pValue ?? null, c.threshold, c.empty === undefined ? (c.drifted ? "yes" : "no") : `empty (${c.empty})`]);
-  return tableHtml({ caption: `${drift.driftedColumns} of ${drift.testedColumns} columns drifted; the data set ${drift.drifted ? "drifted" : "did not drift"}`, header: ["column", "kind", "test", "statistic", "p-value", "threshold", "drifted"], rows });
 }

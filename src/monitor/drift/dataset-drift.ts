@@ -5,6 +5,7 @@ import { driftOfSamples, normalizeColumnOptions } from "./column-drift";
 import type { ColumnDrift } from "./column-drift";
 import type { DriftKind, DriftMethod } from "./kinds";
 import { sampleOfColumn } from "./samples";
+import { withDisplay } from "./display";
 
 export interface DatasetDriftOptions {
   /** The columns to test; by default every column of the reference but timestamps (Evidently leaves datetimes out). */
@@ -83,7 +84,7 @@ export function datasetDrift(reference: ColumnarTable, current: ColumnarTable, o
   const tested = columns.filter((c) => c.empty === undefined);
   const driftedColumns = tested.filter((c) => c.drifted).length;
   const driftedShare = tested.length === 0 ? 0 : driftedColumns / tested.length;
-  return {
+  return withDisplay({
     columns,
     driftedColumns,
     testedColumns: tested.length,
@@ -92,7 +93,7 @@ export function datasetDrift(reference: ColumnarTable, current: ColumnarTable, o
     drifted: tested.length > 0 && driftedShare >= share,
     referenceRows: reference.rows,
     currentRows: current.rows,
-  };
+  });
 }
 
 function describe(value: unknown): string {

@@ -19,3 +19,4 @@ export { datasetDrift } from "./dataset-drift";
 export type { DatasetColumnDrift, DatasetDrift, DatasetDriftOptions } from "./dataset-drift";
 export type { DriftKind, DriftMethod } from "./kinds";
 export type { DriftValues } from "./samples";
+export { driftTable } from "./display";
