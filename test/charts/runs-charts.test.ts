@@ -122,9 +122,7 @@ describe("learning curves", () => {
     const run = store.createRun({ experiment: "long", sourceKind: "script", name: "long" });
     const points = Array.from({ length: 100_000 }, (_, step) => ({ key: "loss", step, value: 1 / (1 + step / 1000) + (step === 77_777 ? 5 : 0) }));
     store.logMetrics(run, points);
-    const started = performance.now();
     const chart = learningCurves(store, "loss", { runs: [run], stepLabel: "batch" });
-    const ms = performance.now() - started;
     store.close();
     const paths = Array.from(dom(chart).querySelectorAll(".learning-curve path"));
     assert.equal(paths.length, 1);
@@ -132,7 +130,6 @@ describe("learning curves", () => {
     assert.ok(commands <= 1000 && commands >= 200, `about 1000 points at most, got ${commands}`);
     assert.ok(texts(dom(chart), '[aria-label="y-axis tick label"] text').includes("5.5"), "the y axis reaches the spike (5 over a loss of 0.56)");
     assert.match(chart.html, />batch →</);
-    assert.ok(ms < 5000, `rendered in ${Math.round(ms)} ms`);
   });
 
   it("name the metric and list the ones the runs have when none has it", () => {
