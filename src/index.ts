@@ -133,7 +133,9 @@ export type {
   TrainedModel,
   Transformer,
 } from "./ml";
-export { InputRejected, loadPipeline, packagePipeline } from "./deploy";
+export { InputRejected, loadPipeline, packagePipeline, packageRun } from "./deploy";
 export type { InputColumn, LoadedPipeline, Manifest, PackageOptions, Prediction, Signature } from "./deploy";
 export { columnDrift, datasetDrift, monitorPipeline } from "./monitor";
 export type { ColumnDrift, DatasetDrift, DatasetDriftOptions, DriftWindow, MonitorOptions, MonitorReport } from "./monitor";
+export { ServeError, servePipeline } from "./serve";
+export type { ServeOptions, ServeStats, ServedPipeline } from "./serve";
