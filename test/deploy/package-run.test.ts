@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import { ColumnarTable, loadDataset } from "../../src/data";
 import { loadPipeline, packageRun } from "../../src/deploy";
 import { ColumnTransformer, OneHotEncoder, StandardScaler, evaluate, predict, trainModel, trainTestSplit } from "../../src/ml";
+import { servePipeline } from "../../src/serve";
 import { ExperimentStore } from "../../src/tracking";
 import { Workbench } from "../../src/workbench";
 import { tempDir } from "../helpers/tmp";
@@ -34,7 +35,7 @@ async function runPipeline(dir: string): Promise<{ runId: number; expected: (str
 }
 
 describe("pipelab package RUN_ID", () => {
-  it("finds the model, the fitted transformers and the training frame among a run's cached outputs, and the package predicts as the run did", async () => {
+  it("finds the model, the fitted transformers and the training frame among a run's cached outputs, and the package predicts as the run did, also served over HTTP", async () => {
     const dir = tempDir();
     const { runId, expected, rows } = await runPipeline(dir);
     const store = ExperimentStore.open(join(dir, "experiments.db"));
@@ -50,6 +51,16 @@ describe("pipelab package RUN_ID", () => {
       assert.match(manifest.notPackaged.find((s) => s.step === "evaluate")?.why ?? "", /after the model/);
       const pipeline = await loadPipeline(join(dir, "pkg"));
       assert.deepEqual(pipeline.predict(rows).map((p) => p.label), expected);
+      // Served on a free loopback port, over real HTTP: the same predictions.
+      const server = await servePipeline(pipeline, { port: 0 });
+      try {
+        const response = await fetch(`${server.url}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ records: rows }) });
+        assert.equal(response.status, 200);
+        const body = (await response.json()) as { predictions: { label: string }[] };
+        assert.deepEqual(body.predictions.map((p) => p.label), expected);
+      } finally {
+        await server.close();
+      }
     } finally {
       store.close();
     }
