@@ -119,6 +119,7 @@ function runMetadata(run: RunDetails, steps: readonly StepExecution[]): NonNulla
     params: run.params,
     metrics: run.metrics,
     fingerprints: Object.fromEntries(steps.filter((s) => s.outputFingerprint !== undefined).map((s) => [s.step, s.outputFingerprint as string])),
+    stepKeys: Object.fromEntries(steps.filter((s) => s.cacheKey !== undefined).map((s) => [s.step, s.cacheKey as string])),
     ...(run.tfBackend === null ? {} : { backend: run.tfBackend }),
     gitCommit: run.gitCommit,
   };

@@ -33,8 +33,10 @@ export interface PackageRun {
   readonly experiment: string;
   readonly params: Readonly<Record<string, unknown>>;
   readonly metrics: Readonly<Record<string, number>>;
-  /** The steps' code and data fingerprints, by step. */
+  /** Each step's output fingerprint (sha256 of its serialized output), by step. */
   readonly fingerprints?: Readonly<Record<string, string>>;
+  /** Each step's cache key, by step: the hash of its code, helpers, package versions, inputs and files read. */
+  readonly stepKeys?: Readonly<Record<string, string>>;
   readonly backend?: string;
   readonly gitCommit?: string | null;
 }

@@ -44,6 +44,7 @@ describe("pipelab package RUN_ID", () => {
       assert.deepEqual(manifest.signature.inputs.map((c) => c.name), [...FEATURES, "Island"]);
       assert.equal(manifest.run?.id, runId);
       assert.ok((manifest.run?.metrics.test_accuracy ?? 0) > 0.8, "the run's metrics travel with the package");
+      assert.deepEqual(Object.keys(manifest.run?.stepKeys ?? {}), ["load", "split", "prepare", "train", "evaluate"], "each step's key (code, inputs, data) travels too");
       assert.deepEqual(
         manifest.notPackaged.map((s) => s.step),
         ["load", "split", "evaluate"],
