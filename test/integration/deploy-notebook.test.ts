@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
-import { copyFileSync, existsSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { ExperimentStore } from "../../src/tracking";
-import type { MetricPoint, RunRecord, StepExecution } from "../../src/tracking";
-import { chartsOf, errorsOf, executeNotebook, testKernel } from "../helpers/jupyter";
+import type { MetricPoint } from "../../src/tracking";
+import { chartsOf, errorsOf } from "../helpers/jupyter";
 import type { Notebook } from "../helpers/jupyter";
-import { tempDir } from "../helpers/tmp";
+import { executeTwice, notebookFolder } from "../helpers/notebook-twice";
+import type { StoredRun } from "../helpers/notebook-twice";
 
 const root = join(__dirname, "..", "..");
 const source = join(root, "notebooks", "06-deploy-and-monitor.ipynb");
@@ -17,50 +18,26 @@ const STEPS = ["load", "clean", "split", "prepare", "train", "evaluate"];
 const SENT_ROWS = 400;
 const WINDOWS = 4;
 
-interface Run {
-  record: RunRecord;
-  metrics: Record<string, number>;
-  steps: StepExecution[];
-}
-
-// The notebook writes its package (packages/penguins) beside itself: it runs from a copy in a
-// folder of the test's own, inside the repository so that "pipelab" resolves as in a user's
-// project. The second execution is a new kernel on the same store and cache.
+// The notebook writes its package (packages/penguins) beside itself, in the test's folder.
 describe("notebooks/06-deploy-and-monitor.ipynb under the real pipelab kernel", () => {
-  const dir = tempDir("deploy-notebook-", { inRepo: true });
-  const notebook = join(dir, "06-deploy-and-monitor.ipynb");
-  const store = join(dir, "experiments.db");
-  const env = { ...testKernel(join(dir, "jupyter")), PIPELAB_STORE: store, PIPELAB_CACHE_DIR: join(dir, "cache") };
-  const seconds: number[] = [];
+  const dir = notebookFolder(source);
+  let seconds: number[];
   let first: Notebook;
   let second: Notebook;
   /** Oldest first, in each experiment. */
-  let training: Run[] = [];
-  let serving: (Run & { logged: number; modelRun: string | undefined })[] = [];
-  let monitoring: (Run & { detected: MetricPoint[]; modelRun: string | undefined })[] = [];
+  let training: StoredRun[] = [];
+  let serving: (StoredRun & { logged: number; modelRun: string | undefined })[] = [];
+  let monitoring: (StoredRun & { detected: MetricPoint[]; modelRun: string | undefined })[] = [];
 
   before(() => {
-    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "deploy-notebook", private: true }));
-    copyFileSync(source, notebook);
-    const execute = (pass: string): Notebook => {
-      const start = performance.now();
-      const executed = executeNotebook(notebook, { outDir: join(dir, pass), env, cwd: dir, timeoutSeconds: 600 }).notebook;
-      seconds.push((performance.now() - start) / 1000);
-      return executed;
-    };
-    first = execute("first");
-    second = execute("second");
-    const s = ExperimentStore.open(store);
+    const twice = executeTwice(source, dir, { timeoutSeconds: 600 });
+    ({ seconds, first, second } = twice);
+    training = twice.runsOf(EXPERIMENT);
+    const s = ExperimentStore.open(twice.store);
     try {
-      const runsOf = (experiment: string): Run[] =>
-        s
-          .listRuns({ experiment })
-          .reverse()
-          .map((record) => ({ record, metrics: s.runDetails(record.id)?.metrics ?? {}, steps: s.stepExecutions(record.id) }));
-      training = runsOf(EXPERIMENT);
       const counts = s.predictionCounts();
-      serving = runsOf(`${EXPERIMENT}/serving`).map((r) => ({ ...r, logged: counts.get(r.record.id) ?? 0, modelRun: s.runDetails(r.record.id)?.tags["pipelab.serving.model_run"] }));
-      monitoring = runsOf(`${EXPERIMENT}/monitoring`).map((r) => ({
+      serving = twice.runsOf(`${EXPERIMENT}/serving`).map((r) => ({ ...r, logged: counts.get(r.record.id) ?? 0, modelRun: s.runDetails(r.record.id)?.tags["pipelab.serving.model_run"] }));
+      monitoring = twice.runsOf(`${EXPERIMENT}/monitoring`).map((r) => ({
         ...r,
         detected: s.metricHistory(r.record.id, "drift.detected"),
         modelRun: s.runDetails(r.record.id)?.tags["pipelab.monitor.model_run"],

@@ -1,14 +1,12 @@
 import assert from "node:assert/strict";
-import { copyFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { before, describe, it } from "node:test";
 import { datasetPath, readParquet, sql } from "../../src/data";
 import { deltaHistory, readDelta } from "../../src/data/delta";
-import { ExperimentStore } from "../../src/tracking";
-import type { RunRecord, StepExecution } from "../../src/tracking";
-import { chartsOf, errorsOf, executeNotebook, testKernel, textOf } from "../helpers/jupyter";
+import { chartsOf, errorsOf, textOf } from "../helpers/jupyter";
 import type { Notebook } from "../helpers/jupyter";
-import { tempDir } from "../helpers/tmp";
+import { executeTwice, notebookFolder } from "../helpers/notebook-twice";
+import type { StoredRun } from "../helpers/notebook-twice";
 
 const root = join(__dirname, "..", "..");
 const source = join(root, "notebooks", "05-flights-at-scale.ipynb");
@@ -16,39 +14,18 @@ const FLIGHTS = join(dirname(datasetPath("flights-2k")), "flights-3m.parquet");
 /** The notebook's steps, in the order it runs them. */
 const STEPS = ["load", "features", "delay-histogram", "by-month", "sample", "split", "prepare", "train", "evaluate"];
 
-// The notebook writes its lake (lake/flights, lake/flights-delta) beside itself: it runs from a
-// copy in a folder of the test's own, inside the repository so that "pipelab" resolves as in a
-// user's project. The second execution is a new kernel on the same store and cache.
+// The notebook writes its lake (lake/flights, lake/flights-delta) beside itself, in the test's folder.
 describe("notebooks/05-flights-at-scale.ipynb under the real pipelab kernel", () => {
-  const dir = tempDir("flights-notebook-", { inRepo: true });
-  const notebook = join(dir, "05-flights-at-scale.ipynb");
-  const store = join(dir, "experiments.db");
-  const env = { ...testKernel(join(dir, "jupyter")), PIPELAB_STORE: store, PIPELAB_CACHE_DIR: join(dir, "cache") };
-  const seconds: number[] = [];
+  const dir = notebookFolder(source);
+  let seconds: number[];
   let first: Notebook;
   let second: Notebook;
-  let runs: { record: RunRecord; metrics: Record<string, number>; steps: StepExecution[] }[] = [];
+  let runs: StoredRun[] = [];
 
   before(() => {
-    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "flights-notebook", private: true }));
-    copyFileSync(source, notebook);
-    const execute = (pass: string): Notebook => {
-      const start = performance.now();
-      const executed = executeNotebook(notebook, { outDir: join(dir, pass), env, cwd: dir, timeoutSeconds: 900 }).notebook;
-      seconds.push((performance.now() - start) / 1000);
-      return executed;
-    };
-    first = execute("first");
-    second = execute("second");
-    const s = ExperimentStore.open(store);
-    try {
-      runs = s
-        .listRuns({ experiment: "flights-at-scale" })
-        .reverse()
-        .map((record) => ({ record, metrics: s.runDetails(record.id)?.metrics ?? {}, steps: s.stepExecutions(record.id) }));
-    } finally {
-      s.close();
-    }
+    const twice = executeTwice(source, dir, { timeoutSeconds: 900 });
+    ({ seconds, first, second } = twice);
+    runs = twice.runsOf("flights-at-scale");
   });
 
   it("runs twice without errors, one run each time", (t) => {
