@@ -146,7 +146,12 @@ function strings(bindings: Bindings, values: readonly (string | null)[]): Column
   };
 }
 
-/** A category as an ENUM of its dictionary: its codes are copied, narrowed to the ENUM's width. */
+/**
+ * A category as an ENUM of its dictionary, sorted: DuckDB orders and
+ * compares an ENUM by its members' order, so sorted members make ORDER BY
+ * and < on the column alphabetical, as on text. The codes are remapped to
+ * the sorted order and narrowed to the ENUM's width.
+ */
 function categories(bindings: Bindings, codes: Int32Array, dictionary: readonly string[]): ColumnWriter {
   if (dictionary.length === 0 || new Set(dictionary).size !== dictionary.length) {
     // No ENUM for an empty or repeating dictionary: as plain strings.
@@ -155,17 +160,26 @@ function categories(bindings: Bindings, codes: Int32Array, dictionary: readonly 
       Array.from(codes, (c) => (c < 0 ? null : (dictionary[c] ?? null))),
     );
   }
-  const logicalType = bindings.create_enum_type(dictionary);
+  const order = dictionary.map((_, i) => i).sort((a, b) => ((dictionary[a] as string) < (dictionary[b] as string) ? -1 : 1));
+  const sorted = order.map((i) => dictionary[i] as string);
+  const remap = new Int32Array(dictionary.length);
+  order.forEach((old, now) => {
+    remap[old] = now;
+  });
+  const logicalType = bindings.create_enum_type(sorted);
   const internal = bindings.enum_internal_type(logicalType);
   const size = bindings.vector_size();
   const scratch = internal === TYPE.UTINYINT ? new Uint8Array(size) : internal === TYPE.USMALLINT ? new Uint16Array(size) : new Uint32Array(size);
   const missing = codes.some((c) => c < 0);
   return {
-    sqlType: `ENUM(${dictionary.map(sqlString).join(", ")})`,
+    sqlType: `ENUM(${sorted.map(sqlString).join(", ")})`,
     logicalType,
     write(b, vector, start, rows) {
-      // Narrowed by set(), natively; a missing row's code (-1) wraps around, and its validity bit hides it.
-      scratch.set(codes.subarray(start, start + rows));
+      for (let i = 0; i < rows; i++) {
+        const code = codes[start + i] as number;
+        // A missing row's value is hidden by its validity bit.
+        scratch[i] = code < 0 ? 0 : (remap[code] as number);
+      }
       b.copy_data_to_vector(vector, 0, scratch.buffer, 0, rows * scratch.BYTES_PER_ELEMENT);
       if (missing) writeValidity(b, vector, rows, (i) => (codes[start + i] as number) >= 0);
     },

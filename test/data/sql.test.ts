@@ -118,3 +118,13 @@ describe("integer results", () => {
     assert.ok(written.files.some((f) => f.includes("m=2/")), written.files.join(", "));
   });
 });
+
+describe("text loaded into DuckDB", () => {
+  it("orders and compares alphabetically, whatever order its categories first appeared in", async () => {
+    const t = ColumnarTable.fromColumns({ origin: ["USA", "Europe", "Japan", "USA", "Europe"], hp: [130, 90, 95, 150, 80] });
+    const r = await sql("SELECT origin, avg(hp) AS hp FROM t GROUP BY origin ORDER BY origin", { t }, { strings: "strings" });
+    assert.deepEqual(r.strings("origin"), ["Europe", "Japan", "USA"]);
+    const later = await sql("SELECT count(*) AS n FROM t WHERE origin > 'Japan'", { t });
+    assert.equal(later.value("n", 0), 2, "only USA sorts after Japan");
+  });
+});
