@@ -4,6 +4,7 @@
  */
 import { relative, resolve } from "node:path";
 import { packageRun } from "../deploy";
+import { initBackend } from "../ml";
 import { defaultStorePath } from "../tracking";
 import type { RunId } from "../tracking";
 import { defaultCacheDir } from "../workbench";
@@ -25,6 +26,8 @@ export const packageCommand: Command = {
     const { values, positionals } = parse(args, OPTIONS, true);
     const id = Number(positionals[0]);
     if (positionals.length !== 1 || !Number.isInteger(id) || id <= 0) throw new CliUsageError(`package: expected one run id, got ${JSON.stringify(positionals.join(" "))}`);
+    // The run's model comes back from the cache through TensorFlow.js: pick its backend first (and say nothing of tfjs-node).
+    await initBackend();
     const store = openForReading(values.store ?? defaultStorePath());
     try {
       const run = store.getRun(id as RunId);
