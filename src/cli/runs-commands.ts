@@ -6,8 +6,8 @@ import { resolve } from "node:path";
 import { StepCache } from "../cache";
 import type { CacheReport } from "../cache";
 import { TrackingError } from "../errors";
-import { ExperimentStore, defaultStorePath } from "../tracking";
-import type { RunDetails, RunId } from "../tracking";
+import { ExperimentStore, defaultStorePath, diffRuns } from "../tracking";
+import type { EnvironmentField, RunDetails, RunDiff, RunId, StepDiff, StepSide } from "../tracking";
 import { formatBytes, visible } from "../util";
 import { defaultCacheDir, formatCacheReport, pruneCache } from "../workbench";
 import { CliUsageError, parse } from "./args";
@@ -17,7 +17,7 @@ import { comparisonCsv, comparisonTable, runReport, runsTable } from "./table";
 const log = (line: string): void => console.log(line);
 
 /** The `runs` actions that only read the store. */
-const READ_ACTIONS = new Set(["ls", "show", "compare", "best", "export"]);
+const READ_ACTIONS = new Set(["ls", "show", "compare", "best", "export", "diff"]);
 
 /**
  * Opens a store to read it: for writing when the user may (so that runs whose
@@ -58,6 +58,7 @@ export const runs: Command = {
     "            pipelab runs show ID [--json]",
     "            pipelab runs compare [ID...] [--experiment NAME] [--filter EXPR] [--params a,b] [--metrics x,y] [--sort METRIC[:asc]] [--limit N] [--json]",
     "            pipelab runs best METRIC [--min | --max] [--experiment NAME] [--filter EXPR] [--json]",
+    "            pipelab runs diff A B [--json]   (why two runs differ: params, metrics, each step's cache key, environment)",
     "            pipelab runs rm ID... | pipelab runs restore ID...",
     "            pipelab runs export --format csv|json [--experiment NAME] [--filter EXPR]",
     "            (--store FILE for another store; filters: metrics.accuracy > 0.9 and params.model = \"mlp\")",
@@ -178,6 +179,75 @@ function runsExport({ store, values, selection }: RunsCall): number {
   return 0;
 }
 
+function runsDiff({ store, values, positionals }: RunsCall): number {
+  if (positionals.length !== 2) throw new CliUsageError(`runs diff: give two run ids, e.g. pipelab runs diff 3 4`);
+  const diff = diffRuns(store, runId(positionals[0], "runs diff"), runId(positionals[1], "runs diff"));
+  log(values.json ? JSON.stringify(diff, null, 2) : runDiffReport(diff));
+  return 0;
+}
+
+/** A run diff for a terminal: what differs, section by section, every line through `visible`. */
+function runDiffReport(d: RunDiff): string {
+  const [a, b] = [d.a.id, d.b.id];
+  const experiment = d.a.experiment === d.b.experiment ? `experiment "${d.a.experiment}"` : `experiments "${d.a.experiment}" and "${d.b.experiment}"`;
+  const lines = [`run ${a} (${d.a.status}) vs run ${b} (${d.b.status}), ${experiment}`, "params:"];
+  const json = (v: unknown): string => JSON.stringify(v);
+  for (const c of d.params.changed) lines.push(`  ${c.key}: ${json(c.a)} -> ${json(c.b)}`);
+  for (const [k, v] of Object.entries(d.params.added)) lines.push(`  ${k}: only in run ${b} (${json(v)})`);
+  for (const [k, v] of Object.entries(d.params.removed)) lines.push(`  ${k}: only in run ${a} (${json(v)})`);
+  if (lines.length === 2) lines.push("  (the same)");
+  lines.push("metrics:");
+  const before = lines.length;
+  for (const c of d.metrics.changed) lines.push(`  ${c.key}: ${num(c.a)} -> ${num(c.b)} (${c.delta > 0 ? "+" : ""}${num(c.delta)})`);
+  for (const [k, v] of Object.entries(d.metrics.onlyA)) lines.push(`  ${k}: only in run ${a} (${num(v)})`);
+  for (const [k, v] of Object.entries(d.metrics.onlyB)) lines.push(`  ${k}: only in run ${b} (${num(v)})`);
+  if (lines.length === before) lines.push("  (the same)");
+  lines.push("steps:");
+  for (const s of d.steps) lines.push(`  ${s.step}: ${stepDiffLine(s, a, b)}`);
+  if (d.steps.length === 0) lines.push("  (none)");
+  lines.push("environment:");
+  for (const e of d.environment) lines.push(`  ${ENVIRONMENT_LABELS[e.field]}: ${envValue(e.a)} -> ${envValue(e.b)}`);
+  if (d.environment.length === 0) lines.push("  (the same)");
+  return lines.map(visible).join("\n");
+}
+
+const ENVIRONMENT_LABELS: Record<EnvironmentField, string> = {
+  gitCommit: "git commit",
+  gitDirty: "uncommitted changes",
+  pipelabVersion: "pipelab",
+  nodeVersion: "node",
+  tfBackend: "tf backend",
+  host: "host",
+};
+
+function envValue(v: string | boolean | null): string {
+  return v === null ? "(unknown)" : typeof v === "boolean" ? (v ? "yes" : "no") : v;
+}
+
+function num(v: number): string {
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
+}
+
+/** How a run got a step: "computed", "cached (disk, from run 3)", "failed: message". */
+function sideWords(s: StepSide): string {
+  if (s.outcome === "cached") {
+    const where = [...(s.tier ? [s.tier] : []), ...(s.fromRun === undefined ? [] : [`from run ${s.fromRun}`])];
+    return where.length > 0 ? `cached (${where.join(", ")})` : "cached";
+  }
+  if (s.outcome === "failed" || s.outcome === "interrupted") return `${s.outcome}${s.error ? `: ${s.error.split(/\r?\n/)[0]}` : ""}`;
+  return s.outcome;
+}
+
+/** One step of a run diff: how each run got it, whether its key differs, and why. */
+function stepDiffLine(s: StepDiff, a: number, b: number): string {
+  if (!s.b) return `only in run ${a} (${sideWords(s.a as StepSide)})`;
+  if (!s.a) return `only in run ${b} (${sideWords(s.b)})`;
+  const [x, y] = [sideWords(s.a), sideWords(s.b)];
+  const how = x === y ? `${x} in both` : `run ${a} ${x}, run ${b} ${y}`;
+  const key = s.keyChanged === undefined ? "" : s.keyChanged ? "; key differs" : "; same key";
+  return `${how}${key}${s.reasons.length > 0 ? `: ${s.reasons.join("; ")}` : ""}`;
+}
+
 /** The `runs` actions, by name. */
 const RUNS_ACTIONS: Record<string, (call: RunsCall) => number> = {
   ls: runsLs,
@@ -187,6 +257,7 @@ const RUNS_ACTIONS: Record<string, (call: RunsCall) => number> = {
   rm: runsDeleteOrRestore,
   restore: runsDeleteOrRestore,
   export: runsExport,
+  diff: runsDiff,
 };
 
 export const cache: Command = {

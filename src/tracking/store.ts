@@ -16,6 +16,8 @@ import * as annotations from "./run-annotations";
 import * as deletion from "./run-deletion";
 import * as lifecycle from "./run-lifecycle";
 import * as queries from "./run-queries";
+import * as runDiffs from "./run-diff";
+import type { KeyedStep } from "./run-diff";
 import type { RunStore } from "./run-store";
 import * as steps from "./step-records";
 import type {
@@ -285,6 +287,11 @@ export class ExperimentStore implements RunStore {
   /** The step executions of a run, in order. */
   stepExecutions(run: RunId): StepExecution[] {
     return steps.stepExecutions(this.conn, run);
+  }
+
+  /** The step executions of a run with the key records the runner wrote with them, in order: what `diffRuns` compares. */
+  keyedSteps(run: RunId): KeyedStep[] {
+    return runDiffs.keyedSteps(this.conn, run);
   }
 
   /** The cache keys of the step executions of the newest `runs` runs (any experiment). */
