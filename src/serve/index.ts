@@ -7,4 +7,4 @@ export { servePipeline } from "./server";
 export type { ServeOptions, ServeStats, ServedPipeline } from "./server";
 export type { PredictionLogging } from "./prediction-logging";
 export { ServeError } from "./errors";
-export { TOKEN_ENV } from "./auth";
+export { TOKEN_ENV, bearerCheck, chooseToken, isLoopback } from "./auth";

@@ -1,0 +1,8 @@
+/**
+ * The web page of runs (`pipelab ui`): server-rendered HTML over the
+ * experiment store, with the charts' SVGs inline: the runs table (filter,
+ * sort, columns, pages, all in the URL), a run's page, and a comparison.
+ */
+export { startUi } from "./server";
+export type { UiOptions, UiServer } from "./server";
+export { UiError } from "./errors";

@@ -1,0 +1,103 @@
+/**
+ * One page of the runs table, read from the store: the page's runs in the
+ * view's order with the columns it shows. Never more than one page of runs is
+ * read: compareRuns pages and sorts in SQL, and the per-run extras (tags,
+ * source, a metric's lowest or highest value) are read for that page only.
+ */
+import type { ComparedRun, ExperimentStore, RunDetails, RunId } from "../tracking";
+import type { RunColumn, RunsView } from "./runs-view";
+
+/** Without chosen columns, the table shows at most this many params and as many metrics (those of the page's runs). */
+export const DEFAULT_KEY_COLUMNS = 12;
+
+/** A run of the page and what its cells need beyond the comparison. */
+export interface RunsRow {
+  run: ComparedRun;
+  /** Read only when a column needs them (tags, source). */
+  details: RunDetails | undefined;
+  /** `min:KEY` / `max:KEY` -> the lowest / highest value of the metric's history. */
+  extremes: Map<string, number>;
+}
+
+export interface RunsPage {
+  /** All runs the selection matches. */
+  total: number;
+  columns: RunColumn[];
+  rows: RunsRow[];
+}
+
+/** The run's own fields the table shows by default; the experiment only when the page shows all of them. */
+function defaultRunColumns(allExperiments: boolean): RunColumn[] {
+  const fields = allExperiments ? (["name", "experiment", "status", "started", "duration", "source", "tags"] as const) : (["name", "status", "started", "duration", "source", "tags"] as const);
+  return fields.map((field) => ({ kind: "run", field }));
+}
+
+/** At most this many points read to find a metric's extremes: metricHistory's thinning keeps each bucket's lowest and highest point, so the extremes survive. */
+const EXTREME_POINTS = 64;
+
+/**
+ * The page of runs `view` shows.
+ *
+ * @throws FilterError for a filter the store cannot compile.
+ */
+export function readRunsPage(store: ExperimentStore, view: RunsView): RunsPage {
+  const selection = { ...(view.experiment === undefined ? {} : { experiment: view.experiment }), ...(view.filter === "" ? {} : { filter: view.filter }) };
+  const chosen = view.columns;
+  const sortMetric = view.sort.key.kind === "metric" ? view.sort.key.key : undefined;
+  const metricKeys = chosen === undefined ? undefined : unique([...chosen.flatMap((c) => (c.kind === "metric" ? [c.key] : [])), ...(sortMetric === undefined ? [] : [sortMetric])]);
+  const paramKeys = chosen === undefined ? undefined : unique(chosen.flatMap((c) => (c.kind === "param" ? [c.key] : [])));
+  const { offset, limit, reverse } = pageWindow(store, view, selection);
+  const comparison = store.compareRuns({
+    ...selection,
+    ...(paramKeys === undefined ? {} : { params: paramKeys }),
+    ...(metricKeys === undefined ? {} : { metrics: metricKeys }),
+    ...(sortMetric === undefined ? {} : { orderBy: { metric: sortMetric, direction: view.sort.direction } }),
+    limit,
+    offset,
+  });
+  const runs = reverse ? [...comparison.runs].reverse() : comparison.runs;
+  const columns =
+    chosen ??
+    [
+      ...defaultRunColumns(view.experiment === undefined),
+      ...comparison.params.slice(0, DEFAULT_KEY_COLUMNS).map((key): RunColumn => ({ kind: "param", key })),
+      ...comparison.metrics.slice(0, DEFAULT_KEY_COLUMNS).map((key): RunColumn => ({ kind: "metric", key, aggregate: "last" })),
+    ];
+  const needsDetails = columns.some((c) => c.kind === "run" && (c.field === "tags" || c.field === "source"));
+  const extremeColumns = columns.flatMap((c) => (c.kind === "metric" && c.aggregate !== "last" ? [c] : []));
+  const rows = runs.map((run): RunsRow => {
+    const extremes = new Map<string, number>();
+    for (const c of extremeColumns) {
+      const value = metricExtreme(store, run.id, c.key, c.aggregate === "min" ? "min" : "max");
+      if (value !== undefined) extremes.set(`${c.aggregate}:${c.key}`, value);
+    }
+    return { run, details: needsDetails ? store.runDetails(run.id) : undefined, extremes };
+  });
+  return { total: comparison.total, columns, rows };
+}
+
+/**
+ * Which slice of the store's order (newest first, or by a metric) the page is. Oldest first
+ * is newest first read from the other end: the page's window counted from the last run, reversed.
+ */
+function pageWindow(store: ExperimentStore, view: RunsView, selection: { experiment?: string; filter?: string }): { offset: number; limit: number; reverse: boolean } {
+  const start = (view.page - 1) * view.pageSize;
+  if (!(view.sort.key.kind === "started" && view.sort.direction === "asc")) return { offset: start, limit: view.pageSize, reverse: false };
+  const total = store.countRuns(selection);
+  const end = Math.max(0, total - start);
+  const offset = Math.max(0, total - start - view.pageSize);
+  return { offset, limit: Math.max(0, end - offset), reverse: true };
+}
+
+/** The lowest or highest value a run logged for a metric, undefined when it logged none. */
+export function metricExtreme(store: ExperimentStore, run: RunId, key: string, which: "min" | "max"): number | undefined {
+  const points = store.metricHistory(run, key, { maxPoints: EXTREME_POINTS });
+  if (points.length === 0) return undefined;
+  let best = (points[0] as { value: number }).value;
+  for (const p of points) if (which === "min" ? p.value < best : p.value > best) best = p.value;
+  return best;
+}
+
+function unique(keys: readonly string[]): string[] {
+  return [...new Set(keys)];
+}

@@ -1,0 +1,98 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { ExperimentStore } from "../../src/tracking";
+import type { RunId } from "../../src/tracking";
+import { startUi } from "../../src/ui";
+import type { UiServer } from "../../src/ui";
+import { tempDir } from "../helpers/tmp";
+import { getPage } from "./pages";
+
+/** Strings that would run, or break out of an attribute, if a page wrote them unescaped. */
+const HOSTILE = ["<script>alert(1)</script>", `"'&<>`, "<img src=x onerror=alert(1)>"];
+const H = HOSTILE.join(" ");
+
+describe("pipelab ui: every user string is shown as text", () => {
+  const dir = tempDir("pipelab-ui-escape-");
+  let store: ExperimentStore;
+  let ui: UiServer;
+  const runs: RunId[] = [];
+
+  before(async () => {
+    store = ExperimentStore.open(join(dir, "experiments.db"));
+    for (let i = 0; i < 2; i++) {
+      const run = store.createRun({ experiment: H, sourceKind: "script", sourcePath: H, name: `${H} ${i}`, tfBackend: H, git: { commit: H, dirty: false } });
+      store.logParams(run, { [H]: `${H} ${i}`, lr: i, [`obj ${H}`]: { [H]: H } });
+      store.logMetrics(run, [0, 1, 2].flatMap((step) => [{ key: H, step, value: step + i }, { key: `loss ${H}`, step, value: 1 / (step + 1 + i) }]));
+      store.setTag(run, H, H);
+      store.setNote(run, H);
+      store.recordStep(run, { step: H, outcome: "miss", durationMs: 5, reason: H, cacheKey: H });
+      store.recordStep(run, { step: `${H} failed`, outcome: "failed", durationMs: 5, error: H });
+      store.recordArtifact(run, { name: H, kind: H, path: H });
+      store.endRun(run, "failed", { error: H, step: H });
+      runs.push(run);
+    }
+    ui = await startUi(store);
+  });
+
+  after(async () => {
+    await ui?.close();
+    store?.close();
+  });
+
+  const enc = encodeURIComponent;
+  const pages = (): string[] => [
+    "/",
+    `/experiments/${enc(H)}`,
+    `/experiments/${enc(H)}?columns=${enc(`params.${H},metrics.${H}:max,metrics.${H}:min,tags,source,name`)}&sort=${enc(`metrics.${H}:asc`)}`,
+    `/?filter=${enc(`params."${H}" = "${H}"`)}`,
+    `/?filter=${enc(`${H} and`)}`,
+    `/?columns=${enc(H)}`,
+    `/?sort=${enc(H)}`,
+    `/runs/${runs[0]}`,
+    `/runs/${enc(H)}`,
+    `/compare?runs=${runs.join(",")}`,
+    `/compare?runs=${runs.join(",")}&metric=${enc(H)}`,
+    `/compare?runs=${runs.join(",")}&metric=${enc(`loss ${H}`)}`,
+    `/compare?runs=${enc(H)}`,
+    `/${enc(H)}`,
+  ];
+
+  it("writes no hostile string unescaped on any page", async () => {
+    for (const path of pages()) {
+      const { status, text, document } = await getPage(`${ui.url}${path}`);
+      assert.ok(status < 500, `${path}: ${status}`);
+      for (const s of HOSTILE) assert.ok(!text.includes(s), `${path} (${status}) contains ${s} unescaped`);
+      assert.equal(document.querySelectorAll("script, img").length, 0, `${path}: an injected element`);
+      const handlers = Array.from(document.querySelectorAll("*")).flatMap((e) => Array.from(e.attributes).filter((a) => a.name.startsWith("on")).map((a) => `${e.tagName} ${a.name}`));
+      assert.deepEqual(handlers, [], `${path}: an injected event handler`);
+    }
+  });
+
+  it("shows the strings as text: a run's name, params, tags, note and steps read back as written", async () => {
+    const { document } = await getPage(`${ui.url}/runs/${runs[0]}`);
+    assert.equal(document.querySelector("h1")?.textContent, `Run #${runs[0]} ${H} 0`);
+    assert.equal(document.querySelector(".note")?.textContent, H);
+    assert.equal(document.querySelector("#tags th")?.textContent, H);
+    assert.equal(document.querySelector("#steps tbody td")?.textContent, H);
+    assert.equal(document.querySelectorAll("script").length, 0);
+    assert.equal(document.querySelectorAll("img").length, 0);
+  });
+
+  it("finds an experiment by a name with slashes, quotes and brackets", async () => {
+    const { status, document } = await getPage(`${ui.url}/experiments/${encodeURIComponent(H)}`);
+    assert.equal(status, 200);
+    assert.equal(document.querySelectorAll("#runs tbody tr").length, 2);
+    assert.equal(document.querySelector("h1")?.textContent, `Runs of ${H}`);
+    const long = `${"x".repeat(150)}/${H}`;
+    store.createRun({ experiment: long, sourceKind: "script" });
+    const longPage = await getPage(`${ui.url}/experiments/${encodeURIComponent(long)}`);
+    assert.equal(longPage.document.querySelectorAll("#runs tbody tr").length, 1);
+  });
+
+  it("draws the runs' charts with the strings as text", async () => {
+    const { document } = await getPage(`${ui.url}/compare?runs=${runs.join(",")}&metric=${enc(`loss ${H}`)}`);
+    assert.ok(document.querySelector('figure[data-chart="learning-curves"] svg'));
+    assert.equal(document.querySelectorAll("script, img").length, 0);
+  });
+});
