@@ -228,6 +228,23 @@ export class ExperimentStore implements RunStore {
     return queries.listRuns(this.conn, q);
   }
 
+  /**
+   * The experiments, by name, with how many runs each holds (deleted runs not counted).
+   *
+   * @example
+   * ```ts
+   * store.listExperiments(); // [{ name: "penguins", runs: 12 }, { name: "penguins/serving", runs: 2 }]
+   * ```
+   */
+  listExperiments(): { name: string; runs: number }[] {
+    return this.conn
+      .stmt(
+        `SELECT e.name AS name, count(r.id) AS runs FROM experiments e LEFT JOIN runs r ON r.experiment_id = e.id AND r.deleted_at IS NULL
+         GROUP BY e.id ORDER BY e.name`,
+      )
+      .all() as { name: string; runs: number }[];
+  }
+
   /** How many runs a selection holds (for pagination). */
   countRuns(q: RunQuery = {}): number {
     return queries.countRuns(this.conn, q);

@@ -15,6 +15,7 @@ import { chooseToken } from "../serve";
 import { accessHook } from "./access";
 import { ARTIFACT_HEADERS, ArtifactFiles } from "./artifact-files";
 import { comparePage, parseCompareView } from "./compare-page";
+import { diffPage, parseDiffView } from "./diff-page";
 import { UiError } from "./errors";
 import { ExperimentList } from "./experiment-list";
 import { html } from "./html";
@@ -77,7 +78,7 @@ export async function startUi(store: ExperimentStore, options: UiOptions = {}): 
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UiError(`invalid port: ${String(port)} (a whole number from 0 to 65535; 0 takes a free one)`);
   const host = options.host ?? "127.0.0.1";
   const { token, generated } = chooseToken(host, options.token, process.env);
-  const experiments = new ExperimentList(store.path);
+  const experiments = new ExperimentList(store);
   // Experiment names go up to 256 characters, up to 12 times that URL-encoded; find-my-way refuses parameters over 100 by default.
   const app = fastify({ logger: false, routerOptions: { maxParamLength: 4000 } });
   app.addHook("onRequest", accessHook(token));
@@ -138,6 +139,16 @@ function addRoutes(app: FastifyInstance, store: ExperimentStore, experiments: Ex
       if (!(error instanceof ViewError)) throw error;
       return send(reply, 400, page("Compare runs", html`<h1>Compare runs</h1><div class="error" role="alert">${error.message}</div>`));
     }
+  });
+  app.get<Query>("/diff", (request, reply) => {
+    let result: ReturnType<typeof diffPage>;
+    try {
+      result = diffPage(store, parseDiffView(request.query));
+    } catch (error) {
+      if (!(error instanceof ViewError)) throw error;
+      return send(reply, 400, page("Diff runs", html`<h1>Diff runs</h1><div class="error" role="alert">${error.message}</div>`));
+    }
+    return "missing" in result ? notFound(reply, `no run ${result.missing} in this store`) : send(reply, 200, result.page);
   });
   app.setNotFoundHandler((request, reply) => notFound(reply, `no page ${request.url.split("?")[0] ?? ""}`));
   app.setErrorHandler((error, _request, reply) => {
