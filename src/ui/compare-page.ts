@@ -48,8 +48,15 @@ export function comparePage(store: ExperimentStore, view: CompareView): Html {
     html`<h1>${title}</h1>
 ${missing.length === 0 ? "" : errorBox(`no run ${missing.map((id) => `#${id}`).join(", ")} in the store (deleted, or never there): left out`)}
 ${compareTable(comparison)}
+${comparison.runs.length === 2 ? diffLink(comparison) : ""}
 ${metric === undefined ? html`<p class="notice">These runs logged no metrics.</p>` : charts(store, comparison, metric)}`,
   );
+}
+
+/** For exactly two runs: a link to their diff, the older run as `a`. */
+function diffLink(c: RunComparison): Html {
+  const [a, b] = c.runs.map((r) => r.id).sort((x, y) => x - y);
+  return html`<p><a id="diff-link" href="/diff?a=${a}&amp;b=${b}">diff these two</a>: what differs and why, step by step</p>`;
 }
 
 function compareTable(c: RunComparison): Html {

@@ -29,6 +29,11 @@ dl.facts { display: grid; grid-template-columns: max-content auto; gap: 2px 16px
 dl.facts dt { color: #555; }
 dl.facts dd { margin: 0; }
 figure { margin: 8px 0 24px 0; }
+#diff-steps td:last-child { white-space: normal; min-width: 24em; }
+ul.reasons { margin: 0; padding-left: 1.2em; }
+table.files { margin-top: 4px; font-size: 12px; }
+table.files code { font-size: 11px; }
+form.diff-with { margin: 8px 0; }
 `;
 
 /** A whole page. */

@@ -5,32 +5,37 @@
  * left (artifacts), and its learning curves.
  */
 import { learningCurves } from "../charts";
-import type { ExperimentStore, RunDetails, RunId, StepExecution } from "../tracking";
+import type { ExperimentStore, RunDetails, RunId, RunStatus, StepExecution } from "../tracking";
 import { formatBytes } from "../util";
 import type { ArtifactFiles } from "./artifact-files";
 import { chartFigure } from "./charts";
+import { diffForm } from "./diff-page";
 import { durationDisplay, metricDisplay, paramDisplay, timeDisplay } from "./format";
 import { html } from "./html";
 import type { Html } from "./html";
 import { errorBox, page } from "./layout";
+import { LIVE_INTERVAL_MS, LIVE_SCRIPT_PATH, curvesPath } from "./live";
 import { viewPath } from "./runs-view";
 
 /** At most this many learning-curve charts on a run page (one per metric with a history). */
 const MAX_CURVES = 12;
 
-/** The run page, or undefined when the store has no run `id`. */
-export function runPage(store: ExperimentStore, files: ArtifactFiles, id: RunId): Html | undefined {
+/**
+ * The run page, or undefined when the store has no run `id`; `live` when it
+ * carries the live script (the run is running), which its headers must allow.
+ */
+export function runPage(store: ExperimentStore, files: ArtifactFiles, id: RunId): { page: Html; live: boolean } | undefined {
   const run = store.runDetails(id);
   if (run === undefined) return undefined;
   const title = `Run #${run.id}${run.name === null ? "" : ` ${run.name}`}`;
-  return page(
-    title,
-    html`<h1>${title}</h1>
+  const live = run.status === "running";
+  const content = html`<h1>${title}</h1>
 <p>of <a href="${viewPath(run.experiment)}">${run.experiment}</a> · <span class="status-${run.status}">${run.status}</span></p>
 ${run.error === null ? "" : errorBox(`${run.failedStep === null ? "" : `step ${run.failedStep}: `}${run.error}`)}
 ${run.note === null ? "" : html`<h2>Note</h2><p class="note">${run.note}</p>`}
 <h2>Run</h2>
 ${facts(overview(run))}
+${diffForm(run.id)}
 <h2>Parameters</h2>
 ${keyValues(Object.entries(run.params).map(([k, v]) => [k, paramDisplay(v)]), "params", "no parameters")}
 <h2>Metrics (final values)</h2>
@@ -42,8 +47,21 @@ ${stepsTable(store.stepExecutions(run.id))}
 <h2>Artifacts</h2>
 ${artifactsTable(store, files, run.id)}
 <h2>Learning curves</h2>
-${curves(store, run)}`,
-  );
+${live ? liveCurves(store, run) : html`<div id="curves">${curves(store, run)}</div>`}`;
+  return { page: page(title, content), live };
+}
+
+/** The learning curves of run `id` alone, as the live page swaps them in, with the run's status; undefined when the store has no run `id`. */
+export function runCurves(store: ExperimentStore, id: RunId): { curves: Html; status: RunStatus } | undefined {
+  const run = store.runDetails(id);
+  return run === undefined ? undefined : { curves: curves(store, run), status: run.status };
+}
+
+/** A running run's curves: a container the live script refreshes from the fragment URL while the run runs. */
+function liveCurves(store: ExperimentStore, run: RunDetails): Html {
+  return html`<p class="notice" id="live-status">The run is running: the curves update every ${LIVE_INTERVAL_MS / 1000} s.</p>
+<div id="curves" data-live="${curvesPath(run.id)}">${curves(store, run)}</div>
+<script src="${LIVE_SCRIPT_PATH}" defer></script>`;
 }
 
 function overview(run: RunDetails): [string, string | Html][] {

@@ -1,6 +1,7 @@
 /**
  * startUi: the web page of runs, served by fastify from an open store. Pages
- * are HTML rendered here, with the charts' SVGs inline and no script at all;
+ * are HTML rendered here, with the charts' SVGs inline and no script but one
+ * (a running run's page refreshes its curves: see live.ts);
  * on loopback unless told otherwise, and then behind a token.
  */
 import { createReadStream } from "node:fs";
@@ -21,7 +22,8 @@ import { ExperimentList } from "./experiment-list";
 import { html } from "./html";
 import type { Html } from "./html";
 import { page } from "./layout";
-import { runPage } from "./run-page";
+import { LIVE_SCRIPT, LIVE_SCRIPT_PATH, RUN_STATUS_HEADER } from "./live";
+import { runCurves, runPage } from "./run-page";
 import { runsPage, runsPageProblem } from "./runs-page";
 import { DEFAULT_PAGE_SIZE, ViewError, firstValue, parseRunsView } from "./runs-view";
 import type { QueryValue, RunsView } from "./runs-view";
@@ -51,7 +53,7 @@ export interface UiServer {
   close(): Promise<void>;
 }
 
-/** Security headers of every page: no script runs, nothing is framed or fetched from elsewhere. */
+/** Security headers of every page: no script runs (but on a running run's page: LIVE_PAGE_HEADERS), nothing is framed or fetched from elsewhere. */
 const PAGE_HEADERS = {
   "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   "x-content-type-options": "nosniff",
@@ -59,12 +61,21 @@ const PAGE_HEADERS = {
   "cache-control": "no-store",
 };
 
+/**
+ * The headers of a running run's page: those of every page, with exactly the live
+ * script allowed (`script-src 'self'`: the only script served here is /static/live.js;
+ * artifacts are never sent as a script type, and nosniff stops them running as one) and
+ * its fetches of the curves fragment.
+ */
+const LIVE_PAGE_HEADERS = { ...PAGE_HEADERS, "content-security-policy": `${PAGE_HEADERS["content-security-policy"]}; script-src 'self'; connect-src 'self'` };
+
 type Query = { Querystring: Record<string, QueryValue> };
 
 /**
  * Serves the pages of `store` (read only: nothing is written to it): the runs
- * at `/` and `/experiments/:name`, a run at `/runs/:id`, a comparison at
- * `/compare?runs=1,2,3`.
+ * at `/` and `/experiments/:name`, a run at `/runs/:id` (its curves alone at
+ * `/runs/:id/curves`, for `/static/live.js`), a comparison at
+ * `/compare?runs=1,2,3`, the diff of two runs at `/diff?a=1&b=2`.
  *
  * @example
  * ```ts
@@ -122,8 +133,18 @@ function addRoutes(app: FastifyInstance, store: ExperimentStore, experiments: Ex
   app.get<{ Params: { id: string } }>("/runs/:id", (request, reply) => {
     const id = request.params.id;
     const content = /^\d{1,15}$/.test(id) ? runPage(store, files, Number(id) as RunId) : undefined;
-    return content === undefined ? notFound(reply, `no run ${JSON.stringify(id)} in this store`) : send(reply, 200, content);
+    if (content === undefined) return notFound(reply, `no run ${JSON.stringify(id)} in this store`);
+    return send(reply, 200, content.page, content.live ? LIVE_PAGE_HEADERS : PAGE_HEADERS);
   });
+  app.get<{ Params: { id: string } }>("/runs/:id/curves", (request, reply) => {
+    const id = request.params.id;
+    const fragment = /^\d{1,15}$/.test(id) ? runCurves(store, Number(id) as RunId) : undefined;
+    if (fragment === undefined) return notFound(reply, `no run ${JSON.stringify(id)} in this store`);
+    return reply.code(200).headers({ ...PAGE_HEADERS, [RUN_STATUS_HEADER]: fragment.status }).type("text/html; charset=utf-8").send(fragment.curves.text);
+  });
+  app.get(LIVE_SCRIPT_PATH, (_request, reply) =>
+    reply.code(200).headers({ ...PAGE_HEADERS, "cache-control": "no-cache" }).type("text/javascript; charset=utf-8").send(LIVE_SCRIPT),
+  );
   app.get<{ Params: { id: string; index: string } }>("/runs/:id/artifacts/:index", (request, reply) => {
     const { id, index } = request.params;
     const artifact = /^\d{1,15}$/.test(id) && /^\d{1,6}$/.test(index) ? store.listArtifacts(Number(id) as RunId)[Number(index)] : undefined;
@@ -161,6 +182,6 @@ function notFound(reply: FastifyReply, what: string): FastifyReply {
   return send(reply, 404, page("Not found", html`<h1>Not found</h1><p>${what}: see the <a href="/">runs</a>.</p>`));
 }
 
-function send(reply: FastifyReply, status: number, body: Html): FastifyReply {
-  return reply.code(status).headers(PAGE_HEADERS).type("text/html; charset=utf-8").send(body.text);
+function send(reply: FastifyReply, status: number, body: Html, headers: Record<string, string> = PAGE_HEADERS): FastifyReply {
+  return reply.code(status).headers(headers).type("text/html; charset=utf-8").send(body.text);
 }

@@ -55,6 +55,10 @@ describe("pipelab ui: every user string is shown as text", () => {
     `/compare?runs=${runs.join(",")}&metric=${enc(H)}`,
     `/compare?runs=${runs.join(",")}&metric=${enc(`loss ${H}`)}`,
     `/compare?runs=${enc(H)}`,
+    `/diff?a=${runs[0]}&b=${runs[1]}`,
+    `/diff?a=${runs[1]}&b=${runs[0]}`,
+    `/diff?a=${enc(H)}&b=${enc(H)}`,
+    `/diff?a=${runs[0]}&b=${enc(H)}`,
     `/${enc(H)}`,
   ];
 
@@ -88,6 +92,16 @@ describe("pipelab ui: every user string is shown as text", () => {
     store.createRun({ experiment: long, sourceKind: "script" });
     const longPage = await getPage(`${ui.url}/experiments/${encodeURIComponent(long)}`);
     assert.equal(longPage.document.querySelectorAll("#runs tbody tr").length, 1);
+  });
+
+  it("shows the diff of two runs with the strings as text: step names, params, metrics and reasons read back as written", async () => {
+    const { status, document } = await getPage(`${ui.url}/diff?a=${runs[0]}&b=${runs[1]}`);
+    assert.equal(status, 200);
+    assert.equal(document.querySelector("#diff-runs tbody tr td:nth-child(3)")?.textContent, `${H} 0`);
+    assert.deepEqual(Array.from(document.querySelectorAll("#diff-steps tbody tr th")).map((th) => th.textContent), [H, `${H} failed`]);
+    assert.ok(document.querySelector("#diff-params tbody th")?.textContent?.includes("<script>"));
+    assert.ok(Array.from(document.querySelectorAll("#diff-metrics tbody th")).some((th) => th.textContent === H));
+    assert.equal(document.querySelectorAll("script, img").length, 0);
   });
 
   it("draws the runs' charts with the strings as text", async () => {
