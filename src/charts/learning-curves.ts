@@ -25,6 +25,10 @@ export interface LearningCurvesOptions extends RunSelection {
   stepLabel?: string;
   /** At most about this many points per line; longer histories are downsampled, keeping extremes. Default 1000. */
   maxPoints?: number;
+  /** The y axis: `"linear"` (default) or `"log"` (for losses spanning orders of magnitude; needs every value above 0). */
+  scale?: "linear" | "log";
+  /** The x axis: the step (default) or `"time"`, the wall time in seconds since each run's first point of the metric. */
+  x?: "step" | "time";
 }
 
 /** Beyond this many runs, training and validation go side by side: dashes are then needed to tell runs apart. */
@@ -80,6 +84,9 @@ export function learningCurves(store: ExperimentStore, metric: string, options: 
   const last = options.last ?? 10;
   if (!Number.isInteger(last) || last < 1) throw new TrackingError(`invalid last: ${last}; pass a whole number of runs, at least 1`);
   const maxPoints = options.maxPoints ?? 1000;
+  if (options.scale !== undefined && options.scale !== "linear" && options.scale !== "log") throw new TrackingError(`invalid scale: ${JSON.stringify(options.scale)}; use "linear" or "log"`);
+  if (options.x !== undefined && options.x !== "step" && options.x !== "time") throw new TrackingError(`invalid x: ${JSON.stringify(options.x)}; use "step" or "time"`);
+  const byTime = options.x === "time";
   const comparison = store.compareRuns({
     ...selectionQuery(options),
     ...(options.runs === undefined ? { limit: last } : {}),
@@ -107,7 +114,9 @@ export function learningCurves(store: ExperimentStore, metric: string, options: 
   runs.forEach((run, i) => {
     for (const { key, kind } of keys) {
       // Thinned in SQLite first (extremes kept), then to the exact budget here.
-      const history = store.metricHistory(run.id, key, { maxPoints: maxPoints * 2 }).map((p) => ({ x: p.step, y: p.value }));
+      const raw = store.metricHistory(run.id, key, { maxPoints: maxPoints * 2 });
+      const t0 = raw[0]?.tsMs ?? 0;
+      const history = raw.map((p) => ({ x: byTime ? (p.tsMs - t0) / 1000 : p.step, y: p.value }));
       for (const p of downsample(history, maxPoints)) {
         // The series names the run in full: it is the line's tooltip.
         points.push({ label: labels[i] as string, series: `${labels[i]} · ${key}`, kind, step: p.x, value: p.y });
@@ -115,6 +124,10 @@ export function learningCurves(store: ExperimentStore, metric: string, options: 
     }
   });
 
+  if (options.scale === "log") {
+    const bad = points.find((p) => !(p.value > 0));
+    if (bad !== undefined) throw new TrackingError(`a log scale needs values above 0, and ${bad.series} has ${bad.value} at ${byTime ? `${bad.step} s` : `step ${bad.step}`}: use the linear scale`);
+  }
   const split = both && runs.length > OVERLAY_MAX_RUNS;
   const runDash = (i: number): string => (split || !both ? seriesStyle(i).dash : "");
   const lineDash = (i: number, kind: Point["kind"]): string => (kind === "validation" && both && !split ? VALIDATION_DASH : runDash(i));
@@ -166,8 +179,8 @@ export function learningCurves(store: ExperimentStore, metric: string, options: 
     marginLeft: 56,
     marginRight: legendWidth,
     style: { fontSize: "11px" },
-    x: { label: `${options.stepLabel ?? "epoch"} →`, labelAnchor: "center", grid: true },
-    y: { label: `↑ ${drawn.join(" / ")}`, grid: true, nice: true },
+    x: { label: byTime ? "seconds since the first point →" : `${options.stepLabel ?? "epoch"} →`, labelAnchor: "center", grid: true },
+    y: { label: `↑ ${drawn.join(" / ")}${options.scale === "log" ? " (log)" : ""}`, grid: true, nice: true, ...(options.scale === "log" ? { type: "log" as const } : {}) },
     color: { domain: labels, range: labels.map((_, i) => seriesStyle(i).color) },
     ...(split
       ? { fx: { domain: ["train", "validation"], label: null, axis: "top" as const, tickFormat: (k: string) => (k === "train" ? `training: ${trainKey}` : `validation: ${valKey}`), padding: 0.12 } }

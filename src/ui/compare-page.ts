@@ -23,6 +23,9 @@ export interface CompareView {
   runs: RunId[];
   /** The metric of the learning curves and param-vs-metric; default: the first the runs have. */
   metric: string | undefined;
+  /** The learning curves' y scale and x axis (`scale=log`, `x=time`). */
+  scale: "linear" | "log";
+  x: "step" | "time";
 }
 
 /** Reads `runs` (`1,2,3`, or `runs=1&runs=2` as a form of checkboxes sends it) and `metric`. */
@@ -34,7 +37,11 @@ export function parseCompareView(query: Readonly<Record<string, QueryValue>>): C
   const runs = [...new Set(ids.map((v) => Number(v) as RunId))];
   if (runs.length > MAX_COMPARED) throw new ViewError(`too many runs to compare: ${runs.length}; at most ${MAX_COMPARED} (narrow them with a filter on the runs page)`);
   const metric = firstValue(query.metric)?.trim();
-  return { runs, metric: metric === "" ? undefined : metric };
+  const scale = firstValue(query.scale) ?? "linear";
+  if (scale !== "linear" && scale !== "log") throw new ViewError(`invalid scale: ${JSON.stringify(scale)}; use scale=linear or scale=log`);
+  const x = firstValue(query.x) ?? "step";
+  if (x !== "step" && x !== "time") throw new ViewError(`invalid x: ${JSON.stringify(x)}; use x=step or x=time (seconds since each run's first point)`);
+  return { runs, metric: metric === "" ? undefined : metric, scale, x };
 }
 
 export function comparePage(store: ExperimentStore, view: CompareView): Html {
@@ -49,7 +56,7 @@ export function comparePage(store: ExperimentStore, view: CompareView): Html {
 ${missing.length === 0 ? "" : errorBox(`no run ${missing.map((id) => `#${id}`).join(", ")} in the store (deleted, or never there): left out`)}
 ${compareTable(comparison)}
 ${comparison.runs.length === 2 ? diffLink(comparison) : ""}
-${metric === undefined ? html`<p class="notice">These runs logged no metrics.</p>` : charts(store, comparison, metric)}`,
+${metric === undefined ? html`<p class="notice">These runs logged no metrics.</p>` : charts(store, comparison, metric, view)}`,
   );
 }
 
@@ -84,15 +91,18 @@ function bestValue(runs: readonly ComparedRun[], metric: string): number | undef
   return metricMode(metric) === "min" ? Math.min(...values) : Math.max(...values);
 }
 
-function charts(store: ExperimentStore, c: RunComparison, metric: string): Html {
+function charts(store: ExperimentStore, c: RunComparison, metric: string, view: CompareView): Html {
   const runs = c.runs.map((r) => r.id);
+  const option = (value: string, chosen: string, label: string): Html => html`<option value="${value}"${value === chosen ? html` selected` : ""}>${label}</option>`;
   return html`<h2>Charts</h2>
 <form method="get" action="/compare" class="metric">
 <input type="hidden" name="runs" value="${runs.join(",")}">
 <label>Metric <select name="metric">${c.metrics.map((m) => html`<option${m === metric ? html` selected` : ""}>${m}</option>`)}</select></label>
+<label>Scale <select name="scale">${option("linear", view.scale, "linear")}${option("log", view.scale, "log")}</select></label>
+<label>x <select name="x">${option("step", view.x, "step")}${option("time", view.x, "wall time")}</select></label>
 <button type="submit">Show</button>
 </form>
-${chartFigure("learning-curves", () => learningCurves(store, metric, { runs, stepLabel: "step" }))}
+${chartFigure("learning-curves", () => learningCurves(store, metric, { runs, stepLabel: "step", scale: view.scale, x: view.x }))}
 ${chartFigure("param-vs-metric", () => paramVsMetric(store, metric, { runs }))}
 ${chartFigure("parallel-coordinates", () => parallelCoordinates(store, { runs, metrics: [metric] }))}`;
 }

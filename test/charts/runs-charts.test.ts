@@ -117,6 +117,20 @@ describe("learning curves", () => {
     snapshot("learning-curves-20-runs", chart);
   });
 
+  it("draws a log y scale and a wall-time x axis when asked, and refuses a log scale of values that are not all above 0", () => {
+    const store = ExperimentStore.open(join(tempDir(), "axes.db"));
+    const run = store.createRun({ experiment: "axes", sourceKind: "script", name: "axes" });
+    store.logMetrics(run, Array.from({ length: 50 }, (_, step) => ({ key: "loss", step, value: 10 ** (-step / 10), tsMs: 1_000_000 + step * 2000 })));
+    store.logMetrics(run, [{ key: "shift", step: 0, value: 0, tsMs: 1_000_000 }]);
+    const chart = learningCurves(store, "loss", { runs: [run], scale: "log", x: "time" });
+    assert.match(chart.html, /loss \(log\)/);
+    assert.match(chart.html, /seconds since the first point/);
+    const ticks = texts(dom(chart), '[aria-label="x-axis tick label"] text');
+    assert.ok(ticks.includes("90"), `the x axis runs to 98 s, not to step 49: ${ticks.join(" ")}`);
+    assert.throws(() => learningCurves(store, "shift", { runs: [run], scale: "log" }), /a log scale needs values above 0/);
+    store.close();
+  });
+
   it("downsample a 100,000-step history to about 1000 points, keeping a spike", () => {
     const store = ExperimentStore.open(join(tempDir(), "long.db"));
     const run = store.createRun({ experiment: "long", sourceKind: "script", name: "long" });

@@ -259,6 +259,18 @@ describe("pipelab ui: the pages over real HTTP, from a real store", () => {
     it("refuses run ids that are not numbers", async () => {
       assert.equal((await getPage(`${ui.url}/compare?runs=1,x`)).status, 400);
     });
+
+    it("draws the learning curves on a log scale and against wall time when asked, and refuses other axes", async () => {
+      const { status, document } = await getPage(`${ui.url}/compare?runs=${ids.slice(0, 5).join(",")}&metric=loss&scale=log&x=time`);
+      assert.equal(status, 200);
+      const curves = document.querySelector('figure[data-chart="learning-curves"]');
+      assert.match(curves?.textContent ?? "", /\(log\)/);
+      assert.match(curves?.textContent ?? "", /seconds since the first point/);
+      assert.equal(document.querySelector("select[name=scale] option[selected]")?.getAttribute("value"), "log");
+      assert.equal(document.querySelector("select[name=x] option[selected]")?.getAttribute("value"), "time");
+      assert.equal((await getPage(`${ui.url}/compare?runs=1,2&scale=cubic`)).status, 400);
+      assert.equal((await getPage(`${ui.url}/compare?runs=1,2&x=epochs`)).status, 400);
+    });
   });
 
   describe("security", () => {
