@@ -37,6 +37,8 @@ export interface UiOptions {
   token?: string;
   /** Artifact files inside this folder can be opened from a run's page. Default: the project of the store (the nearest folder above it with a package.json). */
   projectDir?: string;
+  /** Let the process end while the server runs (a notebook's or script's page server must not keep it alive). Default false. */
+  unref?: boolean;
 }
 
 /** A running page server. */
@@ -104,6 +106,7 @@ export async function startUi(store: ExperimentStore, options: UiOptions = {}): 
   }
   const address = app.server.address();
   const bound = typeof address === "object" && address !== null ? address.port : port;
+  if (options.unref) app.server.unref();
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${bound}`;
   let closing: Promise<void> | undefined;
   return {

@@ -19,6 +19,8 @@ import { ColumnarTable, isColumnarTable } from "../data";
 import { tableHtml } from "../display";
 import { PipelabError, TrackingError } from "../errors";
 import { datasetDrift, driftTable } from "../monitor";
+import { startUi } from "../ui";
+import type { UiServer } from "../ui";
 import type { DatasetDrift, DatasetDriftOptions, MonitorReport } from "../monitor";
 import type { ClassificationReport, EvaluationReport, RegressionReport } from "../ml";
 import type { CompareQuery, ExperimentStore } from "../tracking";
@@ -31,6 +33,8 @@ export interface ShowHost {
   readonly store: ExperimentStore;
   /** Prints a warning line under the cell (or to the log). */
   warn(line: string): void;
+  /** Prints a line under the cell (or to the log). */
+  printLine(line: string): void;
   /** Shows a chart under the cell, or writes it among the run's artifacts outside a notebook. */
   displayChart(html: string, standaloneSvg: boolean, title: string | undefined, kind?: "chart" | "table"): string | undefined;
   /** Writes pending metric points, so that charts read them. */
@@ -53,7 +57,31 @@ export interface ShowHost {
  * ```
  */
 export class Show {
+  /** The runs page this workbench started (wb.show.ui), if any. */
+  private page: Promise<UiServer> | undefined;
+
   constructor(private readonly wb: ShowHost) {}
+
+  /**
+   * Starts the runs page for this workbench's store, once, on a free
+   * loopback port, and prints its link: the runs, a run's steps, compare and
+   * diff, beside the notebook. It stops with the process.
+   *
+   * @example
+   * ```ts
+   * await wb.show.ui();   // runs page: http://127.0.0.1:40123/experiments/penguins
+   * ```
+   */
+  async ui(options: { port?: number } = {}): Promise<string> {
+    this.page ??= startUi(this.wb.store, { port: options.port ?? 0, host: "127.0.0.1", unref: true });
+    const server = await this.page.catch((error: unknown) => {
+      this.page = undefined;
+      throw error;
+    });
+    const url = `${server.url}/experiments/${encodeURIComponent(this.wb.experiment)}`;
+    this.wb.printLine(`runs page: ${url}`);
+    return url;
+  }
 
   private draw(chart: RenderedChart | (() => RenderedChart)): void {
     let rendered: RenderedChart;

@@ -323,6 +323,11 @@ export class Workbench {
     this.output.text(`⚠ ${line}`);
   }
 
+  /** @internal Prints a line under the cell (or to the log). */
+  printLine(line: string): void {
+    this.output.text(line);
+  }
+
   /** @internal Writes pending metric points, so that charts read them. */
   flushMetrics(): void {
     this.metrics.flush();

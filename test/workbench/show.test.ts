@@ -63,3 +63,20 @@ describe("wb.show in a script", () => {
     }
   });
 });
+
+describe("wb.show.ui", () => {
+  it("starts the runs page once, on loopback, prints its link, and serves this experiment's runs", async () => {
+    const dir = tempDir();
+    const lines: string[] = [];
+    const wb = await Workbench.open({ experiment: "page <&>", store: join(dir, "experiments.db"), cacheDir: join(dir, "cache"), print: (l) => lines.push(l) });
+    wb.params({ lr: 0.1 });
+    const url = await wb.show.ui();
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/experiments\/page%20%3C%26%3E$/);
+    assert.equal(await wb.show.ui(), url, "the same page server the second time");
+    assert.ok(lines.includes(`runs page: ${url}`));
+    const html = await (await fetch(url)).text();
+    assert.match(html, /Runs of page &#60;&#38;&#62;/, "the experiment name, escaped");
+    assert.match(html, new RegExp(`#${wb.runId}\\b`));
+    wb.finish();
+  });
+});
