@@ -6,8 +6,8 @@ import { resolve } from "node:path";
 import { StepCache } from "../cache";
 import type { CacheReport } from "../cache";
 import { TrackingError } from "../errors";
-import { ExperimentStore, defaultStorePath, diffRuns } from "../tracking";
-import type { EnvironmentField, RunDetails, RunDiff, RunId, StepDiff, StepSide } from "../tracking";
+import { ENVIRONMENT_LABELS, ExperimentStore, defaultStorePath, diffRuns } from "../tracking";
+import type { RunDetails, RunDiff, RunId, StepDiff, StepSide } from "../tracking";
 import { formatBytes, visible } from "../util";
 import { defaultCacheDir, formatCacheReport, pruneCache } from "../workbench";
 import { CliUsageError, parse } from "./args";
@@ -210,15 +210,6 @@ function runDiffReport(d: RunDiff): string {
   if (d.environment.length === 0) lines.push("  (the same)");
   return lines.map(visible).join("\n");
 }
-
-const ENVIRONMENT_LABELS: Record<EnvironmentField, string> = {
-  gitCommit: "git commit",
-  gitDirty: "uncommitted changes",
-  pipelabVersion: "pipelab",
-  nodeVersion: "node",
-  tfBackend: "tf backend",
-  host: "host",
-};
 
 function envValue(v: string | boolean | null): string {
   return v === null ? "(unknown)" : typeof v === "boolean" ? (v ? "yes" : "no") : v;

@@ -4,7 +4,7 @@ export type { StoreOpenOptions } from "./open-store";
 export { STALE_HEARTBEAT_MS } from "./crash-sweep";
 export { FilterError, compileFilter, parseFilter } from "./filter";
 export type { Comparison, FilterObject, FilterValue, RunFilter } from "./filter";
-export { diffRuns } from "./run-diff";
+export { ENVIRONMENT_LABELS, diffRuns } from "./run-diff";
 export type { DiffedRun, EnvironmentField, FileChange, KeyedStep, RunDiff, RunDiffSource, StepDiff, StepSide } from "./run-diff";
 export { gitState } from "./git";
 export type { GitState } from "./git";

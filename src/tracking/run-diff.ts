@@ -311,3 +311,13 @@ function readKeyRecord(text: string): StoredKeyRecord | undefined {
     readFiles: isRecordOfStrings(raw.readFiles) ? raw.readFiles : {},
   };
 }
+
+/** How each environment field is named to a person: one wording for the CLI and the runs page. */
+export const ENVIRONMENT_LABELS: Readonly<Record<EnvironmentField, string>> = {
+  gitCommit: "git commit",
+  gitDirty: "uncommitted changes",
+  pipelabVersion: "pipelab",
+  nodeVersion: "node",
+  tfBackend: "tf backend",
+  host: "host",
+};

@@ -5,8 +5,8 @@
  * whether its cache key differs and why, the files with both hashes), and
  * the environment fields that differ.
  */
-import { diffRuns } from "../tracking";
-import type { DiffedRun, EnvironmentField, ExperimentStore, FileChange, ParamValue, RunDiff, RunId, StepDiff, StepSide } from "../tracking";
+import { ENVIRONMENT_LABELS, diffRuns } from "../tracking";
+import type { DiffedRun, ExperimentStore, FileChange, ParamValue, RunDiff, RunId, StepDiff, StepSide } from "../tracking";
 import { metricDisplay, timeDisplay } from "./format";
 import { html } from "./html";
 import type { Html } from "./html";
@@ -143,15 +143,6 @@ function filesTable(files: readonly FileChange[]): Html {
 ${files.map((f) => html`<tr><td>${f.path}${f.declared ? " (declared)" : " (read)"}</td><td>${hash(f.a)}</td><td>${hash(f.b)}</td></tr>`)}
 </tbody></table>`;
 }
-
-const ENVIRONMENT_LABELS: Record<EnvironmentField, string> = {
-  gitCommit: "git commit",
-  gitDirty: "uncommitted changes",
-  pipelabVersion: "pipelab",
-  nodeVersion: "node",
-  tfBackend: "tf backend",
-  host: "host",
-};
 
 function environmentTable(d: RunDiff): Html {
   if (d.environment.length === 0) return same("the same environment (git commit, pipelab, node, tf backend, host)");
