@@ -6,6 +6,7 @@
 import { loadPipeline } from "../deploy";
 import { monitorPipeline } from "../monitor";
 import { ExperimentStore, defaultStorePath } from "../tracking";
+import { visible } from "../util";
 import { CliUsageError, parse } from "./args";
 import type { Command } from "./command";
 
@@ -39,15 +40,17 @@ export const monitorCommand: Command = {
         return 0;
       }
       const d = report.drift;
-      console.log(`${report.pipeline}: ${report.current.rows} logged inputs (${report.from} .. ${report.to}) against ${report.reference.rows} reference rows`);
-      console.log(`${d.drifted ? "DRIFT" : "no drift"}: ${d.driftedColumns} of ${d.testedColumns} columns drifted (threshold: ${Math.round(d.share * 100)}% of the columns)`);
+      // Column and package names come from the user's data: shown with control characters made visible.
+      const log = (line: string): void => console.log(visible(line));
+      log(`${report.pipeline}: ${report.current.rows} logged inputs (${report.from} .. ${report.to}) against ${report.reference.rows} reference rows`);
+      log(`${d.drifted ? "DRIFT" : "no drift"}: ${d.driftedColumns} of ${d.testedColumns} columns drifted (threshold: ${Math.round(d.share * 100)}% of the columns)`);
       const width = Math.max(6, ...d.columns.map((c) => c.column.length));
       for (const c of d.columns) {
         const score = c.pValue === undefined ? `${c.method} ${c.statistic.toPrecision(3)}` : `${c.method} p=${c.pValue.toPrecision(3)}`;
-        console.log(`  ${c.column.padEnd(width)}  ${c.kind.padEnd(11)}  ${score.padEnd(24)}  ${c.empty !== undefined ? `empty (${c.empty})` : c.drifted ? "drifted" : "-"}`);
+        log(`  ${c.column.padEnd(width)}  ${c.kind.padEnd(11)}  ${score.padEnd(24)}  ${c.empty !== undefined ? `empty (${c.empty})` : c.drifted ? "drifted" : "-"}`);
       }
-      if (report.windows.length > 1) console.log(`by window: ${report.windows.map((w) => `${Math.round(w.drift.driftedShare * 100)}%`).join(" -> ")}`);
-      if (report.runId !== null) console.log(`recorded as run ${report.runId} (pipelab runs show ${report.runId})`);
+      if (report.windows.length > 1) log(`by window: ${report.windows.map((w) => `${Math.round(w.drift.driftedShare * 100)}%`).join(" -> ")}`);
+      if (report.runId !== null) log(`recorded as run ${report.runId} (pipelab runs show ${report.runId})`);
       return 0;
     } finally {
       store.close();

@@ -6,6 +6,7 @@ import { relative, resolve } from "node:path";
 import { packageRun } from "../deploy";
 import { initBackend } from "../ml";
 import { defaultStorePath } from "../tracking";
+import { visible } from "../util";
 import type { RunId } from "../tracking";
 import { defaultCacheDir } from "../workbench";
 import { CliUsageError, parse } from "./args";
@@ -33,8 +34,8 @@ export const packageCommand: Command = {
       const run = store.getRun(id as RunId);
       const dir = resolve(values.out ?? `packages/${(run?.experiment ?? "run").replace(/[^\w.-]+/g, "-")}-run${id}`);
       const manifest = await packageRun(store, id as RunId, dir, { cacheDir: values.cache ?? defaultCacheDir(), ...(values.model === undefined ? {} : { modelStep: values.model }) });
-      console.log(`packaged run ${id} into ${relative(process.cwd(), dir) || "."}: ${manifest.model.task} on ${manifest.signature.inputs.length} input columns (${manifest.signature.inputs.map((c) => c.name).join(", ")}), after ${manifest.transformers.length} fitted transformer${manifest.transformers.length === 1 ? "" : "s"}`);
-      for (const s of manifest.notPackaged) console.log(`  not packaged: ${s.step}: ${s.why}`);
+      console.log(visible(`packaged run ${id} into ${relative(process.cwd(), dir) || "."}: ${manifest.model.task} on ${manifest.signature.inputs.length} input columns (${manifest.signature.inputs.map((c) => c.name).join(", ")}), after ${manifest.transformers.length} fitted transformer${manifest.transformers.length === 1 ? "" : "s"}`));
+      for (const s of manifest.notPackaged) console.log(visible(`  not packaged: ${s.step}: ${s.why}`));
       console.log(`serve it: pipelab serve ${relative(process.cwd(), dir) || "."}`);
       return 0;
     } finally {
