@@ -24,9 +24,12 @@ if (files.length === 0) {
   console.error(`no test files under ${roots.join(", ") || "test"}`);
   process.exit(1);
 }
+// Safety nets, not expectations: a test file whose tests are done exits even if
+// a browser or server it forgot keeps a handle open (--test-force-exit), and a
+// test stuck for 20 minutes fails rather than hanging CI (--test-timeout).
 const result = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=1", ...files],
+  ["--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=1", "--test-force-exit", "--test-timeout=1200000", ...files],
   { stdio: "inherit" },
 );
 process.exit(result.status ?? 1);

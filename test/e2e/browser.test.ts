@@ -28,6 +28,12 @@ interface JupyterWindow {
 describe("a notebook in a real browser: Jupyter Notebook on 127.0.0.1, headless Chromium", () => {
   let server: NotebookServer;
   let browser: Browser;
+  // Registered before tempDir's own after hook, so the browser is closed before its folder is removed.
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
   const dir = tempDir();
 
   before(async () => {
@@ -38,11 +44,6 @@ describe("a notebook in a real browser: Jupyter Notebook on 127.0.0.1, headless 
       executablePath: CHROMIUM,
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
     });
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
   });
 
   it("refuses a visit without the token", async () => {

@@ -13,8 +13,28 @@ export function tempDir(prefix = "pipelab-test-", options: { inRepo?: boolean } 
   const base = options.inRepo ? join(__dirname, "..", ".out") : tmpdir();
   mkdirSync(base, { recursive: true });
   const dir = mkdtempSync(join(base, prefix));
-  after(() => {
-    if (!process.env.PIPELAB_KEEP_TMP) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => removeQuietly(dir));
   return dir;
+}
+
+/**
+ * Removes a test's folder without ever throwing: an after hook that throws
+ * stops the hooks registered after it, and a browser or server they would have
+ * closed then keeps the test process alive. A process still writing into the
+ * folder (Chromium flushing its profile) gets retries, then a warning.
+ */
+function removeQuietly(dir: string): void {
+  if (process.env.PIPELAB_KEEP_TMP) return;
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  } catch (error) {
+    console.warn(`could not remove the test folder ${dir}: ${(error as Error).message}`);
+    process.once("exit", () => {
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch {
+        // Left behind under the system's temporary folder; the warning above named it.
+      }
+    });
+  }
 }

@@ -15,11 +15,18 @@ const HOSTILE_NAME = "<img src=x onerror=alert(1)>";
 
 // Behaviour only: how fast the pages are is the bench's business (bench/ui), not asserted here.
 describe("pipelab ui in a real browser: headless Chromium on a store of 10,000 runs x 20 metrics", () => {
-  const dir = tempDir("pipelab-ui-browser-");
   let store: ExperimentStore;
   let ui: UiServer;
   let browser: BrowserContext;
   const dialogs: string[] = [];
+  // Registered before tempDir's own after hook, so the browser is closed before its folder is removed.
+  after(async () => {
+    await browser?.close();
+    await ui?.close();
+    store?.close();
+  });
+
+  const dir = tempDir("pipelab-ui-browser-");
 
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: npm test installs it (pipelab setup --for-tests), or: sudo apt-get install -y chromium`);
@@ -39,12 +46,6 @@ describe("pipelab ui in a real browser: headless Chromium on a store of 10,000 r
       dialogs.push(dialog.message());
       void dialog.dismiss();
     }));
-  });
-
-  after(async () => {
-    await browser?.close();
-    await ui?.close();
-    store?.close();
   });
 
   it("loads the runs page, applies a filter, picks 100 runs and compares them with learning curves drawn", async () => {

@@ -14,12 +14,19 @@ const CHROMIUM = "/usr/bin/chromium";
 
 // Behaviour only, no timing: the test waits (generously) for the page to change, never for a number of seconds.
 describe("pipelab ui in a real browser: a running run's curves update without a reload", () => {
-  const dir = tempDir("pipelab-ui-live-browser-");
   let store: ExperimentStore;
   let ui: UiServer;
   let browser: BrowserContext;
   let run: RunId;
   const violations: string[] = [];
+  // Registered before tempDir's own after hook, so the browser is closed before its folder is removed.
+  after(async () => {
+    await browser?.close();
+    await ui?.close();
+    store?.close();
+  });
+
+  const dir = tempDir("pipelab-ui-live-browser-");
 
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: npm test installs it (pipelab setup --for-tests), or: sudo apt-get install -y chromium`);
@@ -36,12 +43,6 @@ describe("pipelab ui in a real browser: a running run's curves update without a 
     browser.on("page", (page) => page.on("console", (message) => {
       if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
     }));
-  });
-
-  after(async () => {
-    await browser?.close();
-    await ui?.close();
-    store?.close();
   });
 
   it("swaps in new charts as points arrive, stays on the same document, and stops polling when the run ends", async () => {
