@@ -7,8 +7,8 @@ import { StepCache } from "../cache";
 import type { CacheReport } from "../cache";
 import { TrackingError } from "../errors";
 import { ENVIRONMENT_LABELS, ExperimentStore, defaultStorePath, diffRuns } from "../tracking";
-import type { RunDetails, RunDiff, RunId, StepDiff, StepSide } from "../tracking";
-import { formatBytes, visible } from "../util";
+import type { CodeChange, RunDetails, RunDiff, RunId, StepDiff, StepSide } from "../tracking";
+import { formatBytes, formatHunks, visible } from "../util";
 import { defaultCacheDir, formatCacheReport, pruneCache } from "../workbench";
 import { CliUsageError, parse } from "./args";
 import type { Command } from "./command";
@@ -203,7 +203,7 @@ function runDiffReport(d: RunDiff): string {
   for (const [k, v] of Object.entries(d.metrics.onlyB)) lines.push(`  ${k}: only in run ${b} (${num(v)})`);
   if (lines.length === before) lines.push("  (the same)");
   lines.push("steps:");
-  for (const s of d.steps) lines.push(`  ${s.step}: ${stepDiffLine(s, a, b)}`);
+  for (const s of d.steps) lines.push(`  ${s.step}: ${stepDiffLine(s, a, b)}`, ...s.code.flatMap((c) => codeChangeLines(c, a, b)));
   if (d.steps.length === 0) lines.push("  (none)");
   lines.push("environment:");
   for (const e of d.environment) lines.push(`  ${ENVIRONMENT_LABELS[e.field]}: ${envValue(e.a)} -> ${envValue(e.b)}`);
@@ -227,6 +227,14 @@ function sideWords(s: StepSide): string {
   }
   if (s.outcome === "failed" || s.outcome === "interrupted") return `${s.outcome}${s.error ? `: ${s.error.split(/\r?\n/)[0]}` : ""}`;
   return s.outcome;
+}
+
+/** The code of a step (or a helper) that changed, as `diff -u` shows it, indented under the step. */
+function codeChangeLines(c: CodeChange, a: number, b: number): string[] {
+  const what = c.part === "step" ? "the step's code" : `helper ${c.part.helper}`;
+  if (c.hunks) return [`    ${what}, run ${a} -> run ${b}:`, ...formatHunks(c.hunks).map((line) => `      ${line}`)];
+  const missing = [...(c.a === undefined ? [a] : []), ...(c.b === undefined ? [b] : [])].map((id) => `run ${id}`).join(" and ");
+  return [`    ${what}: no diff to show, the store kept no source of it for ${missing} (an imported or builtin step function, or a run recorded by an older pipelab)`];
 }
 
 /** One step of a run diff: how each run got it, whether its key differs, and why. */

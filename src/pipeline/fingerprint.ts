@@ -132,6 +132,12 @@ export interface CodeFingerprint {
   moduleFiles: Record<string, string>;
   /** String literals of the code and its helpers that could name files. */
   pathLiterals: string[];
+  /**
+   * The source text of the step function and of each helper, by the hash that
+   * stands for it in the key (`code`, or a value of `helpers`): what a diff of
+   * two runs shows when a hash changed. A builtin or imported step has none.
+   */
+  sources: Record<string, string>;
 }
 
 const analysisCache = new Map<string, ReturnType<typeof analyzeFunction>>();
@@ -176,6 +182,7 @@ export function fingerprintCode(fn: (...args: never[]) => unknown, env: CodeEnvi
   const helpers: Record<string, string> = {};
   const variables = new Map<string, Exclude<Binding, { kind: "function" }> | undefined>();
   const paths = new Set<string>();
+  const sources: Record<string, string> = {};
   let code: string;
 
   const direct = fn.name ? env.imports[fn.name] : undefined;
@@ -187,8 +194,10 @@ export function fingerprintCode(fn: (...args: never[]) => unknown, env: CodeEnvi
     used[fn.name] = direct;
     code = sha256(`import:${direct.specifier}#${direct.imported}`);
   } else {
-    const root = analyze(fn.toString(), env.imports);
+    const text = fn.toString();
+    const root = analyze(text, env.imports);
     code = root.hash;
+    sources[code] = text;
     Object.assign(used, root.imports);
     for (const p of root.pathLiterals) paths.add(p);
     // Free names, with the function they are free in: helpers are looked up from the step, their own names from them.
@@ -206,6 +215,7 @@ export function fingerprintCode(fn: (...args: never[]) => unknown, env: CodeEnvi
         if (b?.kind === "function") {
           const helper = analyze(b.source, env.imports);
           helpers[name] = helper.hash;
+          sources[helper.hash] = b.source;
           Object.assign(used, helper.imports);
           for (const p of helper.pathLiterals) paths.add(p);
           pending.push({ names: helper.freeNames, from: b.fn, cells: new Set(helper.cellVariables) });
@@ -230,6 +240,7 @@ export function fingerprintCode(fn: (...args: never[]) => unknown, env: CodeEnvi
     imports: used,
     moduleFiles: deps.files,
     pathLiterals: [...paths].sort(),
+    sources,
   };
 }
 

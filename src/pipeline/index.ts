@@ -3,6 +3,7 @@ export type { CacheMode, StepDefinition, StepFunction, StepOptions } from "./ste
 export { CACHE_VERSION, NOT_DATA, builtinStep, cacheKey, explainChange, fingerprintCode, isNotData, markOrigin, originOf, paramsFingerprint, primitiveFingerprint, projectPath, untracked } from "./fingerprint";
 export type { CodeEnvironment, CodeFingerprint, InputRef, KeyParts, KeyRecord, Origin } from "./fingerprint";
 export { analyzeFunction, importsOfSource } from "./code";
+export { readableSource } from "./readable-source";
 export { closureValues } from "./closure";
 export type { Binding, CodeAnalysis, ImportBinding, ImportMap } from "./code";
 export { moduleDeps } from "./modules";

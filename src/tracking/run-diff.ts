@@ -9,9 +9,10 @@
  * are not key parts (a cache hit is checked against them instead).
  */
 import { TrackingError } from "../errors";
-import { explainChange } from "../pipeline";
+import { explainChange, readableSource } from "../pipeline";
 import type { InputRef, KeyParts } from "../pipeline";
-import { stableStringify } from "../util";
+import { lineDiff, stableStringify } from "../util";
+import type { DiffHunk } from "../util";
 import type { StoreConnection } from "./connection";
 import type { ParamValue, RunDetails, RunId, RunRecord, RunStatus, StepExecution } from "./types";
 
@@ -45,6 +46,21 @@ export interface FileChange {
   declared: boolean;
 }
 
+/**
+ * The step function or one of its helpers, whose code differs between the
+ * runs: its source in each run where the store kept it, and the line diff
+ * when it kept both.
+ */
+export interface CodeChange {
+  /** "step" for the step function itself, or the helper's name. */
+  part: "step" | { helper: string };
+  /** Its source in each run (as readableSource prints it); undefined where that run did not use it (a helper), or the store kept no source (an older pipelab). */
+  a?: string;
+  b?: string;
+  /** The line diff from a to b (from or to nothing for a helper one run did not use); undefined when a source used was not stored. */
+  hunks?: DiffHunk[];
+}
+
 /** One step in both runs. */
 export interface StepDiff {
   step: string;
@@ -56,6 +72,8 @@ export interface StepDiff {
   /** Why, in words: "code changed", "helper clean changed", "param lr changed (0.01 -> 0.1)", "file read data.csv changed (…)". */
   reasons: string[];
   files: FileChange[];
+  /** The step function and helpers whose code differs, with their sources and a line diff. */
+  code: CodeChange[];
 }
 
 /** The environment fields a diff compares. */
@@ -92,6 +110,8 @@ export interface RunDiffSource {
   readonly path: string;
   runDetails(run: RunId): RunDetails | undefined;
   keyedSteps(run: RunId): KeyedStep[];
+  /** The source text stored for a code hash of a key record (its `code` or a helper's), if any. */
+  codeSource(hash: string): string | undefined;
 }
 
 /**
@@ -112,7 +132,7 @@ export function diffRuns(store: RunDiffSource, a: RunId, b: RunId): RunDiff {
     b: diffed(runB),
     params: diffParams(runA.params, runB.params),
     metrics: diffMetrics(runA.metrics, runB.metrics),
-    steps: diffSteps(store.keyedSteps(a), store.keyedSteps(b), [a, b]),
+    steps: diffSteps(store.keyedSteps(a), store.keyedSteps(b), [a, b], (hash) => store.codeSource(hash)),
     environment: ENVIRONMENT_FIELDS.filter((f) => runA[f] !== runB[f]).map((field) => ({ field, a: runA[field], b: runB[field] })),
   };
 }
@@ -199,10 +219,13 @@ function stepOrder(a: readonly string[], b: readonly string[]): string[] {
   return order;
 }
 
-function diffSteps(stepsA: readonly KeyedStep[], stepsB: readonly KeyedStep[], runs: readonly [RunId, RunId]): StepDiff[] {
+/** The source stored for a code hash. */
+type SourceOf = (hash: string) => string | undefined;
+
+function diffSteps(stepsA: readonly KeyedStep[], stepsB: readonly KeyedStep[], runs: readonly [RunId, RunId], sourceOf: SourceOf): StepDiff[] {
   const a = lastExecutions(stepsA);
   const b = lastExecutions(stepsB);
-  return stepOrder([...a.keys()], [...b.keys()]).map((step) => diffStep(step, a.get(step), b.get(step), runs));
+  return stepOrder([...a.keys()], [...b.keys()]).map((step) => diffStep(step, a.get(step), b.get(step), runs, sourceOf));
 }
 
 const OUTCOMES = { miss: "computed", hit: "cached", failed: "failed", interrupted: "interrupted" } as const;
@@ -218,8 +241,8 @@ function side({ last, count }: Executions): StepSide {
   };
 }
 
-function diffStep(step: string, x: Executions | undefined, y: Executions | undefined, [idA, idB]: readonly [RunId, RunId]): StepDiff {
-  const out: StepDiff = { step, ...(x ? { a: side(x) } : {}), ...(y ? { b: side(y) } : {}), reasons: [], files: [] };
+function diffStep(step: string, x: Executions | undefined, y: Executions | undefined, [idA, idB]: readonly [RunId, RunId], sourceOf: SourceOf): StepDiff {
+  const out: StepDiff = { step, ...(x ? { a: side(x) } : {}), ...(y ? { b: side(y) } : {}), reasons: [], files: [], code: [] };
   if (!x || !y) return out;
   const keyA = x.last.cacheKey;
   const keyB = y.last.cacheKey;
@@ -227,20 +250,47 @@ function diffStep(step: string, x: Executions | undefined, y: Executions | undef
   const recA = x.last.keyParts === undefined ? undefined : readKeyRecord(x.last.keyParts);
   const recB = y.last.keyParts === undefined ? undefined : readKeyRecord(y.last.keyParts);
   if (!recA || !recB) {
-    // A failed or interrupted execution records its key but not its parts; an older pipelab recorded none.
+    // An older pipelab recorded no parts for a failed or interrupted execution (or none at all).
     if (out.keyChanged) {
       const without = [...(recA ? [] : [idA]), ...(recB ? [] : [idB])].map((id) => `run ${id}`).join(" and ");
-      out.reasons.push(`cannot say why: ${without} recorded no key parts for it (a failed step records only its key)`);
+      out.reasons.push(`cannot say why: ${without} recorded no key parts for it (written by an older pipelab)`);
     }
     return out;
   }
   out.files = diffFiles(recA, recB);
+  out.code = diffCode(recA.parts, recB.parts, sourceOf);
   if (out.keyChanged) {
     // Files are compared below, with their hashes: explainChange would name declared ones without them.
     const words = explainChange(withoutFiles(recA), withoutFiles(recB)).filter((r) => r !== "no change");
     out.reasons.push(...(words.length > 0 || out.files.some((f) => f.declared) ? words : ["key differs (its parts are equal: another pipelab wrote one)"]));
   }
   out.reasons.push(...out.files.map(fileWords));
+  return out;
+}
+
+/** The step function and the helpers whose hashes differ, with their sources where stored. */
+function diffCode(a: KeyParts, b: KeyParts, sourceOf: SourceOf): CodeChange[] {
+  const change = (part: CodeChange["part"], hashA: string | undefined, hashB: string | undefined): CodeChange => {
+    const stored = (hash: string | undefined): string | undefined => {
+      const source = hash === undefined ? undefined : sourceOf(hash);
+      return source === undefined ? undefined : readableSource(source);
+    };
+    const sourceA = stored(hashA);
+    const sourceB = stored(hashB);
+    // A helper one run did not use diffs from (or to) nothing; a hash whose source was not stored cannot be shown.
+    const diffable = (hashA === undefined || sourceA !== undefined) && (hashB === undefined || sourceB !== undefined);
+    return {
+      part,
+      ...(sourceA === undefined ? {} : { a: sourceA }),
+      ...(sourceB === undefined ? {} : { b: sourceB }),
+      ...(diffable ? { hunks: lineDiff(sourceA ?? "", sourceB ?? "") } : {}),
+    };
+  };
+  const out: CodeChange[] = [];
+  if (a.code !== b.code) out.push(change("step", a.code, b.code));
+  for (const helper of [...new Set([...Object.keys(a.helpers), ...Object.keys(b.helpers)])].sort()) {
+    if (a.helpers[helper] !== b.helpers[helper]) out.push(change({ helper }, a.helpers[helper], b.helpers[helper]));
+  }
   return out;
 }
 

@@ -207,10 +207,21 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX predictions_by_run ON predictions (run_id, id);
   CREATE INDEX predictions_by_model_run ON predictions (model_run_id, ts_ms);
   `,
+  // 9: the source text of step functions and helpers, by the hash that stands for it in a key
+  // (key_parts' code and helpers), stored once however many runs use it: a diff of two runs shows it.
+  `
+  CREATE TABLE code_sources (
+    hash    TEXT PRIMARY KEY,
+    source  TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** The first schema with the predictions table: a store older than this has logged none. */
 export const PREDICTIONS_SCHEMA = 8;
+
+/** The first schema with the code_sources table: a store older than this kept no step source. */
+export const CODE_SOURCES_SCHEMA = 9;
 
 /** Steps per row of metric_blocks (a power of two: the block of a step is step >> METRIC_BLOCK_SHIFT). */
 export const METRIC_BLOCK_SHIFT = 6;

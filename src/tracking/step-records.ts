@@ -5,11 +5,15 @@
  * used, why a step recomputes); listings count it.
  */
 import { nowIso } from "./connection";
+import { userVersion } from "./migrate";
+import { CODE_SOURCES_SCHEMA } from "./schema";
 import type { StoreConnection } from "./connection";
 import type { RunId, StepCounts, StepExecution, StepKey } from "./types";
 
 export function recordStep(conn: StoreConnection, run: RunId, exec: StepExecution): void {
-  conn.write(`record step ${JSON.stringify(exec.step)} of run ${run}`, () =>
+  conn.write(`record step ${JSON.stringify(exec.step)} of run ${run}`, () => {
+    const insertSource = conn.stmt("INSERT OR IGNORE INTO code_sources (hash, source) VALUES (?, ?)");
+    for (const [hash, source] of Object.entries(exec.codeSources ?? {})) insertSource.run(hash, source);
     conn.db
       .prepare(
         `INSERT INTO step_executions (run_id, step, cache_key, outcome, tier, source_run_id, duration_ms,
@@ -30,8 +34,15 @@ export function recordStep(conn: StoreConnection, run: RunId, exec: StepExecutio
         nowIso(),
         exec.reason ?? null,
         exec.keyParts ?? null,
-      ),
-  );
+      );
+  });
+}
+
+/** The source text stored for a code hash, or undefined (none stored, or a store older than schema 9). */
+export function codeSource(conn: StoreConnection, hash: string): string | undefined {
+  if (userVersion(conn.db) < CODE_SOURCES_SCHEMA) return undefined;
+  const row = conn.stmt("SELECT source FROM code_sources WHERE hash = ?").get(hash) as { source: string } | undefined;
+  return row?.source;
 }
 
 export function lastStepKey(conn: StoreConnection, run: RunId, step: string): StepKey | undefined {

@@ -307,6 +307,11 @@ export class ExperimentStore implements RunStore {
   }
 
   /** The step executions of a run with the key records the runner wrote with them, in order: what `diffRuns` compares. */
+  /** The source text stored for a code hash of a step's key record (the step function's or a helper's), if any. */
+  codeSource(hash: string): string | undefined {
+    return steps.codeSource(this.conn, hash);
+  }
+
   keyedSteps(run: RunId): KeyedStep[] {
     return runDiffs.keyedSteps(this.conn, run);
   }

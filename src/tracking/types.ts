@@ -75,6 +75,12 @@ export interface StepExecution {
   reason?: string;
   /** What the step's cache key was made of (JSON the runner writes, to explain the next recompute); not read back by stepExecutions. */
   keyParts?: string;
+  /**
+   * The source text of the step function and its helpers, by the hash that
+   * stands for each in keyParts: stored once per hash, for a diff of two runs
+   * to show. Not read back by stepExecutions.
+   */
+  codeSources?: Readonly<Record<string, string>>;
 }
 
 /** One point of a metric's history. */

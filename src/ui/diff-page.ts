@@ -6,7 +6,8 @@
  * the environment fields that differ.
  */
 import { ENVIRONMENT_LABELS, diffRuns } from "../tracking";
-import type { DiffedRun, ExperimentStore, FileChange, ParamValue, RunDiff, RunId, StepDiff, StepSide } from "../tracking";
+import type { CodeChange, DiffedRun, ExperimentStore, FileChange, ParamValue, RunDiff, RunId, StepDiff, StepSide } from "../tracking";
+import type { DiffHunk } from "../util";
 import { metricDisplay, timeDisplay } from "./format";
 import { html } from "./html";
 import type { Html } from "./html";
@@ -49,6 +50,7 @@ ${paramsTable(d)}
 ${metricsTable(d)}
 <h2>Steps</h2>
 ${stepsTable(d)}
+${codeSection(d)}
 <h2>Environment</h2>
 ${environmentTable(d)}`,
     ),
@@ -132,7 +134,37 @@ function whyCell(s: StepDiff, d: RunDiff): Html | string {
   if (s.a === undefined) return `only in run #${d.b.id}`;
   if (s.b === undefined) return `only in run #${d.a.id}`;
   if (s.reasons.length === 0 && s.files.length === 0) return "";
-  return html`<ul class="reasons">${s.reasons.map((r) => html`<li>${r}</li>`)}</ul>${filesTable(s.files)}`;
+  const code = s.code.length === 0 ? html`` : html`<a href="#code-${s.step}">the code that changed</a>`;
+  return html`<ul class="reasons">${s.reasons.map((r) => html`<li>${r}</li>`)}</ul>${code}${filesTable(s.files)}`;
+}
+
+/** Each step whose code (or a helper's) changed: a line diff of the sources, as `diff -u` shows it. */
+function codeSection(d: RunDiff): Html {
+  const changed = d.steps.filter((s) => s.code.length > 0);
+  if (changed.length === 0) return html``;
+  return html`<h2>Code</h2>
+${changed.map(
+  (s) => html`<section class="code-diff" id="code-${s.step}" data-step="${s.step}">
+${s.code.map((c) => codeChange(s.step, c, d))}
+</section>`,
+)}`;
+}
+
+function codeChange(step: string, c: CodeChange, d: RunDiff): Html {
+  const title = c.part === "step" ? html`step <code>${step}</code>: its function` : html`step <code>${step}</code>: helper <code>${c.part.helper}</code>`;
+  if (c.hunks === undefined) {
+    const missing = [...(c.a === undefined ? [d.a.id] : []), ...(c.b === undefined ? [d.b.id] : [])].map((id) => `#${id}`).join(" and ");
+    return html`<h3>${title}</h3>${same(`no diff to show: the store kept no source of it for run ${missing} (an imported or builtin step function, or a run recorded by an older pipelab)`)}`;
+  }
+  return html`<h3>${title}, run #${d.a.id} → run #${d.b.id}</h3>
+<pre class="diff" data-part="${c.part === "step" ? "step" : `helper:${c.part.helper}`}">${c.hunks.map(hunkLines)}</pre>`;
+}
+
+const LINE_CLASS = { " ": "same", "-": "removed", "+": "added" } as const;
+
+function hunkLines(h: DiffHunk): Html {
+  // Each line a block of its own: no newline between them, which <pre> would show as an empty line.
+  return html`<span class="hunk">@@ -${h.aStart},${h.aLines} +${h.bStart},${h.bLines} @@</span>${h.lines.map((l) => html`<span class="${LINE_CLASS[l.op]}">${l.op}${l.text}</span>`)}`;
 }
 
 /** The files of a step that differ, each with its full hash in both runs. */

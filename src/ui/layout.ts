@@ -34,6 +34,11 @@ ul.reasons { margin: 0; padding-left: 1.2em; }
 table.files { margin-top: 4px; font-size: 12px; }
 table.files code { font-size: 11px; }
 form.diff-with { margin: 8px 0; }
+pre.diff { font: 12px/1.35 ui-monospace, monospace; background: #fafafa; border: 1px solid #ddd; padding: 6px 0; overflow-x: auto; }
+pre.diff span { display: block; padding: 0 8px; white-space: pre; }
+pre.diff .hunk { color: #6a1b9a; background: #f3e5f5; }
+pre.diff .removed { background: #fdecea; }
+pre.diff .added { background: #e8f5e9; }
 `;
 
 /** A whole page. */

@@ -15,3 +15,5 @@ export { danfojs, tensorflow, typescript } from "./lazy";
 export { NOT_DATA } from "./not-data";
 export { DANFO_VERSION, adoptColumns, frameBlock, frameRowCount, isDanfoFrame, isDanfoSeries } from "./danfo";
 export { isTensor } from "./tensor";
+export { formatHunks, lineDiff } from "./line-diff";
+export type { DiffHunk, DiffLine } from "./line-diff";

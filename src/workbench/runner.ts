@@ -138,7 +138,7 @@ export class Runner {
     if (looked?.hit) return this.served<T>(def, env, k, looked.hit, started);
 
     const staleCode = this.keys.staleCodeError(def, env, k.code);
-    if (staleCode) this.fail(def, k.key, started, staleCode);
+    if (staleCode) this.fail(def, k, started, staleCode);
     const reason = (forced ? ["invalidated"] : (looked?.staleFiles ?? this.whyCompute(def.name, def.options.cache ?? "disk", k.key, k.record, previous))).join("; ");
     const computed = await this.compute<T>(def, k, started);
     this.keys.warnBlindSpots(def, env, k, computed.readFiles);
@@ -156,6 +156,7 @@ export class Runner {
       outputFingerprint: fingerprint.value,
       outputBytes: fingerprint.bytes,
       keyParts: JSON.stringify(record),
+      codeSources: k.code.sources,
       ...(reason ? { reason } : {}),
     });
     this.ctx.say(`▸ ${def.name}: computed in ${formatDuration(durationMs)}${reason ? ` (${reason})` : ""}`);
@@ -201,15 +202,16 @@ export class Runner {
       outputBytes: hit.bytes,
       ...(hit.runId === null ? {} : { sourceRunId: hit.runId as RunId }),
       keyParts: JSON.stringify(record),
+      codeSources: k.code.sources,
     });
     const from = hit.runId === null ? "" : `, from run ${hit.runId}`;
     this.ctx.say(`▸ ${def.name}: cached (${hit.tier}${from}) in ${formatDuration(durationMs)}`);
     return { value: hit.value as T, outcome: "hit", tier: hit.tier, durationMs };
   }
 
-  /** Records a failed execution and throws its error. */
-  private fail(def: StepDefinition, key: string, started: number, error: StepError): never {
-    this.ctx.record({ step: def.name, cacheKey: key, outcome: "failed", durationMs: performance.now() - started, error: error.message });
+  /** Records a failed execution, with its key's parts (a diff of two runs says what changed), and throws its error. */
+  private fail(def: StepDefinition, k: StepKey, started: number, error: StepError): never {
+    this.ctx.record({ step: def.name, outcome: "failed", durationMs: performance.now() - started, error: error.message, ...keyFields(k) });
     throw error;
   }
 
@@ -240,11 +242,11 @@ export class Runner {
     } catch (error) {
       if (error instanceof InterruptedError) {
         // Stopped by the user: recorded as such, never cached, and reported as the interrupt it is.
-        this.ctx.record({ step: def.name, cacheKey: k.key, outcome: "interrupted", durationMs: performance.now() - started, error: error.message });
+        this.ctx.record({ step: def.name, outcome: "interrupted", durationMs: performance.now() - started, error: error.message, ...keyFields(k) });
         throw error;
       }
       const message = `step "${def.name}" failed after ${formatDuration(performance.now() - computeStart)}: ${messageOf(error)}`;
-      return this.fail(def, k.key, started, new StepError(def.name, message, { cause: error }));
+      return this.fail(def, k, started, new StepError(def.name, message, { cause: error }));
     }
   }
 
@@ -272,7 +274,7 @@ export class Runner {
         `the output of step "${def.name}" cannot be cached on disk: ${error.message}. ` +
         `Register a serializer for it (registerSerializer({ name, version, test, encode, decode })), ` +
         `or keep it in this process only: wb.step("${def.name}", inputs, fn, { cache: "memory" })`;
-      return this.fail(def, k.key, started, new StepError(def.name, message, { cause: error }));
+      return this.fail(def, k, started, new StepError(def.name, message, { cause: error }));
     }
     if (stored.diskError) {
       const code = (stored.diskError as NodeJS.ErrnoException).code;
@@ -463,4 +465,10 @@ export function parseKeyRecord(text: string): KeyRecord | undefined {
  */
 function outputFingerprint(value: unknown, cached: string): string {
   return primitiveFingerprint(value) ?? cached;
+}
+
+/** What an execution records of its key: the key, its parts (the files it read, for a computed or cached one), the sources its code hashes stand for. */
+function keyFields(k: StepKey, readFiles: Readonly<Record<string, string>> = {}): Pick<StepExecution, "cacheKey" | "keyParts" | "codeSources"> {
+  const record: KeyRecord = { ...k.record, readFiles: { ...readFiles } };
+  return { cacheKey: k.key, keyParts: JSON.stringify(record), codeSources: k.code.sources };
 }

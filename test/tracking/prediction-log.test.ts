@@ -438,7 +438,8 @@ describe("reading predictions back", () => {
 describe("migration 8: the predictions table", () => {
   /** Every row of every table but predictions, by table (in the order of its rowid or primary key: the upgrade does not touch them). */
   function contents(db: Database.Database): Record<string, unknown[]> {
-    const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name <> 'predictions' ORDER BY name").all() as { name: string }[];
+    // The tables of schema 7: those that migrations 8 and later add are compared apart.
+    const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT IN ('predictions', 'code_sources') ORDER BY name").all() as { name: string }[];
     return Object.fromEntries(tables.map(({ name }) => [name, db.prepare(`SELECT * FROM "${name}"`).all()]));
   }
   const predictionsSchema = (db: Database.Database): unknown =>
@@ -470,7 +471,7 @@ describe("migration 8: the predictions table", () => {
 
     const store = ExperimentStore.open(file);
     assert.equal(store.schemaVersion, SCHEMA_VERSION);
-    assert.equal(SCHEMA_VERSION, 8);
+    assert.ok(SCHEMA_VERSION >= 8);
     const db = new Database(file, { readonly: true });
     assert.deepEqual(contents(db), before, "every row of every table, with its id and every column");
     const upgraded = predictionsSchema(db);

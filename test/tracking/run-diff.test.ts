@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { before, describe, it } from "node:test";
 import { runs as runsCommand } from "../../src/cli/runs-commands";
 import { readTrackedFile } from "../../src/data";
-import { ExperimentStore, diffRuns } from "../../src/tracking";
+import { ExperimentStore, SCHEMA_VERSION, diffRuns } from "../../src/tracking";
 import type { RunDiff, RunId } from "../../src/tracking";
 import { Workbench } from "../../src/workbench";
 import { tempDir } from "../helpers/tmp";
@@ -104,10 +105,30 @@ describe("diffRuns: why two runs differ", () => {
     assert.deepEqual(load.reasons, []);
   });
 
-  it("says a step's code changed", () => {
+  it("says a step's code changed, and shows both sources, printed readably, with a line diff", () => {
     const features = step("features");
     assert.equal(features.keyChanged, true);
     assert.deepEqual(features.reasons, ["code changed"]);
+    assert.equal(features.code.length, 1);
+    const [change] = features.code;
+    assert.equal(change?.part, "step");
+    assert.match(change?.a ?? "", /^function doubled\(\{ raw \}\) \{\n {4}return raw\.map\(\(?x\)? => x \* 2\);\n\}$/);
+    assert.match(change?.b ?? "", /^function tripled/);
+    const lines = (change?.hunks ?? []).flatMap((h) => h.lines.map((l) => `${l.op}${l.text}`));
+    assert.deepEqual(lines, [
+      "-function doubled({ raw }) {",
+      "-    return raw.map(x => x * 2);",
+      "+function tripled({ raw }) {",
+      "+    return raw.map(x => x * 3);",
+      " }",
+    ].map((l) => l.replace("(x)", "x")), lines.join("\n"));
+    assert.deepEqual(step("load").code, [], "no code change, no code shown");
+  });
+
+  it("says why a failed step's key differs: a failed execution records its key parts too", () => {
+    const evaluate = step("evaluate");
+    assert.deepEqual(evaluate.reasons, ["code changed", "input model changed (step train produced a different output)"]);
+    assert.match(evaluate.code[0]?.b ?? "", /shapes do not match/);
   });
 
   it("says a param changed, and an input whose upstream step produced another output", () => {
@@ -135,7 +156,6 @@ describe("diffRuns: why two runs differ", () => {
     assert.equal(evaluate.b?.outcome, "failed");
     assert.match(evaluate.b?.error ?? "", /shapes do not match/);
     assert.equal(evaluate.keyChanged, true);
-    assert.deepEqual(evaluate.reasons, [`cannot say why: run ${b} recorded no key parts for it (a failed step records only its key)`]);
     const report = step("report");
     assert.equal(report.a?.outcome, "computed");
     assert.equal(report.b, undefined);
@@ -174,10 +194,63 @@ describe("diffRuns: why two runs differ", () => {
     assert.match(text, /^  accuracy: 0\.9 -> 0\.95 \(\+0\.05\)$/m);
     assert.match(text, new RegExp(`^  load: run ${a} computed, run ${b} cached \\(\\w+, from run ${a}\\); same key$`, "m"));
     assert.match(text, /^  features: computed in both; key differs: code changed$/m);
+    assert.match(text, new RegExp(`^    the step's code, run ${a} -> run ${b}:\n      @@ -1,3 \\+1,3 @@\n      -function doubled`, "m"));
+    assert.match(text, /^      \+ {4}return raw\.map\(x => x \* 3\);$/m);
     assert.match(text, /^  read: computed in both; same key: file read .*notes\.txt changed/m);
     assert.match(text, new RegExp(`^  evaluate: run ${a} computed, run ${b} failed: .*shapes do not match`, "m"));
     assert.match(text, new RegExp(`^  report: only in run ${a} \\(computed\\)$`, "m"));
     assert.deepEqual((JSON.parse(json) as RunDiff).params, diff.params);
     await assert.rejects(runsCommand.run(["diff", String(a), "--store", storePath]), /give two run ids/);
+  });
+});
+
+describe("diffRuns on a store that kept no step sources", () => {
+  const dir = tempDir("run-diff-old-");
+  const storePath = join(dir, "experiments.db");
+
+  it("says the code changed, with no diff to show, for runs recorded before sources were kept (schema 8), also read-only", async () => {
+    const a = await runPipeline(dir, 1);
+    const b = await runPipeline(dir, 2);
+    // What pipelab before schema 9 wrote: no code_sources table.
+    const db = new Database(storePath);
+    db.exec("DROP TABLE code_sources");
+    db.pragma("user_version = 8");
+    db.close();
+    const store = ExperimentStore.open(storePath, { readOnly: true });
+    try {
+      assert.equal(store.schemaVersion, 8);
+      const features = diffRuns(store, a, b).steps.find((s) => s.step === "features");
+      assert.deepEqual(features?.reasons, ["code changed"]);
+      assert.deepEqual(features?.code, [{ part: "step" }]);
+    } finally {
+      store.close();
+    }
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (line: string) => void lines.push(line);
+    try {
+      assert.equal(await runsCommand.run(["diff", String(a), String(b), "--store", storePath]), 0);
+    } finally {
+      console.log = log;
+    }
+    assert.match(lines[0] ?? "", new RegExp(`^    the step's code: no diff to show, the store kept no source of it for run ${a} and run ${b} `, "m"));
+    // Opened for writing, the store is upgraded (schema 9) with every run kept, and new runs keep their sources.
+    const upgraded = ExperimentStore.open(storePath);
+    try {
+      assert.equal(upgraded.schemaVersion, SCHEMA_VERSION);
+      assert.ok(upgraded.runDetails(a) && upgraded.runDetails(b));
+    } finally {
+      upgraded.close();
+    }
+    const c = await runPipeline(dir, 1);
+    const reopened = ExperimentStore.open(storePath, { readOnly: true });
+    try {
+      const features = diffRuns(reopened, b, c).steps.find((s) => s.step === "features");
+      assert.equal(features?.code[0]?.b?.startsWith("function doubled"), true, "run c's source was kept");
+      assert.equal(features?.code[0]?.a, undefined, "run b's was not");
+      assert.equal(features?.code[0]?.hunks, undefined);
+    } finally {
+      reopened.close();
+    }
   });
 });

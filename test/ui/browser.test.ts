@@ -5,9 +5,11 @@ import { after, before, describe, it } from "node:test";
 import { chromium } from "playwright-core";
 import type { BrowserContext } from "playwright-core";
 import { ExperimentStore } from "../../src/tracking";
+import type { RunId } from "../../src/tracking";
 import { startUi } from "../../src/ui";
 import type { UiServer } from "../../src/ui";
 import { tempDir } from "../helpers/tmp";
+import { runPipeline } from "./diff-pipeline";
 import { fillRuns } from "./runs-fixture";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -19,6 +21,8 @@ describe("pipelab ui in a real browser: headless Chromium on a store of 10,000 r
   let ui: UiServer;
   let browser: BrowserContext;
   const dialogs: string[] = [];
+  /** Two runs of a real pipeline whose step "features" changed its code between them. */
+  const pipelineRuns: RunId[] = [];
   // Registered before tempDir's own after hook, so the browser is closed before its folder is removed.
   after(async () => {
     await browser?.close();
@@ -35,6 +39,7 @@ describe("pipelab ui in a real browser: headless Chromium on a store of 10,000 r
     const hostile = store.createRun({ experiment: "sweep", sourceKind: "script", name: HOSTILE_NAME });
     store.logMetrics(hostile, [{ key: "accuracy", value: 0.99 }, { key: "loss", value: 0.01 }]);
     store.endRun(hostile, "finished");
+    pipelineRuns.push(await runPipeline(dir, 1, join(dir, "experiments.db")), await runPipeline(dir, 2, join(dir, "experiments.db")));
     ui = await startUi(store);
     browser = await chromium.launchPersistentContext(join(dir, "chromium-profile"), {
       executablePath: CHROMIUM,
@@ -52,7 +57,8 @@ describe("pipelab ui in a real browser: headless Chromium on a store of 10,000 r
     const page = await browser.newPage();
     await page.goto(`${ui.url}/?size=100`);
     assert.equal(await page.locator("#runs tbody tr").count(), 100);
-    assert.match((await page.locator(".pager").first().textContent()) ?? "", /\(10001 runs\)/);
+    assert.match((await page.locator(".pager").first().textContent()) ?? "", new RegExp(`\\(${store.countRuns()} runs\\)`));
+    assert.ok(store.countRuns() > 10_000);
 
     await page.fill("input[name=filter]", "metrics.accuracy > 0.9 and params.model = \"mlp\"");
     await Promise.all([page.waitForURL(/filter=/), page.press("input[name=filter]", "Enter")]);
@@ -75,11 +81,28 @@ describe("pipelab ui in a real browser: headless Chromium on a store of 10,000 r
     await page.close();
   });
 
+  it("diffs two runs from a run's page: the changed step's code is shown, lines removed and added", async () => {
+    const [a, b] = pipelineRuns as [RunId, RunId];
+    const page = await browser.newPage();
+    await page.goto(`${ui.url}/runs/${a}`);
+    await page.fill('form.diff-with input[name="b"]', `#${b}`);
+    await Promise.all([page.waitForURL(/\/diff\?/), page.click('form.diff-with button[type="submit"]')]);
+    assert.equal(await page.locator("h1").textContent(), `Run #${a} vs run #${b}`);
+    await page.click('#diff-steps tr[data-step="features"] a[href="#code-features"]');
+    const code = page.locator('section#code-features pre.diff[data-part="step"]');
+    assert.ok(await code.isVisible(), "the code of the step is on the page");
+    assert.match((await code.locator("span.removed").allTextContents()).join("\n"), /twice\(x\)/);
+    assert.match((await code.locator("span.added").allTextContents()).join("\n"), /thrice\(x\)/);
+    const added = await code.locator("span.added").first().boundingBox();
+    assert.ok(added !== null && added.height > 0, "the added lines are drawn");
+    await page.close();
+  });
+
   it("shows a run named <img src=x onerror=alert(1)> as text on every page: no dialog, no injected element", async () => {
     const page = await browser.newPage();
     const hostile = store.listRuns({ filter: `name = "${HOSTILE_NAME}"` })[0];
     assert.ok(hostile);
-    for (const path of ["/", "/experiments/sweep", `/runs/${hostile.id}`, `/compare?runs=${hostile.id},1`, `/?filter=${encodeURIComponent(`name ~ "onerror"`)}`]) {
+    for (const path of ["/", "/experiments/sweep", `/runs/${hostile.id}`, `/compare?runs=${hostile.id},1`, `/diff?a=${hostile.id}&b=1`, `/?filter=${encodeURIComponent(`name ~ "onerror"`)}`]) {
       await page.goto(`${ui.url}${path}`);
       assert.equal(await page.locator("img").count(), 0, `${path}: an injected <img>`);
       assert.ok(((await page.textContent("body")) ?? "").includes(HOSTILE_NAME), `${path}: the name is shown as text`);

@@ -1,40 +1,13 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { readTrackedFile } from "../../src/data";
 import { ExperimentStore, diffRuns } from "../../src/tracking";
 import type { RunDiff, RunId } from "../../src/tracking";
 import { startUi } from "../../src/ui";
 import type { UiServer } from "../../src/ui";
-import { Workbench } from "../../src/workbench";
 import { tempDir } from "../helpers/tmp";
+import { runPipeline } from "./diff-pipeline";
 import { getPage, linkTo } from "./pages";
-
-// The step "features" of the first run and of the second: its code changed between them.
-function doubled({ raw }: { raw: number[] }): number[] {
-  return raw.map((x) => x * 2);
-}
-function tripled({ raw }: { raw: number[] }): number[] {
-  return raw.map((x) => x * 3);
-}
-
-/** One run of a small pipeline: load (cached in the second run), read a file (changed), features (code changed), train (param changed), report (first run only). */
-async function runPipeline(dir: string, version: 1 | 2): Promise<RunId> {
-  const notes = join(dir, "notes.txt");
-  writeFileSync(notes, version === 1 ? "one" : "two");
-  const wb = await Workbench.open({ experiment: "diff", store: join(dir, "experiments.db"), cacheDir: join(dir, "cache"), quiet: true });
-  const p = wb.params(version === 1 ? { lr: 0.01, epochs: 5 } : { lr: 0.1, seed: 7 });
-  const raw = await wb.step("load", () => [1, 2, 3]);
-  await wb.step("read", { notes }, ({ notes }) => readTrackedFile(notes).toString("utf8"));
-  const features = await wb.step("features", { raw }, version === 1 ? doubled : tripled);
-  const model = await wb.step("train", { features, p }, ({ features, p }) => features.reduce((a, b) => a + b, 0) * Number(p.lr));
-  if (version === 1) await wb.step("report", { model }, ({ model }) => `model ${model}`);
-  wb.log(version === 1 ? { accuracy: 0.9, loss: 0.3 } : { accuracy: 0.95 });
-  const id = wb.runId;
-  wb.finish();
-  return id;
-}
 
 /** The rows of a table as lists of cell texts (header cell first). */
 function rows(document: Document, selector: string): string[][] {
@@ -86,7 +59,12 @@ describe("pipelab ui: the diff of two runs (/diff?a=1&b=2)", () => {
     assert.deepEqual(Object.keys(steps), diff.steps.map((s) => s.step));
     assert.deepEqual(steps.load?.slice(0, 3), ["computed", `cached (${diff.steps[0]?.b?.tier}) from #${a}`, "same"]);
     assert.ok(document.querySelector(`#diff-steps tr[data-step="load"] a[href="/runs/${a}"]`));
-    assert.deepEqual(steps.features, ["computed", "computed", "differs", "code changed"]);
+    assert.deepEqual(steps.features?.slice(0, 3), ["computed", "computed", "differs"]);
+    assert.deepEqual(
+      Array.from(document.querySelectorAll('#diff-steps tr[data-step="features"] .reasons li')).map((li) => li.textContent),
+      ["code changed", "helper twice removed", "helper thrice added"],
+    );
+    assert.equal(document.querySelector('#diff-steps tr[data-step="features"] a[href="#code-features"]')?.textContent, "the code that changed");
     assert.equal(steps.train?.[2], "differs");
     assert.ok(steps.train?.[3]?.includes("param lr changed (0.01 -> 0.1)"));
     assert.ok(steps.train?.[3]?.includes("input features changed (step features produced a different output)"));
@@ -97,6 +75,21 @@ describe("pipelab ui: the diff of two runs (/diff?a=1&b=2)", () => {
     const hashes = Array.from(document.querySelectorAll('#diff-steps tr[data-step="read"] table.files code')).map((c) => c.textContent);
     assert.deepEqual(hashes, [file.a, file.b], "both full hashes of the file read");
     assert.match(document.querySelector('#diff-steps tr[data-step="read"] .reasons')?.textContent ?? "", /file read .*notes\.txt changed/);
+  });
+
+  it("shows the code of a step that changed as a line diff, with the helpers it stopped and started calling", async () => {
+    const { document } = await getPage(`${ui.url}/diff?a=${a}&b=${b}`);
+    const sections = Array.from(document.querySelectorAll("section.code-diff")).map((s) => s.getAttribute("data-step"));
+    assert.deepEqual(sections, ["features"], "only the step whose code changed");
+    const lines = (part: string): string[] =>
+      Array.from(document.querySelectorAll(`section#code-features pre.diff[data-part="${part}"] span`)).map((span) => `${span.className} ${span.textContent}`);
+    const step = lines("step");
+    assert.match(step[0] ?? "", /^hunk @@ -1,\d+ \+1,\d+ @@$/);
+    assert.ok(step.some((l) => /^removed -.*twice\(x\)/.test(l)), step.join("\n"));
+    assert.ok(step.some((l) => /^added \+.*thrice\(x\)/.test(l)), step.join("\n"));
+    assert.ok(step.some((l) => /^same  *return scaled;/.test(l)), `unchanged lines are kept as context:\n${step.join("\n")}`);
+    assert.ok(lines("helper:thrice").every((l) => !l.startsWith("removed")) && lines("helper:thrice").some((l) => /x \* 3/.test(l)), "a helper only run b calls: all added");
+    assert.ok(lines("helper:twice").every((l) => !l.startsWith("added")) && lines("helper:twice").some((l) => /x \* 2/.test(l)), "a helper only run a calls: all removed");
   });
 
   it("shows the environment fields that differ, or says it is the same", async () => {

@@ -28,6 +28,16 @@ describe("pipelab ui: every user string is shown as text", () => {
       store.setNote(run, H);
       store.recordStep(run, { step: H, outcome: "miss", durationMs: 5, reason: H, cacheKey: H });
       store.recordStep(run, { step: `${H} failed`, outcome: "failed", durationMs: 5, error: H });
+      // A step whose code changed between the runs, its source full of the strings: the diff page shows it.
+      const parts = { step: `code ${H}`, code: `code-${i}`, helpers: { [H]: `helper-${i}` }, modules: {}, packages: {}, inputs: {}, variables: {}, files: {}, format: "f" };
+      store.recordStep(run, {
+        step: `code ${H}`,
+        outcome: "miss",
+        durationMs: 5,
+        cacheKey: `key ${i}`,
+        keyParts: JSON.stringify({ parts, inputs: {}, variables: {}, readFiles: {} }),
+        codeSources: { [`code-${i}`]: `() => ${JSON.stringify(`${H} ${i}`)}`, [`helper-${i}`]: `function h() { return "${H}"; }` },
+      });
       store.recordArtifact(run, { name: H, kind: H, path: H });
       store.endRun(run, "failed", { error: H, step: H });
       runs.push(run);
@@ -98,7 +108,12 @@ describe("pipelab ui: every user string is shown as text", () => {
     const { status, document } = await getPage(`${ui.url}/diff?a=${runs[0]}&b=${runs[1]}`);
     assert.equal(status, 200);
     assert.equal(document.querySelector("#diff-runs tbody tr td:nth-child(3)")?.textContent, `${H} 0`);
-    assert.deepEqual(Array.from(document.querySelectorAll("#diff-steps tbody tr th")).map((th) => th.textContent), [H, `${H} failed`]);
+    assert.deepEqual(Array.from(document.querySelectorAll("#diff-steps tbody tr th")).map((th) => th.textContent), [H, `${H} failed`, `code ${H}`]);
+    const code = document.querySelector("section.code-diff");
+    assert.equal(code?.getAttribute("data-step"), `code ${H}`);
+    assert.ok(Array.from(code?.querySelectorAll("pre.diff span.added") ?? []).some((span) => span.textContent?.includes(JSON.stringify(`${H} 1`))), "the source shown as written");
+    const parts = Array.from(code?.querySelectorAll("pre.diff") ?? []).map((pre) => pre.getAttribute("data-part"));
+    assert.deepEqual(parts, ["step", `helper:${H}`], "a helper's name, in an attribute, read back as written");
     assert.ok(document.querySelector("#diff-params tbody th")?.textContent?.includes("<script>"));
     assert.ok(Array.from(document.querySelectorAll("#diff-metrics tbody th")).some((th) => th.textContent === H));
     assert.equal(document.querySelectorAll("script, img").length, 0);
