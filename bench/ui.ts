@@ -173,6 +173,9 @@ async function main(): Promise<void> {
       ["runs page (first page)", "/"],
       [`runs page filtered (${filter})`, `/?filter=${encodeURIComponent(filter)}`],
       ["runs page sorted by metrics.accuracy", `/?sort=${encodeURIComponent("metrics.accuracy:desc")}`],
+      ["runs page sorted by params.lr", `/?sort=${encodeURIComponent("params.lr:asc")}`],
+      ["runs page sorted by name", `/?sort=${encodeURIComponent("name:asc")}`],
+      ["runs page sorted by the lowest loss of each history", `/?sort=${encodeURIComponent("metrics.loss:min:asc")}&columns=${encodeURIComponent("name,metrics.loss:min")}`],
       [
         "runs page with chosen columns (loss:min, metric_5:max)",
         `/?columns=${encodeURIComponent("name,status,params.lr,params.model,metrics.accuracy,metrics.loss:min,metrics.loss,metrics.metric_5:max,duration")}`,

@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import { StepCache } from "../cache";
 import type { CacheReport } from "../cache";
 import { TrackingError } from "../errors";
-import { ENVIRONMENT_LABELS, ExperimentStore, defaultStorePath, diffRuns } from "../tracking";
+import { ENVIRONMENT_LABELS, ExperimentStore, defaultStorePath, diffRuns, parseRunOrder } from "../tracking";
 import type { CodeChange, RunDetails, RunDiff, RunId, StepDiff, StepSide } from "../tracking";
 import { formatBytes, formatHunks, visible } from "../util";
 import { defaultCacheDir, formatCacheReport, pruneCache } from "../workbench";
@@ -56,7 +56,7 @@ export const runs: Command = {
   usage: [
     "pipelab runs ls [--experiment NAME] [--filter EXPR] [--limit N] [--offset N] [--deleted] [--json]",
     "            pipelab runs show ID [--json]",
-    "            pipelab runs compare [ID...] [--experiment NAME] [--filter EXPR] [--params a,b] [--metrics x,y] [--sort METRIC[:asc]] [--limit N] [--json]",
+    "            pipelab runs compare [ID...] [--experiment NAME] [--filter EXPR] [--params a,b] [--metrics x,y] [--sort COLUMN[:asc]] [--limit N] [--json]",
     "            pipelab runs best METRIC [--min | --max] [--experiment NAME] [--filter EXPR] [--json]",
     "            pipelab runs diff A B [--json]   (why two runs differ: params, metrics, each step's cache key, environment)",
     "            pipelab runs rm ID... | pipelab runs restore ID...",
@@ -133,13 +133,12 @@ function runsShow({ store, values, positionals }: RunsCall): number {
 
 function runsCompare({ store, values, positionals, selection }: RunsCall): number {
   const ids = positionals.map((p) => runId(p, "runs compare"));
-  const [metric, direction] = (values.sort ?? "").split(":");
   const comparison = store.compareRuns({
     ...selection,
     ...(ids.length > 0 ? { ids } : {}),
     ...(list(values.params) ? { params: list(values.params) } : {}),
     ...(list(values.metrics) ? { metrics: list(values.metrics) } : {}),
-    ...(metric ? { orderBy: { metric, direction: direction === "asc" ? "asc" : "desc" } } : {}),
+    ...(values.sort ? { orderBy: parseRunOrder(values.sort, { bareMetric: true }) } : {}),
     limit: positiveInt(values.limit, "limit", ids.length > 0 ? ids.length : 50),
     offset: positiveInt(values.offset, "offset", 0),
   });

@@ -8,6 +8,7 @@
 import type { StoreConnection } from "./connection";
 import { decodeParam, isParamType } from "./param-codec";
 import type { ParamType } from "./param-codec";
+import { orderSql, orderTerms } from "./run-order";
 import { countRuns, selection } from "./run-queries";
 import type { Selection } from "./run-queries";
 import { aNumber, parseStoredJson, recordOf } from "./stored-json";
@@ -47,16 +48,22 @@ function comparisonSql(q: CompareQuery, { where, params }: Selection): { sql: st
       args: [...keyParams, ...params, ...page],
     };
   }
-  const order = `ob.value ${q.orderBy.direction === "asc" ? "ASC" : "DESC"} NULLS LAST, r.id DESC`;
+  // Sorted: the selection's sort values first (each computed once), then the page's ids in order,
+  // then each run's JSON gathered for those ids only.
+  const order = orderSql(q.orderBy);
+  const v = order.values;
+  const terms = orderTerms(q.orderBy.direction);
   return {
-    sql: `WITH sel AS MATERIALIZED (
-           SELECT r.id AS id, row_number() OVER (ORDER BY ${order}) AS rn
-           FROM runs r JOIN experiments e ON e.id = r.experiment_id LEFT JOIN metric_finals ob ON ob.run_id = r.id AND ob.key = ?
-           WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?)
+    sql: `WITH ordered AS MATERIALIZED (
+           SELECT r.id AS id, ${v.missing} AS missing, ${v.kind} AS kind, ${v.num} AS num, ${v.text} AS text
+           FROM runs r JOIN experiments e ON e.id = r.experiment_id ${order.join}
+           WHERE ${where}),
+         sel AS MATERIALIZED (
+           SELECT id, row_number() OVER (ORDER BY ${terms}) AS rn FROM ordered ORDER BY ${terms} LIMIT ? OFFSET ?)
          SELECT r.id, r.name, e.name, r.status, r.started_at, r.ended_at, ${metricsColumn("sel.id")}, ${paramsColumn("sel.id")}
          FROM sel JOIN runs r ON r.id = sel.id JOIN experiments e ON e.id = r.experiment_id
          ORDER BY sel.rn`,
-    args: [q.orderBy.metric, ...params, ...page, ...keyParams],
+    args: [...order.args, ...params, ...page, ...keyParams],
   };
 }
 

@@ -5,6 +5,7 @@ export { STALE_HEARTBEAT_MS } from "./crash-sweep";
 export { FilterError, compileFilter, parseFilter } from "./filter";
 export type { Comparison, FilterObject, FilterValue, RunFilter } from "./filter";
 export { ENVIRONMENT_LABELS, diffRuns } from "./run-diff";
+export { parseRunOrder } from "./run-order";
 export type { CodeChange, DiffedRun, EnvironmentField, FileChange, KeyedStep, RunDiff, RunDiffSource, StepDiff, StepSide } from "./run-diff";
 export { gitState } from "./git";
 export type { GitState } from "./git";
@@ -23,6 +24,8 @@ export type {
   BestRunQuery,
   ComparedRun,
   CompareQuery,
+  RunOrder,
+  RunOrderField,
   ExperimentId,
   HistoryOptions,
   MetricPoint,

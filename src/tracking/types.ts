@@ -164,9 +164,19 @@ export type BestRunQuery = RunQuery & { mode?: "max" | "min" };
 export interface CompareQuery extends RunQuery {
   params?: readonly string[];
   metrics?: readonly string[];
-  /** Sort by a final metric; runs without it come last. Default: newest first. */
-  orderBy?: { metric: string; direction?: "asc" | "desc" };
+  /** The order of the runs; runs that lack the value come last, ties newest first. Default: newest first. */
+  orderBy?: RunOrder;
 }
+
+/** The run's own fields a comparison can be sorted by (`started` is the id order). */
+export type RunOrderField = "started" | "duration" | "name" | "experiment" | "status" | "source";
+
+/**
+ * What to sort runs by: a metric's final value (or the lowest or highest of
+ * its history), a param (numbers as numbers, before text), or a field of the
+ * run; descending unless `direction` says "asc".
+ */
+export type RunOrder = ({ metric: string; aggregate?: "last" | "min" | "max" } | { param: string } | { field: RunOrderField }) & { direction?: "asc" | "desc" };
 
 /** One run in a comparison. */
 export interface ComparedRun {

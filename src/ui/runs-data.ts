@@ -4,8 +4,9 @@
  * read: compareRuns pages and sorts in SQL, and the per-run extras (tags,
  * source, a metric's lowest or highest value) are read for that page only.
  */
-import type { ComparedRun, ExperimentStore, RunDetails, RunId } from "../tracking";
-import type { RunColumn, RunsView } from "./runs-view";
+import type { ComparedRun, ExperimentStore, RunDetails, RunId, RunOrder } from "../tracking";
+import { isDefaultSort } from "./runs-view";
+import type { RunColumn, RunSort, RunsView } from "./runs-view";
 
 /** Without chosen columns, the table shows at most this many params and as many metrics (those of the page's runs). */
 export const DEFAULT_KEY_COLUMNS = 12;
@@ -43,19 +44,18 @@ const EXTREME_POINTS = 64;
 export function readRunsPage(store: ExperimentStore, view: RunsView): RunsPage {
   const selection = { ...(view.experiment === undefined ? {} : { experiment: view.experiment }), ...(view.filter === "" ? {} : { filter: view.filter }) };
   const chosen = view.columns;
-  const sortMetric = view.sort.key.kind === "metric" ? view.sort.key.key : undefined;
+  const sortMetric = view.sort.key.kind === "metric" && view.sort.key.aggregate === "last" ? view.sort.key.key : undefined;
   const metricKeys = chosen === undefined ? undefined : unique([...chosen.flatMap((c) => (c.kind === "metric" ? [c.key] : [])), ...(sortMetric === undefined ? [] : [sortMetric])]);
   const paramKeys = chosen === undefined ? undefined : unique(chosen.flatMap((c) => (c.kind === "param" ? [c.key] : [])));
-  const { offset, limit, reverse } = pageWindow(store, view, selection);
   const comparison = store.compareRuns({
     ...selection,
     ...(paramKeys === undefined ? {} : { params: paramKeys }),
     ...(metricKeys === undefined ? {} : { metrics: metricKeys }),
-    ...(sortMetric === undefined ? {} : { orderBy: { metric: sortMetric, direction: view.sort.direction } }),
-    limit,
-    offset,
+    ...(isDefaultSort(view.sort) ? {} : { orderBy: runOrder(view.sort) }),
+    limit: view.pageSize,
+    offset: (view.page - 1) * view.pageSize,
   });
-  const runs = reverse ? [...comparison.runs].reverse() : comparison.runs;
+  const runs = comparison.runs;
   const columns =
     chosen ??
     [
@@ -76,17 +76,11 @@ export function readRunsPage(store: ExperimentStore, view: RunsView): RunsPage {
   return { total: comparison.total, columns, rows };
 }
 
-/**
- * Which slice of the store's order (newest first, or by a metric) the page is. Oldest first
- * is newest first read from the other end: the page's window counted from the last run, reversed.
- */
-function pageWindow(store: ExperimentStore, view: RunsView, selection: { experiment?: string; filter?: string }): { offset: number; limit: number; reverse: boolean } {
-  const start = (view.page - 1) * view.pageSize;
-  if (!(view.sort.key.kind === "started" && view.sort.direction === "asc")) return { offset: start, limit: view.pageSize, reverse: false };
-  const total = store.countRuns(selection);
-  const end = Math.max(0, total - start);
-  const offset = Math.max(0, total - start - view.pageSize);
-  return { offset, limit: Math.max(0, end - offset), reverse: true };
+/** The store's order for a sort of the page. */
+function runOrder(sort: RunSort): RunOrder {
+  const key = sort.key;
+  const by = key.kind === "run" ? { field: key.field } : key.kind === "param" ? { param: key.key } : { metric: key.key, aggregate: key.aggregate };
+  return { ...by, direction: sort.direction };
 }
 
 /** The lowest or highest value a run logged for a metric, undefined when it logged none. */

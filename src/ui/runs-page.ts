@@ -14,8 +14,8 @@ import type { Html } from "./html";
 import { errorBox, page } from "./layout";
 import { readRunsPage } from "./runs-data";
 import type { RunsPage, RunsRow } from "./runs-data";
-import { DEFAULT_PAGE_SIZE, columnSortKey, columnText, isDefaultSort, sortText, viewPath, viewUrl } from "./runs-view";
-import type { RunColumn, RunsView, SortKey } from "./runs-view";
+import { DEFAULT_PAGE_SIZE, columnSortKey, columnText, isDefaultSort, sameSortKey, sortText, viewPath, viewUrl } from "./runs-view";
+import type { RunColumn, RunsView } from "./runs-view";
 
 /** The runs page for `view`; a bad filter is shown with its caret instead of the table. */
 export function runsPage(store: ExperimentStore, experiments: readonly ExperimentSummary[], view: RunsView): Html {
@@ -94,15 +94,12 @@ function header(view: RunsView, column: RunColumn): Html {
   const label = columnText(column);
   const key = columnSortKey(column);
   if (key === undefined) return html`<th>${label}</th>`;
-  const current = sameKey(view.sort.key, key);
-  // A click sorts by the column, highest first, or flips the direction it is sorted in.
-  const direction = current ? (view.sort.direction === "desc" ? "asc" : "desc") : "desc";
+  const current = sameSortKey(view.sort.key, key);
+  // A click sorts by the column, highest first (text from A), or flips the direction it is sorted in.
+  const first = key.kind === "run" && key.field !== "started" && key.field !== "duration" ? "asc" : "desc";
+  const direction = current ? (view.sort.direction === "desc" ? "asc" : "desc") : first;
   const arrow = current ? (view.sort.direction === "desc" ? " ▼" : " ▲") : "";
   return html`<th${current ? html` aria-sort="${view.sort.direction === "desc" ? "descending" : "ascending"}"` : ""}><a href="${viewUrl(view, { sort: { key, direction }, page: 1 })}">${label}${arrow}</a></th>`;
-}
-
-function sameKey(a: SortKey, b: SortKey): boolean {
-  return a.kind === b.kind && (a.kind === "started" || (b.kind === "metric" && a.key === b.key));
 }
 
 function cell(row: RunsRow, column: RunColumn): Html {

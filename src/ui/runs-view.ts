@@ -4,6 +4,9 @@
  * columns and the page. Parsed once here (a bad value is a ViewError quoting
  * it), and written back into links that keep the rest of the view.
  */
+import { TrackingError } from "../errors";
+import { parseRunOrder } from "../tracking";
+import type { RunOrder, RunOrderField } from "../tracking";
 import { UiError } from "./errors";
 import { queryString } from "./html";
 
@@ -23,8 +26,11 @@ export type RunColumn =
 export const RUN_FIELDS = ["name", "experiment", "status", "started", "duration", "source", "tags"] as const;
 export type RunField = (typeof RUN_FIELDS)[number];
 
-/** What the table is sorted by: the run's start (its id order) or a final metric. */
-export type SortKey = { kind: "started" } | { kind: "metric"; key: string };
+/** What the table is sorted by: a field of the run (started is its id order), a param, or a metric (final, lowest or highest). */
+export type SortKey = { kind: "run"; field: SortField } | { kind: "param"; key: string } | { kind: "metric"; key: string; aggregate: MetricAggregate };
+
+/** The run's own fields the table sorts by (all it shows but tags). */
+export type SortField = RunOrderField;
 
 export interface RunSort {
   key: SortKey;
@@ -45,7 +51,7 @@ export interface RunsView {
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
-const DEFAULT_SORT: RunSort = { key: { kind: "started" }, direction: "desc" };
+const DEFAULT_SORT: RunSort = { key: { kind: "run", field: "started" }, direction: "desc" };
 
 /** A query string value as fastify parses it. */
 export type QueryValue = string | string[] | undefined;
@@ -68,17 +74,24 @@ export function parseRunsView(experiment: string | undefined, query: Readonly<Re
   };
 }
 
-/** `started`, `metrics.KEY`, each optionally with `:asc` or `:desc` (default: desc). */
+/**
+ * A column as the URL writes it (`started`, `name`, `params.lr`,
+ * `metrics.loss`, `metrics.loss:min`), then optionally `:asc` or `:desc`
+ * (default: desc).
+ */
 export function parseSort(text: string | undefined): RunSort {
   if (text === undefined || text.trim() === "") return DEFAULT_SORT;
-  const match = /^(.*?)(?::(asc|desc))?$/.exec(text.trim()) as RegExpExecArray;
-  const field = match[1] as string;
-  const direction = match[2] === "asc" ? "asc" : "desc";
-  if (field === "started" || field === "id") return { key: { kind: "started" }, direction };
-  if (field.startsWith("metrics.") && field.length > "metrics.".length) return { key: { kind: "metric", key: field.slice("metrics.".length) }, direction };
-  throw new ViewError(
-    `invalid sort: ${JSON.stringify(text)}; sort by started or by a final metric (metrics.accuracy:desc). Sorting by params, duration or name needs the store to sort by them, which it does not yet`,
-  );
+  let order: RunOrder;
+  try {
+    order = parseRunOrder(text);
+  } catch (error) {
+    if (error instanceof TrackingError) throw new ViewError(error.message);
+    throw error;
+  }
+  const direction = order.direction ?? "desc";
+  if ("field" in order) return { key: { kind: "run", field: order.field }, direction };
+  if ("param" in order) return { key: { kind: "param", key: order.param }, direction };
+  return { key: { kind: "metric", key: order.metric, aggregate: order.aggregate ?? "last" }, direction };
 }
 
 /** `params.lr,metrics.accuracy:max,status,...`: params, metrics with last (default), min or max, and the run's own fields. */
@@ -106,19 +119,26 @@ export function columnText(column: RunColumn): string {
 }
 
 export function sortText(sort: RunSort): string {
-  return `${sort.key.kind === "started" ? "started" : `metrics.${sort.key.key}`}:${sort.direction}`;
+  const key = sort.key;
+  const column = key.kind === "run" ? key.field : key.kind === "param" ? `params.${key.key}` : `metrics.${key.key}${key.aggregate === "last" ? "" : `:${key.aggregate}`}`;
+  return `${column}:${sort.direction}`;
 }
 
 /** Newest first: the order a URL without `sort` means. */
 export function isDefaultSort(sort: RunSort): boolean {
-  return sort.key.kind === "started" && sort.direction === "desc";
+  return sort.key.kind === "run" && sort.key.field === "started" && sort.direction === "desc";
 }
 
-/** The sort key a column header sorts by, if the store can sort by it. */
+/** Whether two sort keys are the same. */
+export function sameSortKey(a: SortKey, b: SortKey): boolean {
+  return sortText({ key: a, direction: "asc" }) === sortText({ key: b, direction: "asc" });
+}
+
+/** The sort key a column header sorts by; undefined for the tags, which have no one value to sort by. */
 export function columnSortKey(column: RunColumn): SortKey | undefined {
-  if (column.kind === "metric" && column.aggregate === "last") return { kind: "metric", key: column.key };
-  if (column.kind === "run" && column.field === "started") return { kind: "started" };
-  return undefined;
+  if (column.kind === "metric") return { kind: "metric", key: column.key, aggregate: column.aggregate };
+  if (column.kind === "param") return { kind: "param", key: column.key };
+  return column.field === "tags" ? undefined : { kind: "run", field: column.field };
 }
 
 /** The path of the runs of one experiment, or of all. */

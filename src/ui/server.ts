@@ -126,7 +126,7 @@ function addRoutes(app: FastifyInstance, store: ExperimentStore, experiments: Ex
       view = parseRunsView(experiment, query);
     } catch (error) {
       if (!(error instanceof ViewError)) throw error;
-      const fallback: RunsView = { experiment, filter: firstValue(query.filter) ?? "", sort: { key: { kind: "started" }, direction: "desc" }, columns: undefined, page: 1, pageSize: DEFAULT_PAGE_SIZE };
+      const fallback: RunsView = { experiment, filter: firstValue(query.filter) ?? "", sort: { key: { kind: "run", field: "started" }, direction: "desc" }, columns: undefined, page: 1, pageSize: DEFAULT_PAGE_SIZE };
       return send(reply, 400, runsPageProblem(fallback, experiments.list(), error.message));
     }
     return send(reply, 200, runsPage(store, experiments.list(), view));

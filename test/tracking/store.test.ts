@@ -21,7 +21,7 @@ describe("ExperimentStore", () => {
     assert.equal(db.pragma("user_version", { simple: true }), SCHEMA_VERSION);
     assert.equal(db.pragma("journal_mode", { simple: true }), "wal");
     const tables = (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
-    assert.deepEqual(tables, ["artifacts", "experiments", "metric_blocks", "metric_finals", "metrics", "params", "predictions", "runs", "step_executions", "tags"]);
+    assert.deepEqual(tables, ["artifacts", "code_sources", "experiments", "metric_blocks", "metric_finals", "metrics", "params", "predictions", "runs", "step_executions", "tags"]);
     db.close();
   });
 

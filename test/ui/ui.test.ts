@@ -102,9 +102,9 @@ describe("pipelab ui: the pages over real HTTP, from a real store", () => {
 
     it("sorts from a column header, whose link flips the direction and keeps the view", async () => {
       const { document } = await getPage(`${ui.url}/experiments/sweep?filter=params.model%20%3D%20%22mlp%22&columns=params.lr,metrics.accuracy`);
-      const href = document.querySelector("#runs thead th a")?.getAttribute("href") ?? "";
-      const url = new URL(href, ui.url);
-      assert.equal(url.searchParams.get("sort"), "metrics.accuracy:desc");
+      const links = Array.from(document.querySelectorAll("#runs thead th a")).map((a) => new URL(a.getAttribute("href") ?? "", ui.url));
+      assert.deepEqual(links.map((u) => u.searchParams.get("sort")), ["params.lr:desc", "metrics.accuracy:desc"], "every column sorts");
+      const url = links[1] as URL;
       assert.equal(url.searchParams.get("filter"), 'params.model = "mlp"');
       assert.equal(url.searchParams.get("columns"), "params.lr,metrics.accuracy");
       const sorted = await getPage(url.href);
@@ -112,10 +112,21 @@ describe("pipelab ui: the pages over real HTTP, from a real store", () => {
       assert.equal(flip.searchParams.get("sort"), "metrics.accuracy:asc");
     });
 
-    it("refuses a sort the store cannot do, saying so", async () => {
-      const { status, text } = await getPage(`${ui.url}/?sort=params.lr`);
+    it("sorts by a param, by name, by duration and by a metric's lowest value, and refuses a sort it does not know, saying which it does", async () => {
+      const byLr = await getPage(`${ui.url}/experiments/sweep?sort=params.lr:asc&columns=params.lr&size=500`);
+      const lrs = column(byLr.document, "params.lr").map(Number);
+      assert.deepEqual(lrs, [...lrs].sort((a, b) => a - b));
+      const byName = await getPage(`${ui.url}/experiments/sweep?sort=name:asc&columns=name&size=500`);
+      const names = column(byName.document, "name");
+      assert.deepEqual(names, [...names].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0)));
+      assert.equal((await getPage(`${ui.url}/experiments/sweep?sort=duration&columns=duration`)).status, 200);
+      const byMin = await getPage(`${ui.url}/experiments/sweep?sort=metrics.loss:min:asc&columns=metrics.loss:min&size=500`);
+      const mins = column(byMin.document, "metrics.loss:min").filter((v) => v !== "").map(Number);
+      assert.ok(mins.length > 0);
+      assert.deepEqual(mins, [...mins].sort((a, b) => a - b));
+      const { status, text } = await getPage(`${ui.url}/?sort=tags`);
       assert.equal(status, 400);
-      assert.match(text, /invalid sort: &#34;params.lr&#34;/);
+      assert.match(text, /invalid sort: &#34;tags&#34;; sort by started, duration, name, experiment, status, source, params.KEY or metrics.KEY/);
     });
 
     it("shows the columns the URL asks for, metrics as last, min or max", async () => {
