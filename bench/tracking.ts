@@ -60,7 +60,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { seededRandom } from "../src/ml";
 import { ExperimentStore } from "../src/tracking";
-import type { CompareQuery, ParamValue, RunId } from "../src/tracking";
+import type { CompareQuery, ParamValue, RunId, RunStore } from "../src/tracking";
 import { learningCurves } from "../src/charts";
 import { Workbench } from "../src/workbench";
 import { RUNS, WARMUPS, collectGarbage, machineInfo, median, progressFor, round, sample } from "./lib";
@@ -180,7 +180,7 @@ function storeLogMetrics(dir: string, fx: LogFixture): number {
 }
 
 /** Every point arrived, and each metric's final value is its last point's. */
-function checkLogged(store: ExperimentStore, run: RunId, n: number, fx: LogFixture): void {
+function checkLogged(store: RunStore, run: RunId, n: number, fx: LogFixture): void {
   const details = store.runDetails(run);
   if (!details) throw new Error(`run ${run} is missing`);
   for (let k = 0; k < METRIC_NAMES.length; k++) {

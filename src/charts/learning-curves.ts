@@ -1,6 +1,6 @@
 import type * as PlotModule from "@observablehq/plot";
 import { TrackingError } from "../errors";
-import type { ExperimentStore } from "../tracking";
+import type { RunStore } from "../tracking";
 import { downsample } from "./downsample";
 import { seriesStyle } from "./palette";
 import { plotLib } from "./plot";
@@ -79,7 +79,7 @@ interface LegendEntry {
  * // loss solid and val_loss dashed for the five newest runs
  * ```
  */
-export function learningCurves(store: ExperimentStore, metric: string, options: LearningCurvesOptions = {}): RenderedChart {
+export function learningCurves(store: RunStore, metric: string, options: LearningCurvesOptions = {}): RenderedChart {
   const Plot = plotLib();
   const last = options.last ?? 10;
   if (!Number.isInteger(last) || last < 1) throw new TrackingError(`invalid last: ${last}; pass a whole number of runs, at least 1`);

@@ -1,5 +1,5 @@
 import { TrackingError } from "../errors";
-import type { ExperimentStore, ParamValue } from "../tracking";
+import type { RunStore, ParamValue } from "../tracking";
 import { SEQUENTIAL_SCHEME } from "./palette";
 import { paramAxis, formatNumber } from "./param-vs-metric";
 import type { ParamAxis } from "./param-vs-metric";
@@ -55,7 +55,7 @@ interface AxisRow {
  * const chart = parallelCoordinates(wb.store, { experiment: "penguins", metrics: ["val_accuracy", "val_loss"] });
  * ```
  */
-export function parallelCoordinates(store: ExperimentStore, options: ParallelCoordinatesOptions = {}): RenderedChart {
+export function parallelCoordinates(store: RunStore, options: ParallelCoordinatesOptions = {}): RenderedChart {
   const Plot = plotLib();
   const comparison = store.compareRuns({
     ...selectionQuery(options),

@@ -1,5 +1,5 @@
 import { TrackingError } from "../errors";
-import type { ComparedRun, ExperimentStore, ParamValue } from "../tracking";
+import type { ComparedRun, RunStore, ParamValue } from "../tracking";
 import { HIGHLIGHT, OKABE_ITO } from "./palette";
 import { plotLib } from "./plot";
 import { renderPlot } from "./render";
@@ -38,7 +38,7 @@ const CHAR_PX = 6;
  * const chart = paramVsMetric(wb.store, "val_accuracy", { experiment: "penguins", params: ["lr", "hidden"] });
  * ```
  */
-export function paramVsMetric(store: ExperimentStore, metric: string, options: ParamVsMetricOptions = {}): RenderedChart {
+export function paramVsMetric(store: RunStore, metric: string, options: ParamVsMetricOptions = {}): RenderedChart {
   const Plot = plotLib();
   const mode = options.mode ?? metricMode(metric);
   const comparison = store.compareRuns({

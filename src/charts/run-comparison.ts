@@ -1,7 +1,7 @@
 import type * as PlotModule from "@observablehq/plot";
 import { TrackingError } from "../errors";
 import { metricMode } from "../util";
-import type { ComparedRun, ExperimentStore, RunFilter, RunId, RunQuery } from "../tracking";
+import type { ComparedRun, RunStore, RunFilter, RunId, RunQuery } from "../tracking";
 import { HIGHLIGHT } from "./palette";
 import { plotLib } from "./plot";
 import { renderPlot } from "./render";
@@ -41,7 +41,7 @@ export const MAX_LABEL_CHARS = 30;
  * writeFileSync("val-loss.html", chart.html);
  * ```
  */
-export function runComparison(store: ExperimentStore, metric: string, options: RunComparisonOptions = {}): RenderedChart {
+export function runComparison(store: RunStore, metric: string, options: RunComparisonOptions = {}): RenderedChart {
   const Plot = plotLib();
   const mode = options.mode ?? metricMode(metric);
   const limit = options.limit ?? 20;
@@ -178,7 +178,7 @@ export function describeSelection(selection: RunSelection): string {
  * lists the metrics the runs do have.
  * @internal
  */
-export function missingMetricError(store: ExperimentStore, metric: string, selection: RunSelection, also: readonly string[] = []): TrackingError {
+export function missingMetricError(store: RunStore, metric: string, selection: RunSelection, also: readonly string[] = []): TrackingError {
   const selected = store.compareRuns({ ...selectionQuery(selection), params: [], limit: 1000 });
   const where = describeSelection(selection);
   if (selected.runs.length === 0) {

@@ -31,7 +31,7 @@ export const packageCommand: Command = {
     await initBackend();
     const store = openForReading(values.store ?? defaultStorePath());
     try {
-      const run = store.getRun(id as RunId);
+      const run = store.runDetails(id as RunId);
       const dir = resolve(values.out ?? `packages/${(run?.experiment ?? "run").replace(/[^\w.-]+/g, "-")}-run${id}`);
       const manifest = await packageRun(store, id as RunId, dir, { cacheDir: values.cache ?? defaultCacheDir(), ...(values.model === undefined ? {} : { modelStep: values.model }) });
       console.log(visible(`packaged run ${id} into ${relative(process.cwd(), dir) || "."}: ${manifest.model.task} on ${manifest.signature.inputs.length} input columns (${manifest.signature.inputs.map((c) => c.name).join(", ")}), after ${manifest.transformers.length} fitted transformer${manifest.transformers.length === 1 ? "" : "s"}`));

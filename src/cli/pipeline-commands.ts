@@ -6,7 +6,7 @@ import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import { ExportError, TrackingError } from "../errors";
 import { declaredParams, importScript, notebookToScript, parseParamArgs, readNotebook } from "../export";
 import type { DeclaredParam } from "../export";
-import { ExperimentStore, defaultStorePath } from "../tracking";
+import { defaultStorePath, openStore } from "../tracking";
 import type { RunDetails } from "../tracking";
 import { findProjectRoot, makeOwnFolder, metricMode, visible, writeFileAtomic, writeOwnFile } from "../util";
 import { TAGS_ENV } from "../workbench";
@@ -147,7 +147,7 @@ const runCommand: Command = {
         const { cell, ename, evalue, saved } = r.failure;
         const error = `${ename}: ${evalue}`;
         // The kernel ended its runs as it stopped; what failed is known here.
-        const store = ExperimentStore.open(defaultStorePath(dirname(file)));
+        const store = openStore(defaultStorePath(dirname(file)));
         try {
           for (const run of runsOfInvocation(store, tag)) store.failRun(run.id, { step: `cell ${cell}`, error });
         } finally {
@@ -207,7 +207,7 @@ const verifyCommand: Command = {
       console.error(`pipelab: the exported script failed:\n${r.stderr.trim().split("\n").slice(-6).join("\n")}`);
       return 1;
     }
-    const store = ExperimentStore.open(storePath);
+    const store = openStore(storePath);
     try {
       let failed = 0;
       // The runs the script made, by the tag this verify gave them: whatever the script printed (quiet: true prints nothing).
@@ -272,7 +272,7 @@ const sweepCommand: Command = {
     const results = await runSweep(jobs, new LocalProcessExecutor(file, { sweep: id }), parallel, (r) =>
       log(`  ${r.ok ? "✓" : "✗"} ${JSON.stringify(r.job.params)} in ${(r.durationMs / 1000).toFixed(1)} s${r.error ? `: ${r.error}` : ""}`),
     );
-    const store = ExperimentStore.open(values.store ?? defaultStorePath(dirname(file)));
+    const store = openStore(values.store ?? defaultStorePath(dirname(file)));
     try {
       const filter = { tags: { sweep: id } };
       const comparison = store.compareRuns({ filter, params: Object.keys(jobs[0]?.params ?? {}) });

@@ -6,8 +6,8 @@ import { resolve } from "node:path";
 import { StepCache } from "../cache";
 import type { CacheReport } from "../cache";
 import { TrackingError } from "../errors";
-import { ENVIRONMENT_LABELS, ExperimentStore, defaultStorePath, diffRuns, parseRunOrder } from "../tracking";
-import type { CodeChange, RunDetails, RunDiff, RunId, StepDiff, StepSide } from "../tracking";
+import { ENVIRONMENT_LABELS, defaultStorePath, diffRuns, openStore, parseRunOrder } from "../tracking";
+import type { BrowsableStore, CodeChange, RunDetails, RunDiff, RunId, StepDiff, StepSide } from "../tracking";
 import { formatBytes, formatHunks, visible } from "../util";
 import { defaultCacheDir, formatCacheReport, pruneCache } from "../workbench";
 import { CliUsageError, parse } from "./args";
@@ -24,13 +24,13 @@ const READ_ACTIONS = new Set(["ls", "show", "compare", "best", "export", "diff"]
  * process died are marked crashed as usual), else read-only. A store that does
  * not exist yet is created, as any command creates it.
  */
-export function openForReading(path: string): ExperimentStore {
+export function openForReading(path: string): BrowsableStore {
   try {
-    return ExperimentStore.open(path);
+    return openStore(path);
   } catch (error) {
     const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
     if (!(error instanceof TrackingError) || !["EACCES", "EPERM", "EROFS"].includes(cause?.code ?? "")) throw error;
-    return ExperimentStore.open(path, { readOnly: true });
+    return openStore(path, { readOnly: true });
   }
 }
 
@@ -70,7 +70,7 @@ export const runs: Command = {
     const { values, positionals } = parse(rest, RUNS_OPTIONS, true);
     const path = values.store ?? defaultStorePath();
     // Reading needs no write access: a store the user may only read is opened read-only.
-    const store = READ_ACTIONS.has(action ?? "") ? openForReading(path) : ExperimentStore.open(path);
+    const store = READ_ACTIONS.has(action ?? "") ? openForReading(path) : openStore(path);
     const selection = {
       ...(values.experiment === undefined ? {} : { experiment: values.experiment }),
       ...(values.filter === undefined ? {} : { filter: values.filter }),
@@ -102,7 +102,7 @@ const RUNS_OPTIONS = {
 /** What a `runs` action gets: the store opened for it, the parsed options, the run selection. */
 interface RunsCall {
   action: string;
-  store: ExperimentStore;
+  store: BrowsableStore;
   values: { [K in keyof typeof RUNS_OPTIONS]?: (typeof RUNS_OPTIONS)[K]["type"] extends "boolean" ? boolean : string };
   positionals: string[];
   selection: { experiment?: string; filter?: string };
@@ -284,7 +284,7 @@ export const cache: Command = {
       const newerThan = values["newer-than"] === undefined ? undefined : new Date(values["newer-than"]);
       if (newerThan && Number.isNaN(newerThan.getTime())) throw new CliUsageError(`invalid --newer-than: ${values["newer-than"]} (use a date such as 2026-11-01)`);
       if (keepRuns === undefined && newerThan === undefined) throw new CliUsageError("cache prune: give --keep-runs N and/or --newer-than DATE");
-      const store = ExperimentStore.open(values.store ?? defaultStorePath());
+      const store = openStore(values.store ?? defaultStorePath());
       try {
         const result = pruneCache(stepCache, store, {
           ...(keepRuns === undefined ? {} : { keepRuns }),

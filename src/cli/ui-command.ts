@@ -3,7 +3,7 @@
  * opened read only: the page never writes to it.
  */
 import { TOKEN_ENV } from "../serve";
-import { ExperimentStore, defaultStorePath } from "../tracking";
+import { defaultStorePath, openStore } from "../tracking";
 import { startUi } from "../ui";
 import type { UiServer } from "../ui";
 import { CliUsageError, parse } from "./args";
@@ -27,7 +27,7 @@ export const uiCommand: Command = {
   async run(args) {
     const { values } = parse(args, OPTIONS);
     const port = portNumber(values.port);
-    const store = ExperimentStore.open(values.store ?? defaultStorePath(), { readOnly: true });
+    const store = openStore(values.store ?? defaultStorePath(), { readOnly: true });
     try {
       const ui = await startUi(store, { port, ...(values.host === undefined ? {} : { host: values.host }), ...(values.token === undefined ? {} : { token: values.token }) });
       console.log(`the runs of ${store.path} at ${ui.openUrl}`);

@@ -9,7 +9,7 @@ import { ColumnarTable, isColumnarTable } from "../data";
 import { DataError, messageOf } from "../errors";
 import { isTransformer } from "../ml";
 import type { Transformer, TrainedModel } from "../ml";
-import type { ExperimentStore, RunDetails, RunId, StepExecution } from "../tracking";
+import type { RunDetails, RunStore, RunId, StepExecution } from "../tracking";
 import { isDanfoFrame } from "../util";
 import { packagePipeline } from "./package";
 import type { Manifest, NotPackaged } from "./package";
@@ -39,7 +39,7 @@ interface Found<T> {
  * await packageRun(store, 12, "packages/penguins", { cacheDir: ".pipelab/cache" });
  * ```
  */
-export async function packageRun(store: ExperimentStore, runId: RunId, dir: string, options: PackageRunOptions): Promise<Manifest> {
+export async function packageRun(store: RunStore, runId: RunId, dir: string, options: PackageRunOptions): Promise<Manifest> {
   const run = store.runDetails(runId);
   if (run === undefined) throw new DataError(`no run ${runId} in the store ${store.path}: see \`pipelab runs ls\``);
   const steps = latestSteps(store.stepExecutions(runId));

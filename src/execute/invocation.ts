@@ -1,6 +1,6 @@
 /** How the CLI finds the runs a script or notebook it started made, whatever they printed. */
 import { randomUUID } from "node:crypto";
-import type { ExperimentStore, RunDetails } from "../tracking";
+import type { RunDetails, RunStore } from "../tracking";
 
 /**
  * A tag that names one invocation of the CLI, set on every run it starts (through
@@ -12,7 +12,7 @@ export function invocationTag(): { key: "invocation"; value: string } {
 }
 
 /** The runs of a store tagged with an invocation, oldest first. */
-export function runsOfInvocation(store: ExperimentStore, tag: { key: string; value: string }): RunDetails[] {
+export function runsOfInvocation(store: RunStore, tag: { key: string; value: string }): RunDetails[] {
   return store
     .listRuns({ filter: { tags: { [tag.key]: tag.value } } })
     .map((r) => store.runDetails(r.id))

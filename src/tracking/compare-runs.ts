@@ -10,39 +10,51 @@ import { decodeParam, isParamType } from "./param-codec";
 import type { ParamType } from "./param-codec";
 import { orderSql, orderTerms } from "./run-order";
 import { countRuns, selection } from "./run-queries";
-import type { Selection } from "./run-queries";
+import type { SqlDialect } from "./filter-sql";
 import { aNumber, parseStoredJson, recordOf } from "./stored-json";
 import type { Shape } from "./stored-json";
 import type { CompareQuery, ComparedRun, ParamValue, RunComparison, RunId, RunStatus } from "./types";
 
 export function compareRuns(conn: StoreConnection, q: CompareQuery = {}): RunComparison {
-  const { sql, args } = comparisonSql(q, selection(q));
+  const { sql, args } = comparisonSql(q, "sqlite");
+  return comparisonOf(conn.db.prepare(sql).raw().all(...args) as ComparisonRow[], q, countRuns(conn, q));
+}
+
+/** The comparison of the rows comparisonSql selected, of `total` runs in all. */
+export function comparisonOf(rows: readonly ComparisonRow[], q: CompareQuery, total: number): RunComparison {
   // One pass: each row is read and its columns tallied as it goes (10,000 runs, 15 columns each).
   const columns = new ColumnTally();
-  const runs = (conn.db.prepare(sql).raw().all(...args) as ComparisonRow[]).map((row) => readRow(row, columns));
-  return { total: countRuns(conn, q), offset: q.offset ?? 0, ...columns.summary(q, runs.length), runs };
+  const runs = rows.map((row) => readRow(row, columns));
+  return { total, offset: q.offset ?? 0, ...columns.summary(q, runs.length), runs };
 }
 
 // ---------------------------------------------------------------------------
 // The SQL.
 
-/** The SQL of a comparison and its arguments, in the order of its `?`. */
-function comparisonSql(q: CompareQuery, { where, params }: Selection): { sql: string; args: unknown[] } {
+/** The columns of a ComparisonRow before its JSON, each named apart (PostgreSQL's rows are objects: two "name" would be one). */
+const ROW_COLUMNS = "r.id AS id, r.name AS run_name, e.name AS experiment, r.status AS status, r.started_at AS started_at, r.ended_at AS ended_at";
+
+/** The SQL of a comparison in `dialect`, and its arguments, in the order of its `?`; its rows are ComparisonRows. */
+export function comparisonSql(q: CompareQuery, dialect: SqlDialect): { sql: string; args: unknown[] } {
+  const { where, params } = selection(q, dialect);
   const keyFilter = (alias: string, keys: readonly string[] | undefined): string =>
-    keys === undefined ? "" : keys.length === 0 ? " AND 0" : ` AND ${alias}.key IN (${keys.map(() => "?").join(", ")})`;
+    keys === undefined ? "" : keys.length === 0 ? (dialect === "sqlite" ? " AND 0" : " AND FALSE") : ` AND ${alias}.key IN (${keys.map(() => "?").join(", ")})`;
   // One row per run, its metrics and params gathered by SQLite into JSON objects: handing
   // JavaScript 10,000 rows instead of 250,000 (one per run and column) is most of the speed.
+  // PostgreSQL's JSON is cast to text: the rows are read by the same code in both dialects.
+  const [object, array, asText] = dialect === "sqlite" ? ["json_group_object", "json_array", ""] : ["json_object_agg", "json_build_array", "::text"];
   const metricsColumn = (id: string): string =>
-    `(SELECT json_group_object(m.key, m.value) FROM metric_finals m WHERE m.run_id = ${id}${keyFilter("m", q.metrics)})`;
+    `(SELECT ${object}(m.key, m.value)${asText} FROM metric_finals m WHERE m.run_id = ${id}${keyFilter("m", q.metrics)})`;
   const paramsColumn = (id: string): string =>
-    `(SELECT json_group_object(p.key, json_array(p.type, p.value)) FROM params p WHERE p.run_id = ${id}${keyFilter("p", q.params)})`;
+    `(SELECT ${object}(p.key, ${array}(p.type, p.value))${asText} FROM params p WHERE p.run_id = ${id}${keyFilter("p", q.params)})`;
   const keyParams = [...(q.metrics ?? []), ...(q.params ?? [])];
-  const page = [q.limit ?? -1, q.offset ?? 0];
+  // No limit: SQLite's LIMIT -1, PostgreSQL's LIMIT NULL.
+  const page = [q.limit ?? (dialect === "sqlite" ? -1 : null), q.offset ?? 0];
   // Newest first is the rowid order: SQLite pages through it and gathers each run's JSON as it
   // goes. Sorting by a metric first picks the page's ids, then gathers only for them.
   if (!q.orderBy) {
     return {
-      sql: `SELECT r.id, r.name, e.name, r.status, r.started_at, r.ended_at, ${metricsColumn("r.id")}, ${paramsColumn("r.id")}
+      sql: `SELECT ${ROW_COLUMNS}, ${metricsColumn("r.id")} AS metrics, ${paramsColumn("r.id")} AS params
          FROM runs r JOIN experiments e ON e.id = r.experiment_id
          WHERE ${where} ORDER BY r.id DESC LIMIT ? OFFSET ?`,
       args: [...keyParams, ...params, ...page],
@@ -50,9 +62,9 @@ function comparisonSql(q: CompareQuery, { where, params }: Selection): { sql: st
   }
   // Sorted: the selection's sort values first (each computed once), then the page's ids in order,
   // then each run's JSON gathered for those ids only.
-  const order = orderSql(q.orderBy);
+  const order = orderSql(q.orderBy, dialect);
   const v = order.values;
-  const terms = orderTerms(q.orderBy.direction);
+  const terms = orderTerms(q.orderBy.direction, dialect);
   return {
     sql: `WITH ordered AS MATERIALIZED (
            SELECT r.id AS id, ${v.missing} AS missing, ${v.kind} AS kind, ${v.num} AS num, ${v.text} AS text
@@ -60,7 +72,7 @@ function comparisonSql(q: CompareQuery, { where, params }: Selection): { sql: st
            WHERE ${where}),
          sel AS MATERIALIZED (
            SELECT id, row_number() OVER (ORDER BY ${terms}) AS rn FROM ordered ORDER BY ${terms} LIMIT ? OFFSET ?)
-         SELECT r.id, r.name, e.name, r.status, r.started_at, r.ended_at, ${metricsColumn("sel.id")}, ${paramsColumn("sel.id")}
+         SELECT ${ROW_COLUMNS}, ${metricsColumn("sel.id")} AS metrics, ${paramsColumn("sel.id")} AS params
          FROM sel JOIN runs r ON r.id = sel.id JOIN experiments e ON e.id = r.experiment_id
          ORDER BY sel.rn`,
     args: [...order.args, ...params, ...page, ...keyParams],
@@ -71,7 +83,7 @@ function comparisonSql(q: CompareQuery, { where, params }: Selection): { sql: st
 // Reading the rows.
 
 /** A row of the comparison's SQL, as `raw()` returns it. */
-type ComparisonRow = [
+export type ComparisonRow = [
   id: number,
   name: string | null,
   experiment: string,

@@ -2,8 +2,45 @@
  * The SQL compiler of a filter's tree: one boolean expression over
  * `runs r JOIN experiments e ON e.id = r.experiment_id`. Only fixed fragments
  * and `?` are written; every key and value goes to `out`, in order.
+ *
+ * Two dialects, SQLite and PostgreSQL, which differ in four places: the
+ * literals true and false, how a list bound as JSON is read, how a param's text
+ * is read as a number (PostgreSQL does not promise to test the type before the
+ * cast, so the cast sits in a CASE), and `~`, which is SQLite's LIKE (blind to
+ * the case of ASCII letters): PostgreSQL's ILIKE.
  */
 import type { FilterNode, FilterOperator, FilterScalar, RunColumn } from "./filter-tree";
+
+/** The SQL a filter compiles to: SQLite's (the file store) or PostgreSQL's (the shared store). */
+export type SqlDialect = "sqlite" | "postgres";
+
+interface DialectSql {
+  true: string;
+  false: string;
+  /** The values of a JSON array bound as `?`, as numbers or as text. */
+  jsonValues(numbers: boolean): string;
+  /** A param's text as a number, for a param of type number. */
+  paramNumber: string;
+  like: string;
+}
+
+const DIALECTS: Readonly<Record<SqlDialect, DialectSql>> = {
+  sqlite: {
+    true: "1",
+    false: "0",
+    // A JSON integer beyond 2^53 would otherwise be exact and miss the double it was written from.
+    jsonValues: (numbers) => `SELECT ${numbers ? "CAST(value AS REAL)" : "value"} FROM json_each(?)`,
+    paramNumber: "CAST(p.value AS REAL)",
+    like: "LIKE",
+  },
+  postgres: {
+    true: "TRUE",
+    false: "FALSE",
+    jsonValues: (numbers) => `SELECT ${numbers ? "CAST(value AS double precision)" : "value"} FROM jsonb_array_elements_text(CAST(? AS jsonb))`,
+    paramNumber: "(CASE WHEN p.type = 'number' THEN CAST(p.value AS double precision) END)",
+    like: "ILIKE",
+  },
+};
 
 const COLUMN_SQL: Readonly<Record<RunColumn, string>> = {
   id: "r.id",
@@ -25,35 +62,103 @@ const KEYED_ROWS = {
 
 const VALUE_SQL = { metrics: "m.value", tags: "t.value" } as const;
 
-/** The SQL of `node`, pushing the values its `?` stand for onto `out`. */
-export function toSql(node: FilterNode, out: unknown[]): string {
-  switch (node.kind) {
-    case "and":
-    case "or": {
-      if (node.operands.length === 0) return node.kind === "and" ? "1" : "0";
-      return chain(
-        node.operands.map((operand) => toSql(operand, out)),
-        node.kind === "and" ? " AND " : " OR ",
-      );
+/** The SQL of `node` in `dialect`, pushing the values its `?` stand for onto `out`. */
+export function toSql(node: FilterNode, out: unknown[], dialect: SqlDialect = "sqlite"): string {
+  return new FilterSql(DIALECTS[dialect], out).of(node);
+}
+
+class FilterSql {
+  constructor(
+    private readonly d: DialectSql,
+    private readonly out: unknown[],
+  ) {}
+
+  of(node: FilterNode): string {
+    const out = this.out;
+    switch (node.kind) {
+      case "and":
+      case "or": {
+        if (node.operands.length === 0) return node.kind === "and" ? this.d.true : this.d.false;
+        return chain(
+          node.operands.map((operand) => this.of(operand)),
+          node.kind === "and" ? " AND " : " OR ",
+        );
+      }
+      case "not":
+        return `NOT (${this.of(node.operand)})`;
+      case "isNull": {
+        const { field, negated } = node;
+        if (field.scope === "run") return `${COLUMN_SQL[field.column]} IS ${negated ? "NOT " : ""}NULL`;
+        out.push(field.key);
+        return `${negated ? "" : "NOT "}EXISTS (${KEYED_ROWS[field.scope]})`;
+      }
+      case "compare":
+      case "in": {
+        const { field } = node;
+        if (field.scope === "run") return this.valueTest(COLUMN_SQL[field.column], node);
+        out.push(field.key); // the key's `?` comes first in the text
+        const test = field.scope === "params" ? this.paramTest(node) : this.valueTest(VALUE_SQL[field.scope], node);
+        return `EXISTS (${KEYED_ROWS[field.scope]} AND ${test})`;
+      }
     }
-    case "not":
-      return `NOT (${toSql(node.operand, out)})`;
-    case "isNull": {
-      const { field, negated } = node;
-      if (field.scope === "run") return `${COLUMN_SQL[field.column]} IS ${negated ? "NOT " : ""}NULL`;
-      out.push(field.key);
-      return `${negated ? "" : "NOT "}EXISTS (${KEYED_ROWS[field.scope]})`;
+  }
+
+
+  /** `column IN` a list bound as one JSON array, so that a list of any length is one parameter and one level of SQL. */
+  private memberOf(column: string, values: readonly number[] | readonly string[]): string {
+    this.out.push(JSON.stringify(values));
+    return `${column} IN (${this.d.jsonValues(typeof values[0] === "number")})`;
+  }
+
+  /** A test on a column holding one type. */
+  private valueTest(column: string, node: ValueNode): string {
+    if (node.kind === "in") {
+      // checkValue lets only values of the column's type into the list.
+      const { values } = node;
+      return this.memberOf(column, values.every((v): v is number => typeof v === "number") ? values : values.map(String));
     }
-    case "compare":
-    case "in": {
-      const { field } = node;
-      if (field.scope === "run") return valueTest(COLUMN_SQL[field.column], node, out);
-      out.push(field.key); // the key's `?` comes first in the text
-      const test = field.scope === "params" ? paramTest(node, out) : valueTest(VALUE_SQL[field.scope], node, out);
-      return `EXISTS (${KEYED_ROWS[field.scope]} AND ${test})`;
+    if (node.op === "~") {
+      this.out.push(`%${String(node.value).replace(/[\\%_]/g, "\\$&")}%`);
+      return `${column} ${this.d.like} ? ESCAPE '\\'`;
+    }
+    this.out.push(node.value);
+    return `${column} ${node.op === "!=" ? "<>" : node.op} ?`;
+  }
+
+  /** A test on a param, whose text value is read according to its `type`. */
+  private paramTest(node: ValueNode): string {
+    if (node.kind === "in") {
+      const numbers = node.values.filter((v): v is number => typeof v === "number");
+      const strings = node.values.filter((v): v is string => typeof v === "string");
+      const booleans = node.values.filter((v) => typeof v === "boolean").map((v) => (v ? "true" : "false"));
+      const tests: string[] = [];
+      if (numbers.length > 0) tests.push(`(p.type = 'number' AND ${this.memberOf(this.d.paramNumber, numbers)})`);
+      if (strings.length > 0) tests.push(`(p.type = 'string' AND ${this.memberOf("p.value", strings)})`);
+      if (booleans.length > 0) tests.push(`(p.type = 'boolean' AND ${this.memberOf("p.value", booleans)})`);
+      return chain(tests, " OR ");
+    }
+    if (node.op === "~") return this.valueTest("p.value", node);
+    // A run has at most one row per key, so this is "has the key, with another value".
+    if (node.op === "!=") return `NOT ${this.typedParamTest("=", node.value)}`;
+    return this.typedParamTest(node.op, node.value);
+  }
+
+  private typedParamTest(op: Exclude<FilterOperator, "!=" | "~">, value: FilterScalar): string {
+    switch (typeof value) {
+      case "number":
+        this.out.push(value);
+        return `(p.type = 'number' AND ${this.d.paramNumber} ${op} ?)`;
+      case "string":
+        this.out.push(value);
+        return `(p.type = 'string' AND p.value ${op} ?)`;
+      case "boolean":
+        this.out.push(value ? "true" : "false");
+        return `(p.type = 'boolean' AND p.value = ?)`;
     }
   }
 }
+
+type ValueNode = Extract<FilterNode, { kind: "compare" | "in" }>;
 
 /** The most operands written as one flat chain (`a OR b OR c`). */
 const FLAT_CHAIN = 8;
@@ -71,64 +176,4 @@ function chain(parts: readonly string[], op: " AND " | " OR "): string {
   const groups: string[] = [];
   for (let i = 0; i < parts.length; i += size) groups.push(chain(parts.slice(i, i + size), op));
   return `(${groups.join(op)})`;
-}
-
-/**
- * `column IN` a list bound as one JSON array, so that a list of any length
- * is one parameter and one level of SQL. Numbers are read back as REAL: a
- * JSON integer beyond 2^53 would otherwise be exact and miss the double it
- * was written from.
- */
-function memberOf(column: string, values: readonly number[] | readonly string[], out: unknown[]): string {
-  out.push(JSON.stringify(values));
-  return `${column} IN (SELECT ${typeof values[0] === "number" ? "CAST(value AS REAL)" : "value"} FROM json_each(?))`;
-}
-
-type ValueNode = Extract<FilterNode, { kind: "compare" | "in" }>;
-
-/** A test on a column holding one type. */
-function valueTest(column: string, node: ValueNode, out: unknown[]): string {
-  if (node.kind === "in") {
-    // checkValue lets only values of the column's type into the list.
-    const { values } = node;
-    return memberOf(column, values.every((v): v is number => typeof v === "number") ? values : values.map(String), out);
-  }
-  if (node.op === "~") {
-    out.push(`%${String(node.value).replace(/[\\%_]/g, "\\$&")}%`);
-    return `${column} LIKE ? ESCAPE '\\'`;
-  }
-  out.push(node.value);
-  return `${column} ${node.op === "!=" ? "<>" : node.op} ?`;
-}
-
-/** A test on a param, whose text value is read according to its `type`. */
-function paramTest(node: ValueNode, out: unknown[]): string {
-  if (node.kind === "in") {
-    const numbers = node.values.filter((v): v is number => typeof v === "number");
-    const strings = node.values.filter((v): v is string => typeof v === "string");
-    const booleans = node.values.filter((v) => typeof v === "boolean").map((v) => (v ? "true" : "false"));
-    const tests: string[] = [];
-    if (numbers.length > 0) tests.push(`(p.type = 'number' AND ${memberOf("CAST(p.value AS REAL)", numbers, out)})`);
-    if (strings.length > 0) tests.push(`(p.type = 'string' AND ${memberOf("p.value", strings, out)})`);
-    if (booleans.length > 0) tests.push(`(p.type = 'boolean' AND ${memberOf("p.value", booleans, out)})`);
-    return chain(tests, " OR ");
-  }
-  if (node.op === "~") return valueTest("p.value", node, out);
-  // A run has at most one row per key, so this is "has the key, with another value".
-  if (node.op === "!=") return `NOT ${typedParamTest("=", node.value, out)}`;
-  return typedParamTest(node.op, node.value, out);
-}
-
-function typedParamTest(op: Exclude<FilterOperator, "!=" | "~">, value: FilterScalar, out: unknown[]): string {
-  switch (typeof value) {
-    case "number":
-      out.push(value);
-      return `(p.type = 'number' AND CAST(p.value AS REAL) ${op} ?)`;
-    case "string":
-      out.push(value);
-      return `(p.type = 'string' AND p.value ${op} ?)`;
-    case "boolean":
-      out.push(value ? "true" : "false");
-      return `(p.type = 'boolean' AND p.value = ?)`;
-  }
 }

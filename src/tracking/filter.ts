@@ -70,6 +70,7 @@
 import { fromObject } from "./filter-object";
 import { parseFilter } from "./filter-parser";
 import { toSql } from "./filter-sql";
+import type { SqlDialect } from "./filter-sql";
 import type { RunFilter } from "./filter-tree";
 
 // The language's parts, one module each: limits, error, tree, fields and value checks,
@@ -92,7 +93,8 @@ export type {
 /**
  * Compiles a filter (an expression or an object) into a SQL boolean expression
  * over `runs r JOIN experiments e ON e.id = r.experiment_id`, with `?`
- * placeholders, and the values to bind to them, in order.
+ * placeholders, and the values to bind to them, in order; in SQLite's dialect
+ * unless told PostgreSQL's.
  *
  * @throws FilterError when the filter is invalid.
  * @example
@@ -101,8 +103,8 @@ export type {
  * db.prepare(`SELECT r.id FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE ${where}`).all(...params);
  * ```
  */
-export function compileFilter(filter: RunFilter): { where: string; params: unknown[] } {
+export function compileFilter(filter: RunFilter, dialect: SqlDialect = "sqlite"): { where: string; params: unknown[] } {
   const node = typeof filter === "string" ? parseFilter(filter) : fromObject(filter);
   const params: unknown[] = [];
-  return { where: toSql(node, params), params };
+  return { where: toSql(node, params, dialect), params };
 }

@@ -1,5 +1,5 @@
 export { ExperimentStore } from "./store";
-export type { RunStore } from "./run-store";
+export type { BrowsableStore, RunStore } from "./run-store";
 export type { StoreOpenOptions } from "./open-store";
 export { STALE_HEARTBEAT_MS } from "./crash-sweep";
 export { FilterError, compileFilter, parseFilter } from "./filter";
@@ -17,7 +17,7 @@ export { MODEL_RUN_TAG, servingExperiment, startServingRun } from "./serving-run
 export type { ServingRunInit } from "./serving-run";
 export type { Shape } from "./stored-json";
 export { APPLICATION_ID, SCHEMA_VERSION } from "./schema";
-export { defaultStorePath } from "./location";
+export { defaultStorePath, storeLocation } from "./location";
 export type {
   ArtifactInit,
   ArtifactRecord,
@@ -44,3 +44,6 @@ export type {
   StepExecution,
   StepKey,
 } from "./types";
+export { PostgresStore } from "./pg-store";
+export { openStore } from "./open-any";
+export type { PostgresStoreOptions } from "./pg-store";

@@ -7,13 +7,14 @@ export const STORE_ENV = "PIPELAB_STORE";
 
 /**
  * Where the store lives unless told otherwise: `$PIPELAB_STORE` when set
- * (relative to the project root), else `experiments.db` at the project root,
- * the nearest folder with a package.json above `cwd`.
+ * (a file relative to the project root, or a PostgreSQL URL), else
+ * `experiments.db` at the project root, the nearest folder with a
+ * package.json above `cwd`.
  */
 export function defaultStorePath(cwd: string = process.cwd()): string {
   const root = findProjectRoot(cwd);
   const fromEnv = process.env[STORE_ENV];
-  if (fromEnv !== undefined && fromEnv !== "") return isAbsolute(fromEnv) ? fromEnv : resolve(root, fromEnv);
+  if (fromEnv !== undefined && fromEnv !== "") return isPostgresUrl(fromEnv) ? fromEnv.trim() : isAbsolute(fromEnv) ? fromEnv : resolve(root, fromEnv);
   return join(root, "experiments.db");
 }
 
@@ -32,3 +33,13 @@ export function sharedByEnvironment(): boolean {
 }
 
 export { SHARED_ENV };
+
+/** Whether a store location is a PostgreSQL URL (`postgres://` or `postgresql://`) rather than a file. */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location.trim());
+}
+
+/** A store location as given (a file path, resolved from `cwd`; a PostgreSQL URL, as it is). */
+export function storeLocation(location: string, cwd: string = process.cwd()): string {
+  return isPostgresUrl(location) ? location.trim() : resolve(cwd, location);
+}

@@ -12,7 +12,7 @@ import type { HistoryOptions, MetricPoint, RunId } from "./types";
 const BLOCKS_PER_POINT_MAX = 32;
 
 /** A row of metric_blocks: a block's lowest and highest point. */
-interface BlockRow {
+export interface BlockRow {
   min_step: number;
   min_value: number;
   max_step: number;
@@ -49,7 +49,7 @@ function fullHistory(conn: StoreConnection, run: RunId, key: string): MetricPoin
  * blocks are grouped, in step order, into max / 2 buckets, and each bucket
  * gives its lowest and its highest point, in step order.
  */
-function thinBlocks(blocks: readonly BlockRow[], max: number): MetricPoint[] {
+export function thinBlocks(blocks: readonly BlockRow[], max: number): MetricPoint[] {
   const perBucket = Math.max(1, Math.ceil(blocks.length / Math.max(1, Math.floor(max / 2))));
   const points: MetricPoint[] = [];
   for (let start = 0; start < blocks.length; start += perBucket) {

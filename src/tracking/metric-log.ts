@@ -31,7 +31,7 @@ interface BlockExtremes {
 }
 
 /** Per metric, its final point and the extremes of each block the batch touches. */
-interface BatchSummary {
+export interface BatchSummary {
   finals: Map<string, Final>;
   blocks: Map<string, Map<number, BlockExtremes>>;
 }
@@ -65,7 +65,7 @@ export function logMetrics(conn: StoreConnection, run: RunId, points: readonly M
 }
 
 /** The final point of each metric of a batch, and each block's lowest and highest point in it. */
-function summarize(points: readonly MetricPointInput[], now: number): BatchSummary {
+export function summarize(points: readonly MetricPointInput[], now: number): BatchSummary {
   const finals = new Map<string, Final>();
   const blocks = new Map<string, Map<number, BlockExtremes>>();
   for (const p of points) {

@@ -7,6 +7,7 @@
  * before any text.
  */
 import { TrackingError } from "../errors";
+import type { SqlDialect } from "./filter-sql";
 import type { RunOrder, RunOrderField } from "./types";
 
 /** An order's SQL over `runs r JOIN experiments e`: a join it needs, and the sort values of each run. */
@@ -19,8 +20,8 @@ export interface OrderSql {
   values: { missing: string; kind: string; num: string; text: string };
 }
 
-/** The SQL of `order`. */
-export function orderSql(order: RunOrder): OrderSql {
+/** The SQL of `order`, in SQLite's dialect or PostgreSQL's. */
+export function orderSql(order: RunOrder, dialect: SqlDialect = "sqlite"): OrderSql {
   if ("metric" in order) {
     const aggregate = order.aggregate ?? "last";
     if (aggregate === "last") {
@@ -51,7 +52,15 @@ export function orderSql(order: RunOrder): OrderSql {
       return { join: "", args: [], values: numeric("r.id") };
     case "duration":
       // A running run has no duration yet: it goes with the runs that lack the value.
-      return { join: "", args: [], values: numeric("(julianday(r.ended_at) - julianday(r.started_at))") };
+      return {
+        join: "",
+        args: [],
+        values: numeric(
+          dialect === "sqlite"
+            ? "(julianday(r.ended_at) - julianday(r.started_at))"
+            : "EXTRACT(EPOCH FROM CAST(r.ended_at AS timestamptz) - CAST(r.started_at AS timestamptz))",
+        ),
+      };
     case "name":
       return { join: "", args: [], values: textual("r.name") };
     case "experiment":
@@ -71,10 +80,16 @@ function textual(value: string): OrderSql["values"] {
   return { missing: `(${value} IS NULL)`, kind: "1", num: "NULL", text: value };
 }
 
-/** The ORDER BY terms over the columns missing, kind, num, text and id that orderSql's values fill. */
-export function orderTerms(direction: "asc" | "desc" | undefined): string {
+/**
+ * The ORDER BY terms over the columns missing, kind, num, text and id that
+ * orderSql's values fill. Text sorts without regard to the case of ASCII
+ * letters, then byte by byte: the same in both dialects, whatever the
+ * PostgreSQL server's locale.
+ */
+export function orderTerms(direction: "asc" | "desc" | undefined, dialect: SqlDialect = "sqlite"): string {
   const dir = direction === "asc" ? "ASC" : "DESC";
-  return `missing, kind, num ${dir}, text COLLATE NOCASE ${dir}, text ${dir}, id DESC`;
+  const folded = dialect === "sqlite" ? `text COLLATE NOCASE ${dir}, text ${dir}` : `lower(text) COLLATE "C" ${dir}, text COLLATE "C" ${dir}`;
+  return `missing, kind, num ${dir}, ${folded}, id DESC`;
 }
 
 /** The run fields an order can name, as `parseRunOrder` reads them. */

@@ -6,6 +6,7 @@
 import { metricMode } from "../util";
 import type { StoreConnection } from "./connection";
 import { compileFilter } from "./filter";
+import type { SqlDialect } from "./filter-sql";
 import { decodeParam } from "./param-codec";
 import type { ParamRow } from "./param-codec";
 import { RUN_COLUMNS, toRecord } from "./run-row";
@@ -19,7 +20,7 @@ export interface Selection {
 }
 
 /** The WHERE clause and its parameters for a selection of runs. */
-export function selection(q: RunQuery): Selection {
+export function selection(q: RunQuery, dialect: SqlDialect = "sqlite"): Selection {
   const clauses: string[] = [];
   const params: unknown[] = [];
   if (!q.includeDeleted) clauses.push("r.deleted_at IS NULL");
@@ -28,18 +29,18 @@ export function selection(q: RunQuery): Selection {
     params.push(q.experiment);
   }
   if (q.ids !== undefined) {
-    if (q.ids.length === 0) clauses.push("0");
+    if (q.ids.length === 0) clauses.push(dialect === "sqlite" ? "0" : "FALSE");
     else {
       clauses.push(`r.id IN (${q.ids.map(() => "?").join(", ")})`);
       params.push(...q.ids);
     }
   }
   if (q.filter !== undefined) {
-    const f = compileFilter(q.filter);
+    const f = compileFilter(q.filter, dialect);
     clauses.push(`(${f.where})`);
     params.push(...f.params);
   }
-  return { where: clauses.length > 0 ? clauses.join(" AND ") : "1", params };
+  return { where: clauses.length > 0 ? clauses.join(" AND ") : dialect === "sqlite" ? "1" : "TRUE", params };
 }
 
 export function getRun(conn: StoreConnection, run: RunId): RunRecord | undefined {

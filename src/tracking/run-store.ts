@@ -27,8 +27,10 @@
  * }
  * ```
  */
+import type { RunDiffSource } from "./run-diff";
 import type {
   ArtifactInit,
+  ArtifactRecord,
   BestRunQuery,
   CompareQuery,
   HistoryOptions,
@@ -103,4 +105,16 @@ export interface RunStore {
   stepExecutions(run: RunId): StepExecution[];
   /** The cache keys of the step executions of the newest `runs` runs (any experiment). */
   cacheKeysOfRecentRuns(runs: number): Set<string>;
+}
+
+/**
+ * A store as the runs page and `pipelab runs diff` read it: a RunStore with
+ * its experiments, each run's artifacts and the key records of its steps.
+ * ExperimentStore and PostgresStore are both one.
+ */
+export interface BrowsableStore extends RunStore, RunDiffSource {
+  /** The experiments by name, with how many runs each has (deleted ones not counted). */
+  listExperiments(): { name: string; runs: number }[];
+  /** A run's artifacts, in the order they were recorded. */
+  listArtifacts(run: RunId): ArtifactRecord[];
 }

@@ -18,7 +18,7 @@ import * as lifecycle from "./run-lifecycle";
 import * as queries from "./run-queries";
 import * as runDiffs from "./run-diff";
 import type { KeyedStep } from "./run-diff";
-import type { RunStore } from "./run-store";
+import type { BrowsableStore } from "./run-store";
 import * as steps from "./step-records";
 import type {
   ArtifactInit,
@@ -66,7 +66,7 @@ import type {
  * store.endRun(run, "finished");
  * ```
  */
-export class ExperimentStore implements RunStore {
+export class ExperimentStore implements BrowsableStore {
   /** The store is not data: a step that reads it does not depend on it (pipeline's NOT_DATA). */
   readonly [NOT_DATA] = true;
   readonly path: string;

@@ -5,7 +5,7 @@
  * of one metric for all of them, parallel coordinates and param-vs-metric.
  */
 import { learningCurves, parallelCoordinates, paramVsMetric } from "../charts";
-import type { ComparedRun, ExperimentStore, RunComparison, RunId } from "../tracking";
+import type { ComparedRun, BrowsableStore, RunComparison, RunId } from "../tracking";
 import { metricMode } from "../util";
 import { chartFigure } from "./charts";
 import { metricDisplay, paramDisplay } from "./format";
@@ -44,7 +44,7 @@ export function parseCompareView(query: Readonly<Record<string, QueryValue>>): C
   return { runs, metric: metric === "" ? undefined : metric, scale, x };
 }
 
-export function comparePage(store: ExperimentStore, view: CompareView): Html {
+export function comparePage(store: BrowsableStore, view: CompareView): Html {
   if (view.runs.length === 0) return page("Compare runs", html`<h1>Compare runs</h1><p class="notice">No runs picked: tick runs on the <a href="/">runs page</a> and press Compare.</p>`);
   const comparison = store.compareRuns({ ids: view.runs });
   const missing = view.runs.filter((id) => !comparison.runs.some((r) => r.id === id));
@@ -91,7 +91,7 @@ function bestValue(runs: readonly ComparedRun[], metric: string): number | undef
   return metricMode(metric) === "min" ? Math.min(...values) : Math.max(...values);
 }
 
-function charts(store: ExperimentStore, c: RunComparison, metric: string, view: CompareView): Html {
+function charts(store: BrowsableStore, c: RunComparison, metric: string, view: CompareView): Html {
   const runs = c.runs.map((r) => r.id);
   const option = (value: string, chosen: string, label: string): Html => html`<option value="${value}"${value === chosen ? html` selected` : ""}>${label}</option>`;
   return html`<h2>Charts</h2>

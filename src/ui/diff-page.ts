@@ -6,7 +6,7 @@
  * the environment fields that differ.
  */
 import { ENVIRONMENT_LABELS, diffRuns } from "../tracking";
-import type { CodeChange, DiffedRun, ExperimentStore, FileChange, ParamValue, RunDiff, RunId, StepDiff, StepSide } from "../tracking";
+import type { CodeChange, DiffedRun, BrowsableStore, FileChange, ParamValue, RunDiff, RunId, StepDiff, StepSide } from "../tracking";
 import type { DiffHunk } from "../util";
 import { metricDisplay, timeDisplay } from "./format";
 import { html } from "./html";
@@ -32,7 +32,7 @@ export function parseDiffView(query: Readonly<Record<string, QueryValue>>): Diff
 }
 
 /** The diff page, or the run the store does not have (the page is then a 404). */
-export function diffPage(store: ExperimentStore, view: DiffView): { page: Html } | { missing: RunId } {
+export function diffPage(store: BrowsableStore, view: DiffView): { page: Html } | { missing: RunId } {
   for (const id of [view.a, view.b]) if (store.runDetails(id) === undefined) return { missing: id };
   const d = diffRuns(store, view.a, view.b);
   const title = `Run #${d.a.id} vs run #${d.b.id}`;

@@ -2,7 +2,7 @@
  * The experiments of a store with how many runs each holds (deleted ones not
  * counted), for the runs page's list: the store's own listing.
  */
-import type { ExperimentStore } from "../tracking";
+import type { BrowsableStore } from "../tracking";
 
 export interface ExperimentSummary {
   name: string;
@@ -11,7 +11,7 @@ export interface ExperimentSummary {
 
 /** Lists a store's experiments. */
 export class ExperimentList {
-  constructor(private readonly store: ExperimentStore) {}
+  constructor(private readonly store: BrowsableStore) {}
 
   list(): ExperimentSummary[] {
     return this.store.listExperiments();

@@ -5,7 +5,7 @@
  * left (artifacts), and its learning curves.
  */
 import { learningCurves } from "../charts";
-import type { ExperimentStore, RunDetails, RunId, RunStatus, StepExecution } from "../tracking";
+import type { BrowsableStore, RunDetails, RunId, RunStatus, StepExecution } from "../tracking";
 import { formatBytes } from "../util";
 import type { ArtifactFiles } from "./artifact-files";
 import { chartFigure } from "./charts";
@@ -24,7 +24,7 @@ const MAX_CURVES = 12;
  * The run page, or undefined when the store has no run `id`; `live` when it
  * carries the live script (the run is running), which its headers must allow.
  */
-export function runPage(store: ExperimentStore, files: ArtifactFiles, id: RunId): { page: Html; live: boolean } | undefined {
+export function runPage(store: BrowsableStore, files: ArtifactFiles, id: RunId): { page: Html; live: boolean } | undefined {
   const run = store.runDetails(id);
   if (run === undefined) return undefined;
   const title = `Run #${run.id}${run.name === null ? "" : ` ${run.name}`}`;
@@ -52,13 +52,13 @@ ${live ? liveCurves(store, run) : html`<div id="curves">${curves(store, run)}</d
 }
 
 /** The learning curves of run `id` alone, as the live page swaps them in, with the run's status; undefined when the store has no run `id`. */
-export function runCurves(store: ExperimentStore, id: RunId): { curves: Html; status: RunStatus } | undefined {
+export function runCurves(store: BrowsableStore, id: RunId): { curves: Html; status: RunStatus } | undefined {
   const run = store.runDetails(id);
   return run === undefined ? undefined : { curves: curves(store, run), status: run.status };
 }
 
 /** A running run's curves: a container the live script refreshes from the fragment URL while the run runs. */
-function liveCurves(store: ExperimentStore, run: RunDetails): Html {
+function liveCurves(store: BrowsableStore, run: RunDetails): Html {
   return html`<p class="notice" id="live-status">The run is running: the curves update every ${LIVE_INTERVAL_MS / 1000} s.</p>
 <div id="curves" data-live="${curvesPath(run.id)}">${curves(store, run)}</div>
 <script src="${LIVE_SCRIPT_PATH}" defer></script>`;
@@ -103,7 +103,7 @@ ${steps.map(
 }
 
 /** The artifacts, each file inside the project a link (`/runs/:id/artifacts/:index`). */
-function artifactsTable(store: ExperimentStore, files: ArtifactFiles, run: RunId): Html {
+function artifactsTable(store: BrowsableStore, files: ArtifactFiles, run: RunId): Html {
   const artifacts = store.listArtifacts(run);
   if (artifacts.length === 0) return html`<p class="notice">no artifacts</p>`;
   return html`<table id="artifacts"><thead><tr><th>name</th><th>kind</th><th>path</th><th>recorded</th></tr></thead><tbody>
@@ -119,7 +119,7 @@ ${artifacts.map((a, i) => {
  * A chart per metric logged at more than one step; `val_X` goes with `X` (learningCurves
  * draws both) and is drawn alone only when the run has no `X`.
  */
-function curves(store: ExperimentStore, run: RunDetails): Html {
+function curves(store: BrowsableStore, run: RunDetails): Html {
   const keys = Object.keys(run.metrics).filter((k) => !(k.startsWith("val_") && run.metrics[k.slice(4)] !== undefined));
   const withHistory = keys.filter((k) => store.metricHistory(run.id, k, { maxPoints: 2 }).length > 1 || store.metricHistory(run.id, `val_${k}`, { maxPoints: 2 }).length > 1);
   if (withHistory.length === 0) return html`<p class="notice">no metric was logged at more than one step</p>`;

@@ -4,7 +4,7 @@
  * read: compareRuns pages and sorts in SQL, and the per-run extras (tags,
  * source, a metric's lowest or highest value) are read for that page only.
  */
-import type { ComparedRun, ExperimentStore, RunDetails, RunId, RunOrder } from "../tracking";
+import type { ComparedRun, BrowsableStore, RunDetails, RunId, RunOrder } from "../tracking";
 import { isDefaultSort } from "./runs-view";
 import type { RunColumn, RunSort, RunsView } from "./runs-view";
 
@@ -41,7 +41,7 @@ const EXTREME_POINTS = 64;
  *
  * @throws FilterError for a filter the store cannot compile.
  */
-export function readRunsPage(store: ExperimentStore, view: RunsView): RunsPage {
+export function readRunsPage(store: BrowsableStore, view: RunsView): RunsPage {
   const selection = { ...(view.experiment === undefined ? {} : { experiment: view.experiment }), ...(view.filter === "" ? {} : { filter: view.filter }) };
   const chosen = view.columns;
   const sortMetric = view.sort.key.kind === "metric" && view.sort.key.aggregate === "last" ? view.sort.key.key : undefined;
@@ -84,7 +84,7 @@ function runOrder(sort: RunSort): RunOrder {
 }
 
 /** The lowest or highest value a run logged for a metric, undefined when it logged none. */
-export function metricExtreme(store: ExperimentStore, run: RunId, key: string, which: "min" | "max"): number | undefined {
+export function metricExtreme(store: BrowsableStore, run: RunId, key: string, which: "min" | "max"): number | undefined {
   const points = store.metricHistory(run, key, { maxPoints: EXTREME_POINTS });
   if (points.length === 0) return undefined;
   let best = (points[0] as { value: number }).value;

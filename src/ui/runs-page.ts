@@ -5,7 +5,7 @@
  * rest of the view.
  */
 import { PipelabError } from "../errors";
-import type { ExperimentStore } from "../tracking";
+import type { BrowsableStore } from "../tracking";
 import { FilterError } from "../tracking";
 import type { ExperimentSummary } from "./experiment-list";
 import { durationDisplay, metricDisplay, paramDisplay, timeDisplay } from "./format";
@@ -18,7 +18,7 @@ import { DEFAULT_PAGE_SIZE, columnSortKey, columnText, isDefaultSort, sameSortKe
 import type { RunColumn, RunsView } from "./runs-view";
 
 /** The runs page for `view`; a bad filter is shown with its caret instead of the table. */
-export function runsPage(store: ExperimentStore, experiments: readonly ExperimentSummary[], view: RunsView): Html {
+export function runsPage(store: BrowsableStore, experiments: readonly ExperimentSummary[], view: RunsView): Html {
   let content: Html;
   try {
     content = runsTable(view, readRunsPage(store, view));

@@ -9,7 +9,7 @@ import { dirname } from "node:path";
 import fastify from "fastify";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { messageOf } from "../errors";
-import type { ExperimentStore, RunId } from "../tracking";
+import type { BrowsableStore, RunId } from "../tracking";
 import { findProjectRoot } from "../util";
 // serve's index does not export its auth helpers; they are the one rule for tokens, used as they are.
 import { chooseToken } from "../serve";
@@ -86,7 +86,7 @@ type Query = { Querystring: Record<string, QueryValue> };
  * await ui.close();
  * ```
  */
-export async function startUi(store: ExperimentStore, options: UiOptions = {}): Promise<UiServer> {
+export async function startUi(store: BrowsableStore, options: UiOptions = {}): Promise<UiServer> {
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UiError(`invalid port: ${String(port)} (a whole number from 0 to 65535; 0 takes a free one)`);
   const host = options.host ?? "127.0.0.1";
@@ -119,7 +119,7 @@ export async function startUi(store: ExperimentStore, options: UiOptions = {}): 
   };
 }
 
-function addRoutes(app: FastifyInstance, store: ExperimentStore, experiments: ExperimentList, files: ArtifactFiles): void {
+function addRoutes(app: FastifyInstance, store: BrowsableStore, experiments: ExperimentList, files: ArtifactFiles): void {
   const runs = (experiment: string | undefined, query: Record<string, QueryValue>, reply: FastifyReply): FastifyReply => {
     let view: RunsView;
     try {

@@ -1,6 +1,6 @@
 import type { CacheReport, StepCache } from "../cache";
 import { CacheError } from "../errors";
-import type { ExperimentStore } from "../tracking";
+import type { RunStore } from "../tracking";
 import { formatBytes } from "../util";
 
 /** What a prune keeps: artifacts of the newest N runs, and/or artifacts newer than a date. */
@@ -17,7 +17,7 @@ export interface PruneOptions {
 export class CacheControl {
   constructor(
     private readonly cache: StepCache,
-    private readonly store: ExperimentStore,
+    private readonly store: RunStore,
   ) {}
 
   /** Where the disk tier is. */
@@ -46,7 +46,7 @@ export class CacheControl {
 }
 
 /** Prunes a cache by what a store's recent runs used; shared by the API and the CLI. */
-export function pruneCache(cache: StepCache, store: ExperimentStore, options: PruneOptions): { removed: number; freedBytes: number; kept: number } {
+export function pruneCache(cache: StepCache, store: RunStore, options: PruneOptions): { removed: number; freedBytes: number; kept: number } {
   if (options.keepRuns === undefined && options.newerThan === undefined) {
     throw new CacheError("prune needs keepRuns and/or newerThan, so that it never empties the cache by accident");
   }

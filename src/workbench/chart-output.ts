@@ -4,12 +4,12 @@
  * as the run's artifacts.
  */
 import { dirname, join } from "node:path";
-import type { ExperimentStore, RunId } from "../tracking";
+import type { RunStore, RunId } from "../tracking";
 import { escapeHtml, findProjectRoot, makeOwnFolder, writeOwnFile } from "../util";
 
 /** Writes a chart's files for a run; returns the page's path and whether an SVG was written beside it. */
 export function writeChartFiles(
-  store: ExperimentStore,
+  store: RunStore,
   run: RunId,
   chart: { html: string; label: string; kind: "chart" | "table"; index: number },
 ): { page: string; svg: boolean } {

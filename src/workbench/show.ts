@@ -23,14 +23,14 @@ import { startUi } from "../ui";
 import type { UiServer } from "../ui";
 import type { DatasetDrift, DatasetDriftOptions, MonitorReport } from "../monitor";
 import type { ClassificationReport, EvaluationReport, RegressionReport } from "../ml";
-import type { CompareQuery, ExperimentStore } from "../tracking";
+import type { BrowsableStore, CompareQuery } from "../tracking";
 import { renderPipelineGraph } from "./graph";
 import type { PlanEntry } from "./runner";
 
 /** What the charts need of their workbench. */
 export interface ShowHost {
   readonly experiment: string;
-  readonly store: ExperimentStore;
+  readonly store: BrowsableStore;
   /** Prints a warning line under the cell (or to the log). */
   warn(line: string): void;
   /** Prints a line under the cell (or to the log). */

@@ -7,8 +7,8 @@ import { currentOutput, inKernel } from "../notebook";
 import type { Output } from "../notebook";
 import { NOT_DATA, builtinStep, defineStep, markOrigin, paramsFingerprint } from "../pipeline";
 import type { StepFunction, StepOptions } from "../pipeline";
-import { ExperimentStore, MetricBuffer, defaultStorePath, gitState } from "../tracking";
-import type { ParamValue, RunId, RunInit, RunStatus } from "../tracking";
+import { MetricBuffer, defaultStorePath, gitState, openStore, storeLocation } from "../tracking";
+import type { BrowsableStore, ParamValue, RunId, RunInit, RunStatus } from "../tracking";
 import { findProjectRoot, pipelabVersion } from "../util";
 import { currentStep } from "../run-context";
 import { sql as runSql } from "../data";
@@ -65,7 +65,7 @@ export class Workbench {
   /** The workbench is not data: a step that reads `wb` (to log a metric) does not depend on it. */
   readonly [NOT_DATA] = true;
   readonly experiment: string;
-  readonly store: ExperimentStore;
+  readonly store: BrowsableStore;
   private currentRun: RunId;
   private readonly runInit: RunInit;
   /** The TensorFlow.js backend this run computes with, e.g. "wasm (tfjs 4.22.0, simd)". */
@@ -91,7 +91,7 @@ export class Workbench {
 
   private constructor(init: {
     experiment: string;
-    store: ExperimentStore;
+    store: BrowsableStore;
     runId: RunId;
     runInit: RunInit;
     backend: string;
@@ -138,10 +138,10 @@ export class Workbench {
    */
   static async open(options: WorkbenchOptions = {}): Promise<Workbench> {
     const experiment = options.experiment ?? "default";
-    const storePath = options.store === undefined ? defaultStorePath() : resolve(options.store);
+    const storePath = options.store === undefined ? defaultStorePath() : storeLocation(options.store);
     const backend = await initBackend(options.backend);
     finishOpenRuns();
-    const store = ExperimentStore.open(storePath);
+    const store = openStore(storePath);
     const source = describeSource();
     const git = gitState(findProjectRoot());
     const runInit: RunInit = {
