@@ -1,8 +1,9 @@
 /**
  * What the step cache needs of the place its artifacts live: checksummed
- * blobs by key, like marimo's `Store`. The local folder (DiskStore) is the
- * one implementation today; a shared folder or an object store implements the
- * same, and the step cache and the runner do not change.
+ * blobs by key, like marimo's `Store`. The local folder (DiskStore) and a
+ * folder shared by many machines (SharedFolderStore) implement it; an object
+ * store would implement the same, and the step cache and the runner do not
+ * change.
  */
 import type { LoggedPoint } from "../run-context";
 
@@ -49,22 +50,38 @@ export interface ArtifactListing {
   mtime: Date;
   /** Undefined when the artifact is unreadable (corrupt). */
   header?: ArtifactHeader;
+  /** Which stored version was listed (see ArtifactVersion): `discard` removes that one only. */
+  version: ArtifactVersion;
+  /** Published so recently that a prune keeps it whatever it says: its run, on another machine, may not be recorded yet. */
+  fresh?: boolean;
 }
+
+/**
+ * An opaque token for one stored version of an artifact (a file's device,
+ * inode, size and mtime; an object store's ETag). Removing "the artifact I
+ * read" by key alone could remove a good one another process published since.
+ */
+export type ArtifactVersion = string;
 
 export interface ArtifactStore {
   /** The place, as people read it (a folder, a URL). */
   readonly root: string;
+  /** Why processes on many machines may write here at once, when they may (a shared folder's marker, an object store), for messages. */
+  readonly sharedBecause?: string;
   /** Where one key's artifact lives, for messages. */
   fileOf(key: string): string;
   has(key: string): boolean;
   /** Stores an artifact whole or not at all (the last of two concurrent writers wins). Throws the place's error (a full disk). */
   write(header: ArtifactHeader, payload: Uint8Array): void;
-  /** The artifact, its checksums verified; undefined when there is none; a CorruptArtifactError when it is damaged. */
-  read(key: string): { header: ArtifactHeader; payload: Buffer } | undefined;
+  /** The artifact, its checksums verified; undefined when there is none; a CorruptArtifactError (with the version read) when it is damaged. */
+  read(key: string): { header: ArtifactHeader; payload: Buffer; version: ArtifactVersion } | undefined;
   /** The verified header alone (listings, plans); undefined when there is none or it is unreadable. */
   headerOf(key: string): ArtifactHeader | undefined;
-  remove(key: string): boolean;
+  /** Removes `key`'s artifact; given a version, only that version (one published since stays). Whether it removed one. */
+  remove(key: string, version?: ArtifactVersion): boolean;
   list(): ArtifactListing[];
+  /** Removes a listed artifact (readable or not) if it is still the version listed. */
+  discard(listing: ArtifactListing): boolean;
   /** What lies there besides readable artifacts: temporary files of dead writers, older layouts. */
   leftovers(): Leftovers;
   removeLeftovers(leftovers?: Leftovers): { removed: number; freedBytes: number };

@@ -1,8 +1,11 @@
-import { closeSync, existsSync, fstatSync, openSync, readSync, readdirSync, rmSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, existsSync, fstatSync, openSync, readSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import type { Stats } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { basename, dirname, join } from "node:path";
 import { CacheError } from "../errors";
 import { Xxh32, makeOwnFolder, sha256, writeOwnFile, xxh32 } from "../util";
-import type { ArtifactHeader, ArtifactListing, ArtifactStore, Leftovers, LoggedPoint } from "./artifact-store";
+import type { ArtifactHeader, ArtifactListing, ArtifactStore, ArtifactVersion, Leftovers, LoggedPoint } from "./artifact-store";
 export type { ArtifactHeader, Leftovers, LoggedPoint } from "./artifact-store";
 
 const MAGIC = Buffer.from("PLABART2", "ascii");
@@ -15,17 +18,37 @@ const PREFIX_BYTES = MAGIC.byteLength + 4 + DIGEST_BYTES;
 /** An artifact whose bytes are not what its header promised: truncated, corrupted, or not an artifact. */
 export class CorruptArtifactError extends CacheError {
   readonly file: string;
-  constructor(file: string, why: string) {
+  /** The version of the file that was read, so that only it is removed. */
+  version: ArtifactVersion | undefined;
+  constructor(file: string, why: string, version?: ArtifactVersion) {
     super(`cache artifact ${file} is corrupted (${why})`);
     this.file = file;
+    this.version = version;
   }
+}
+
+/** A file's identity as an ArtifactVersion: a file published since (by rename) is another inode, or another size or mtime. */
+export function versionOf(st: Stats): ArtifactVersion {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+}
+
+/** This machine's name as it may appear in a file name. */
+const HOST = hostname().replace(/[^A-Za-z0-9_-]/g, "_") || "host";
+
+/**
+ * A name for a temporary file beside `path`, unique across machines that
+ * share the folder (host, pid and a random part) and matching TEMP_FILE, so
+ * that one left by a process that died is found as an orphan.
+ */
+export function tempBeside(path: string, purpose: string): string {
+  return join(dirname(path), `.${basename(path)}.${purpose}.${HOST}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
 }
 
 function align8(n: number): number {
   return (n + 7) & ~7;
 }
 
-/** A temporary file a writer leaves until its rename: `.<key>.art.<pid>.<random>.tmp`. */
+/** A temporary file a writer leaves until its rename: `.<key>.art.<pid>.<random>.tmp`, or a name from tempBeside. */
 const TEMP_FILE = /^\..*\.tmp$/;
 /** A temporary file older than this belongs to a writer that died. */
 export const ORPHAN_AGE_MS = 10 * 60 * 1000;
@@ -34,7 +57,10 @@ export const ORPHAN_AGE_MS = 10 * 60 * 1000;
  * The disk tier: one file per cache key under `dir`, fanned out by the key's
  * first two hex digits. Every write goes to a temporary file renamed into
  * place, so readers see a whole artifact or none, and two processes writing
- * the same key each leave a whole file (the last rename wins).
+ * the same key each leave a whole file (the last rename wins). A damaged
+ * artifact is removed only as the version that was read (see removeFile).
+ * SharedFolderStore keeps the format and changes how files are published and
+ * how old a dead writer's file must be, for a folder many machines write.
  *
  * Layout 2: `PLABART2 | u32 header length | sha256 of the header | header
  * (JSON) | pad to 8 | payload`. The header's digest and the payload's checksum
@@ -44,6 +70,8 @@ export const ORPHAN_AGE_MS = 10 * 60 * 1000;
 export class DiskStore implements ArtifactStore {
   readonly root: string;
   readonly dir: string;
+  /** A temporary file older than this belongs to a writer that died. */
+  protected readonly orphanAgeMs: number = ORPHAN_AGE_MS;
 
   constructor(root: string) {
     this.root = root;
@@ -90,47 +118,55 @@ export class DiskStore implements ArtifactStore {
     Buffer.from(sha256(headerBytes), "hex").copy(file, MAGIC.byteLength + 4);
     headerBytes.copy(file, PREFIX_BYTES);
     file.set(payload, payloadStart);
-    const path = this.fileOf(header.key);
-    makeOwnFolder(join(this.dir, header.key.slice(0, 2)));
+    this.publish(this.fileOf(header.key), file);
+  }
+
+  /** Puts a whole artifact file at `path`: written beside it, then renamed over it. */
+  protected publish(path: string, file: Buffer): void {
+    makeOwnFolder(dirname(path));
     writeOwnFile(path, file);
   }
 
+  /** Now, on the clock that stamps the folder's files (see SharedFolderStore, where that clock is another machine's). */
+  protected clockNow(): number {
+    return Date.now();
+  }
+
   /**
-   * Reads and verifies an artifact. Undefined when there is none; a
-   * CorruptArtifactError when its bytes do not match its checksums.
+   * Reads and verifies an artifact, with the version of the file read.
+   * Undefined when there is none; a CorruptArtifactError when its bytes do
+   * not match its checksums.
    */
-  read(key: string): { header: ArtifactHeader; payload: Buffer } | undefined {
+  read(key: string): { header: ArtifactHeader; payload: Buffer; version: ArtifactVersion } | undefined {
     const path = this.fileOf(key);
-    let read: { file: Buffer; fast: string | undefined };
-    try {
-      read = readHashing(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      if (error instanceof CorruptArtifactError) throw error;
-      throw new CacheError(`cannot read cache artifact ${path}: ${(error as Error).message}`, { cause: error });
+    for (let attempt = 1; ; attempt++) {
+      let read: { file: Buffer; fast: string | undefined; version: ArtifactVersion };
+      try {
+        read = readHashing(path);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "ENOENT") return undefined;
+        // NFS: another machine replaced (a publish of the same key) or removed the file while this one read it. Read the name again.
+        if (code === "ESTALE") {
+          if (attempt < 3) continue;
+          return undefined;
+        }
+        throw new CacheError(`cannot read cache artifact ${path}: ${(error as Error).message}`, { cause: error });
+      }
+      try {
+        return { ...verified(read.file, read.fast, path, key), version: read.version };
+      } catch (error) {
+        if (error instanceof CorruptArtifactError) error.version = read.version;
+        throw error;
+      }
     }
-    const { file, fast } = read;
-    const { header, payloadStart } = parseHeader(file, path);
-    if (header.key !== key) throw new CorruptArtifactError(path, `it holds key ${header.key}`);
-    if (file.byteLength !== payloadStart + header.payloadBytes) {
-      throw new CorruptArtifactError(path, `${file.byteLength - payloadStart} payload bytes where the header says ${header.payloadBytes}: truncated`);
-    }
-    const payload = file.subarray(payloadStart);
-    const intact = header.verify !== undefined && fast !== undefined ? header.verify === `xxh32:${fast}` : payloadIntact(payload, header);
-    if (!intact) throw new CorruptArtifactError(path, "checksum mismatch");
-    return { header, payload };
   }
 
   /** Reads and verifies only an artifact's header (listings, plans). */
   readHeader(path: string): ArtifactHeader {
     const fd = openSync(path, "r");
     try {
-      const prefix = Buffer.alloc(PREFIX_BYTES);
-      const got = readSync(fd, prefix, 0, prefix.byteLength, 0);
-      const length = got === PREFIX_BYTES && prefix.subarray(0, MAGIC.byteLength).equals(MAGIC) ? prefix.readUInt32LE(MAGIC.byteLength) : 0;
-      const head = Buffer.alloc(PREFIX_BYTES + length);
-      const n = readSync(fd, head, 0, head.byteLength, 0);
-      return parseHeader(head.subarray(0, n), path).header;
+      return headerOfOpen(fd, path);
     } finally {
       closeSync(fd);
     }
@@ -146,11 +182,44 @@ export class DiskStore implements ArtifactStore {
     }
   }
 
-  remove(key: string): boolean {
-    const path = this.fileOf(key);
-    if (!existsSync(path)) return false;
-    rmSync(path, { force: true });
-    return true;
+  remove(key: string, version?: ArtifactVersion): boolean {
+    return this.removeFile(this.fileOf(key), version);
+  }
+
+  discard(listing: ArtifactListing): boolean {
+    return this.removeFile(listing.path, listing.version);
+  }
+
+  /**
+   * Removes the file at `path`; given a version, only that version. Removing
+   * by name could take away a good artifact another process published since
+   * the damaged one was read, so the file is first renamed aside (atomic, so
+   * exactly one inode moves), then deleted if it is the one seen, else put back.
+   */
+  private removeFile(path: string, version?: ArtifactVersion): boolean {
+    if (version === undefined) {
+      if (!existsSync(path)) return false;
+      rmSync(path, { force: true });
+      return true;
+    }
+    const aside = tempBeside(path, "gone");
+    try {
+      renameSync(path, aside);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw error;
+    }
+    if (versionOf(statSync(aside)) === version) {
+      rmSync(aside, { force: true });
+      return true;
+    }
+    // Published since it was read: a good artifact, as good as any other of its key (the key is a hash of the inputs).
+    try {
+      renameSync(aside, path);
+    } catch {
+      rmSync(aside, { force: true });
+    }
+    return false;
   }
 
   /** Every artifact with its header, file size and modification time. Unreadable files are listed as corrupt. */
@@ -162,42 +231,66 @@ export class DiskStore implements ArtifactStore {
       if (!statSync(sub).isDirectory()) continue;
       for (const name of readdirSync(sub)) {
         if (!name.endsWith(".art") || name.startsWith(".")) continue;
-        const path = join(sub, name);
-        const st = statSync(path);
-        let header: ArtifactHeader | undefined;
-        try {
-          header = this.readHeader(path);
-        } catch {
-          header = undefined;
-        }
-        out.push({ path, bytes: st.size, mtime: st.mtime, ...(header ? { header } : {}) });
+        const listed = this.listed(join(sub, name));
+        if (listed) out.push(listed);
       }
     }
     return out;
   }
 
   /** Temporary files of dead writers, and folders of older layouts. */
-  leftovers(now = Date.now()): Leftovers {
+  /** One artifact file as a listing; undefined when it went away since its folder was read. */
+  protected listed(path: string): ArtifactListing | undefined {
+    let fd: number;
+    try {
+      fd = openSync(path, "r");
+    } catch {
+      return undefined;
+    }
+    try {
+      const st = fstatSync(fd);
+      let header: ArtifactHeader | undefined;
+      try {
+        header = headerOfOpen(fd, path);
+      } catch {
+        header = undefined;
+      }
+      return { path, bytes: st.size, mtime: st.mtime, version: versionOf(st), ...(header ? { header } : {}) };
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  leftovers(now = this.clockNow()): Leftovers {
     const result: Leftovers = { orphans: [], oldLayouts: [] };
+    const orphansIn = (folder: string): void => {
+      let names: string[];
+      try {
+        names = readdirSync(folder);
+      } catch {
+        return;
+      }
+      for (const name of names) {
+        if (!TEMP_FILE.test(name)) continue;
+        const path = join(folder, name);
+        try {
+          const st = statSync(path);
+          if (st.isFile() && now - st.mtimeMs > this.orphanAgeMs) result.orphans.push({ path, bytes: st.size });
+        } catch {
+          // renamed or removed since it was listed: a live writer
+        }
+      }
+    };
+    // Besides the artifacts' folders, the two above them: a marker's or a clock probe's temporary file.
+    orphansIn(this.root);
+    orphansIn(this.dir);
     if (existsSync(this.dir)) {
       for (const fan of readdirSync(this.dir)) {
         const sub = join(this.dir, fan);
-        let names: string[];
         try {
-          if (!statSync(sub).isDirectory()) continue;
-          names = readdirSync(sub);
+          if (statSync(sub).isDirectory()) orphansIn(sub);
         } catch {
-          continue;
-        }
-        for (const name of names) {
-          if (!TEMP_FILE.test(name)) continue;
-          const path = join(sub, name);
-          try {
-            const st = statSync(path);
-            if (now - st.mtimeMs > ORPHAN_AGE_MS) result.orphans.push({ path, bytes: st.size });
-          } catch {
-            // renamed or removed since it was listed: a live writer
-          }
+          // removed since it was listed
         }
       }
     }
@@ -242,6 +335,29 @@ function folderBytes(path: string): number {
   return total;
 }
 
+/** The verified header of an open artifact file, read from its start. */
+function headerOfOpen(fd: number, path: string): ArtifactHeader {
+  const prefix = Buffer.alloc(PREFIX_BYTES);
+  const got = readSync(fd, prefix, 0, prefix.byteLength, 0);
+  const length = got === PREFIX_BYTES && prefix.subarray(0, MAGIC.byteLength).equals(MAGIC) ? prefix.readUInt32LE(MAGIC.byteLength) : 0;
+  const head = Buffer.alloc(PREFIX_BYTES + length);
+  const n = readSync(fd, head, 0, head.byteLength, 0);
+  return parseHeader(head.subarray(0, n), path).header;
+}
+
+/** An artifact file's header and payload, its checksums verified against `key`. */
+function verified(file: Buffer, fast: string | undefined, path: string, key: string): { header: ArtifactHeader; payload: Buffer } {
+  const { header, payloadStart } = parseHeader(file, path);
+  if (header.key !== key) throw new CorruptArtifactError(path, `it holds key ${header.key}`);
+  if (file.byteLength !== payloadStart + header.payloadBytes) {
+    throw new CorruptArtifactError(path, `${file.byteLength - payloadStart} payload bytes where the header says ${header.payloadBytes}: truncated`);
+  }
+  const payload = file.subarray(payloadStart);
+  const intact = header.verify !== undefined && fast !== undefined ? header.verify === `xxh32:${fast}` : payloadIntact(payload, header);
+  if (!intact) throw new CorruptArtifactError(path, "checksum mismatch");
+  return { header, payload };
+}
+
 /** Bytes read at a time; each piece of payload is hashed right after it is read, while it is in the CPU's cache. */
 const READ_PIECE = 256 * 1024;
 
@@ -251,10 +367,11 @@ const READ_PIECE = 256 * 1024;
  * header says). One pass over memory: reading the whole file and then
  * hashing it costs a second, as much as the read.
  */
-function readHashing(path: string): { file: Buffer; fast: string | undefined } {
+function readHashing(path: string): { file: Buffer; fast: string | undefined; version: ArtifactVersion } {
   const fd = openSync(path, "r");
   try {
-    const size = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    const size = st.size;
     const file = Buffer.allocUnsafe(size);
     let got = 0;
     let payloadStart: number | undefined;
@@ -277,7 +394,7 @@ function readHashing(path: string): { file: Buffer; fast: string | undefined } {
       }
     }
     const whole = got === size ? file : file.subarray(0, got);
-    return { file: whole, fast: payloadStart !== undefined && hashed === got ? hash.digest() : undefined };
+    return { file: whole, fast: payloadStart !== undefined && hashed === got ? hash.digest() : undefined, version: versionOf(st) };
   } finally {
     closeSync(fd);
   }

@@ -1,4 +1,3 @@
-import { rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { sha256 } from "../util";
 import { CODEC_VERSION, decode, encode } from "./codec";
@@ -8,6 +7,7 @@ import type { ArtifactStore } from "./artifact-store";
 import type { CacheMode } from "../pipeline";
 import { MemoryStore } from "./memory-store";
 import { serializerVersions } from "./serializers";
+import { openArtifactStore } from "./shared-folder-store";
 
 /** A cached output found for a key. */
 export interface CacheHit {
@@ -47,6 +47,8 @@ export interface EntryMeta {
 /** A summary of the cache's contents. */
 export interface CacheReport {
   dir: string;
+  /** Why processes on many machines may write the folder at once, when they may (see openArtifactStore). */
+  shared?: string;
   artifacts: number;
   bytes: number;
   corrupt: number;
@@ -71,9 +73,12 @@ export class StepCache {
   private readonly memory: MemoryStore;
   private readonly disk: ArtifactStore;
 
-  /** A cache over a local folder (`dir`), or over another artifact store (`store`: a shared folder, an object store). */
+  /**
+   * A cache over a folder (`dir`: a local one, or one shared by many machines,
+   * see openArtifactStore), or over another artifact store (`store`).
+   */
   constructor(options: ({ dir: string } | { store: ArtifactStore }) & { memoryBudgetBytes?: number }) {
-    this.disk = "store" in options ? options.store : new DiskStore(options.dir);
+    this.disk = "store" in options ? options.store : openArtifactStore(options.dir);
     this.dir = this.disk.root;
     this.memory = new MemoryStore(options.memoryBudgetBytes ?? 2 * 1024 ** 3);
     // Temporary files of writers killed before their rename: never read, only in the way.
@@ -116,20 +121,21 @@ export class StepCache {
         readFiles: inMemory.readFiles,
       };
     }
-    let found: ReturnType<DiskStore["read"]>;
+    let found: ReturnType<ArtifactStore["read"]>;
     try {
       found = this.disk.read(key);
     } catch (error) {
       if (!(error instanceof CorruptArtifactError)) throw error;
-      this.disk.remove(key);
-      onCorrupt(`${error.message}; it was deleted and the step recomputes`);
+      // The version read, not whatever is there now: another process may have published a good one since.
+      const gone = this.disk.remove(key, error.version);
+      onCorrupt(`${error.message}; ${gone ? "it was deleted" : "another process has replaced it since"} and the step recomputes`);
       return undefined;
     }
     if (!found) return undefined;
     const ran = found.header.modules ?? {};
     const differing = expectModules ? Object.keys(ran).filter((m) => m in expectModules && expectModules[m] !== ran[m]) : [];
     if (differing.length > 0) {
-      this.disk.remove(key);
+      this.disk.remove(key, found.version);
       onCorrupt(
         `cache artifact ${this.disk.fileOf(key)} was computed by another version of ${differing.join(", ")} than its key describes; it was deleted and the step recomputes`,
       );
@@ -139,7 +145,7 @@ export class StepCache {
     try {
       value = await decode(found.payload);
     } catch (error) {
-      this.disk.remove(key);
+      this.disk.remove(key, found.version);
       onCorrupt(`cache artifact ${this.disk.fileOf(key)} could not be decoded (${(error as Error).message}); it was deleted and the step recomputes`);
       return undefined;
     }
@@ -209,6 +215,7 @@ export class StepCache {
     const left = [...leftovers.orphans, ...leftovers.oldLayouts];
     const report: CacheReport = {
       dir: this.dir,
+      ...(this.disk.sharedBecause === undefined ? {} : { shared: this.disk.sharedBecause }),
       artifacts: 0,
       bytes: 0,
       corrupt: 0,
@@ -233,7 +240,8 @@ export class StepCache {
   /**
    * Deletes the disk artifacts that are not in `keep` and (when given) older
    * than `olderThan`; unreadable artifacts, temporary files of dead writers
-   * and folders of older layouts go too. Returns what was removed.
+   * and folders of older layouts go too. An artifact the store calls fresh (a
+   * shared folder's last hour) stays. Returns what was removed.
    */
   prune(options: { keep: ReadonlySet<string>; olderThan?: Date; dryRun?: boolean }): { removed: number; freedBytes: number; kept: number } {
     let removed = 0;
@@ -244,20 +252,18 @@ export class StepCache {
       const created = a.header ? new Date(a.header.createdAt) : a.mtime;
       const protectedByKeep = key !== undefined && options.keep.has(key);
       const protectedByAge = options.olderThan !== undefined && created >= options.olderThan;
-      if (a.header && (protectedByKeep || protectedByAge)) {
+      if (a.fresh || (a.header && (protectedByKeep || protectedByAge))) {
+        kept += 1;
+        continue;
+      }
+      // Only the version listed: one a writer published since is a live artifact, and stays.
+      if (!options.dryRun && !this.disk.discard(a)) {
         kept += 1;
         continue;
       }
       removed += 1;
       freedBytes += a.bytes;
-      if (!options.dryRun) {
-        if (key) {
-          this.disk.remove(key);
-          this.memory.delete(key);
-        } else {
-          rmSync(a.path, { force: true });
-        }
-      }
+      if (!options.dryRun && key) this.memory.delete(key);
     }
     const leftovers = this.disk.leftovers();
     const left = [...leftovers.orphans, ...leftovers.oldLayouts];
