@@ -1,6 +1,9 @@
 export { ExperimentStore } from "./store";
 export type { BrowsableStore, RunStore } from "./run-store";
 export type { StoreOpenOptions } from "./open-store";
+export { StoreKey, STORE_KEY_ENV, STORE_KEY_FILE_ENV, STORE_NEW_KEY_ENV, readKeyFile, storeKey } from "./store-key";
+export { changeStoreKey } from "./rekey-store";
+export type { KeyChange, KeyChangeReport } from "./rekey-store";
 export { STALE_HEARTBEAT_MS } from "./crash-sweep";
 export { FilterError, compileFilter, parseFilter } from "./filter";
 export type { Comparison, FilterObject, FilterValue, RunFilter } from "./filter";

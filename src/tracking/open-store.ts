@@ -2,17 +2,21 @@
  * Opening a store file: for writing (creating it and its folder with the
  * right mode, upgrading its schema) or for reading only (writing nothing, not
  * even a -wal, so that a user who can only read the file can read it). Every
- * failure becomes a TrackingError that says what to do.
+ * failure becomes a TrackingError that says what to do. With a key, the same
+ * steps run on an encrypted file (encryption.ts); without one, the cipher
+ * library is not even loaded.
  */
 import Database from "better-sqlite3";
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { TrackingError, messageOf } from "../errors";
+import { PipelabError, TrackingError, messageOf } from "../errors";
 import { pipelabVersion } from "../util";
+import { encryptedStoreError, fileKind, keyError, openCipherConnection, plainStoreWithKeyError } from "./encryption";
 import { SHARED_ENV, STORE_ENV } from "./location";
 import { checkIdentity, migrate, refuseNewer } from "./migrate";
 import { READABLE_FROM_SCHEMA } from "./schema";
 import { fullStoreError, sqliteCode } from "./sqlite-errors";
+import type { StoreKey } from "./store-key";
 
 /** How to open a store. */
 export interface StoreOpenOptions {
@@ -29,6 +33,14 @@ export interface StoreOpenOptions {
    * An existing file keeps its mode.
    */
   shared?: boolean;
+  /**
+   * The passphrase of an encrypted store: a new store is created encrypted,
+   * an existing one must be encrypted with this key. Default:
+   * `$PIPELAB_STORE_KEY`, else the file named by `$PIPELAB_STORE_KEY_FILE`,
+   * else none (a plain store). Needs the optional dependency
+   * better-sqlite3-multiple-ciphers.
+   */
+  key?: string;
 }
 
 /** How long a writer waits for another process's write lock before giving up. */
@@ -36,18 +48,39 @@ const BUSY_TIMEOUT_MS = 15_000;
 
 const LOCATION_HINT = `choose another place with the ${STORE_ENV} environment variable or the \`store\` option`;
 
-/** Opens (creating when missing) and upgrades the store for reading and writing. */
-export function openForWriting(file: string, shared: boolean): Database.Database {
+/** A connection to `file`: plain, or through the cipher library when there is a key. Reads nothing yet. */
+export function connect(file: string, options: Database.Options, key: StoreKey | undefined): Database.Database {
+  return key ? openCipherConnection(file, options, key) : new Database(file, options);
+}
+
+/**
+ * The store's schema version (migrate.ts's checkIdentity), where a file that
+ * is not a database to SQLite is, when it looks encrypted, a missing or wrong key.
+ */
+export function identify(db: Database.Database, file: string, key: StoreKey | undefined): number {
+  try {
+    return checkIdentity(db, file);
+  } catch (error) {
+    throw keyError(file, key, error) ?? error;
+  }
+}
+
+/** Opens (creating when missing, encrypted when there is a key) and upgrades the store for reading and writing. */
+export function openForWriting(file: string, shared: boolean, key?: StoreKey): Database.Database {
   prepareLocation(file);
   createStoreFile(file, shared);
+  // Refused before a connection exists: SQLite is given no chance to touch a store it cannot read.
+  const kind = fileKind(file);
+  if (key && kind === "plain") throw plainStoreWithKeyError(file, key);
+  if (!key && kind === "encrypted") throw encryptedStoreError(file);
   let db: Database.Database;
   try {
-    db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+    db = connect(file, { timeout: BUSY_TIMEOUT_MS }, key);
   } catch (error) {
     throw openError(file, error);
   }
   try {
-    refuseNewer(checkIdentity(db, file), file);
+    refuseNewer(identify(db, file, key), file);
     db.pragma("journal_mode = WAL");
     db.pragma("foreign_keys = ON");
     db.pragma("synchronous = NORMAL");
@@ -59,9 +92,10 @@ export function openForWriting(file: string, shared: boolean): Database.Database
   }
 }
 
-/** A TrackingError for a failed open, saying what to do when the disk is full. */
-export function openError(file: string, error: unknown): TrackingError {
-  if (error instanceof TrackingError) return error;
+/** The error for a failed open: a TrackingError (saying what to do when the disk is full), or the PipelabError it already is. */
+export function openError(file: string, error: unknown): PipelabError {
+  // A SetupError (the cipher library missing) says what to do already.
+  if (error instanceof PipelabError) return error;
   return fullStoreError(file, "open the experiment store", error) ?? new TrackingError(`cannot open the experiment store ${file}: ${messageOf(error)}`, { cause: error });
 }
 
@@ -84,17 +118,17 @@ function createStoreFile(file: string, shared: boolean): void {
  * Opens an existing store for reading only, writing nothing: no -wal or -shm
  * is created when the folder is read-only, no schema upgrade, no crash sweep.
  */
-export function openForReading(file: string): Database.Database {
+export function openForReading(file: string, key?: StoreKey): Database.Database {
   checkReadable(file);
   let db: Database.Database;
   try {
-    db = readOnlyConnection(file);
+    db = readOnlyConnection(file, key);
   } catch (error) {
-    if (error instanceof TrackingError) throw error;
+    if (error instanceof PipelabError) throw error;
     throw new TrackingError(`cannot read the experiment store ${file}: ${messageOf(error)}`, { cause: error });
   }
   try {
-    const version = checkIdentity(db, file);
+    const version = identify(db, file, key);
     refuseNewer(version, file);
     if (version < READABLE_FROM_SCHEMA) {
       throw new TrackingError(
@@ -116,12 +150,13 @@ export function openForReading(file: string): Database.Database {
  * -wal and -shm; when they are missing (no process has the store open) and
  * cannot be created (the folder is read-only to this user, or a read-only
  * mount), the file alone holds every committed change, so it is read into
- * memory and opened from there (this costs memory the size of the file).
+ * memory and opened from there (this costs memory the size of the file; the
+ * cipher cannot read from memory, so an encrypted store is refused there).
  */
-function readOnlyConnection(file: string): Database.Database {
+function readOnlyConnection(file: string, key: StoreKey | undefined): Database.Database {
   const wal = `${file}-wal`;
   for (let attempt = 0; ; attempt++) {
-    const db = new Database(file, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+    const db = connect(file, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS }, key);
     let failure: unknown;
     try {
       db.prepare("SELECT count(*) FROM sqlite_schema").get();
@@ -135,6 +170,12 @@ function readOnlyConnection(file: string): Database.Database {
     if (existsSync(wal)) {
       throw new TrackingError(
         `cannot read the experiment store ${file}: its write-ahead log ${wal} holds changes that reading needs ${file}-shm for, which cannot be created here (${messageOf(failure)}); open the store once with write access, which folds the log into the file`,
+        { cause: failure },
+      );
+    }
+    if (key) {
+      throw new TrackingError(
+        `cannot read the encrypted experiment store ${file} read-only here: reading it needs ${file}-shm, which cannot be created in its folder (${messageOf(failure)}); copy the store to a folder you can write and read the copy, or ask its owner for write access to the folder`,
         { cause: failure },
       );
     }

@@ -10,6 +10,7 @@ import * as metricLog from "./metric-log";
 import { userVersion } from "./migrate";
 import { openError, openForReading, openForWriting } from "./open-store";
 import type { StoreOpenOptions } from "./open-store";
+import { storeKey } from "./store-key";
 import * as predictions from "./prediction-records";
 import type { JsonValue, PredictionInput, PredictionQuery, PredictionRecord, PredictionShapes, PredictionWriteOptions } from "./prediction-records";
 import * as annotations from "./run-annotations";
@@ -85,7 +86,8 @@ export class ExperimentStore implements BrowsableStore {
    * upgrading an older schema; runs whose process is gone are marked crashed.
    * Refuses, without writing to it, a file that is not a pipelab store or that
    * a newer pipelab wrote. With `{ readOnly: true }`, opens an existing store
-   * for reading only, without writing anything to it.
+   * for reading only, without writing anything to it. With a key (`{ key }`,
+   * `$PIPELAB_STORE_KEY` or `$PIPELAB_STORE_KEY_FILE`), the store is encrypted.
    *
    * @example
    * ```ts
@@ -95,8 +97,9 @@ export class ExperimentStore implements BrowsableStore {
    */
   static open(path: string, options: StoreOpenOptions = {}): ExperimentStore {
     const file = resolve(path);
-    if (options.readOnly) return new ExperimentStore(new StoreConnection(file, openForReading(file), true));
-    const db = openForWriting(file, options.shared ?? sharedByEnvironment());
+    const key = storeKey(options.key);
+    if (options.readOnly) return new ExperimentStore(new StoreConnection(file, openForReading(file, key), true));
+    const db = openForWriting(file, options.shared ?? sharedByEnvironment(), key);
     try {
       const store = new ExperimentStore(new StoreConnection(file, db, false));
       store.markCrashedRuns();
