@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import { StepCache } from "../cache";
 import type { CacheReport } from "../cache";
 import { TrackingError } from "../errors";
-import { ENVIRONMENT_LABELS, defaultStorePath, diffRuns, openStore, parseRunOrder } from "../tracking";
+import { ENVIRONMENT_LABELS, PostgresStore, defaultStorePath, diffRuns, openStore, parseRunOrder } from "../tracking";
 import type { BrowsableStore, CodeChange, RunDetails, RunDiff, RunId, StepDiff, StepSide } from "../tracking";
 import { formatBytes, formatHunks, visible } from "../util";
 import { defaultCacheDir, formatCacheReport, pruneCache } from "../workbench";
@@ -17,7 +17,7 @@ import { comparisonCsv, comparisonTable, runReport, runsTable } from "./table";
 const log = (line: string): void => console.log(line);
 
 /** The `runs` actions that only read the store. */
-const READ_ACTIONS = new Set(["ls", "show", "compare", "best", "export", "diff"]);
+const READ_ACTIONS = new Set(["ls", "show", "compare", "best", "export", "diff", "audit"]);
 
 /**
  * Opens a store to read it: for writing when the user may (so that runs whose
@@ -60,6 +60,8 @@ export const runs: Command = {
     "            pipelab runs best METRIC [--min | --max] [--experiment NAME] [--filter EXPR] [--json]",
     "            pipelab runs diff A B [--json]   (why two runs differ: params, metrics, each step's cache key, environment)",
     "            pipelab runs rm ID... | pipelab runs restore ID...",
+    "            pipelab runs audit [--run ID] [--limit N] [--json]   (the shared store's audit log: who changed what, when)",
+    "            pipelab runs private ID... | pipelab runs share ID...   (a shared store's run readable by its owner only, or by the project)",
     "            pipelab runs export --format csv|json [--experiment NAME] [--filter EXPR]",
     "            (--store FILE for another store; filters: metrics.accuracy > 0.9 and params.model = \"mlp\")",
   ].join("\n"),
@@ -97,6 +99,7 @@ const RUNS_OPTIONS = {
   min: { type: "boolean" },
   max: { type: "boolean" },
   format: { type: "string" },
+  run: { type: "string" },
 } as const;
 
 /** What a `runs` action gets: the store opened for it, the parsed options, the run selection. */
@@ -256,7 +259,45 @@ const RUNS_ACTIONS: Record<string, (call: RunsCall) => number> = {
   restore: runsDeleteOrRestore,
   export: runsExport,
   diff: runsDiff,
+  audit: runsAudit,
+  private: runsVisibility,
+  share: runsVisibility,
 };
+
+/** The shared store, which alone keeps an audit and private runs; a clear error for the SQLite file. */
+function sharedStore(store: BrowsableStore, what: string): PostgresStore {
+  if (store instanceof PostgresStore) return store;
+  throw new TrackingError(`${what} needs the shared PostgreSQL store (--store postgres://... or PIPELAB_STORE); ${store.path} is a SQLite file, which one user owns whole`);
+}
+
+function runsAudit({ store, values }: RunsCall): number {
+  const entries = sharedStore(store, "runs audit").audit({
+    ...(values.run === undefined ? {} : { run: runId(values.run, "runs audit --run") }),
+    limit: positiveInt(values.limit, "limit", 100),
+  });
+  if (values.json) {
+    log(JSON.stringify(entries, null, 2));
+    return 0;
+  }
+  if (entries.length === 0) log("no audit entries (of the runs this role may read)");
+  for (const e of entries) {
+    const what = `${e.table}${e.key === null ? "" : ` ${e.key}`}${e.runId === null ? "" : ` of run ${e.runId}`}`;
+    const changes = Object.entries(e.changes).map(([column, [before, after]]) => (e.action === "insert" ? `${column}=${JSON.stringify(after)}` : `${column}: ${JSON.stringify(before)} -> ${JSON.stringify(after)}`));
+    log(visible(`${e.at}  ${e.actor}  ${e.action} ${what}: ${changes.join(", ")}`));
+  }
+  return 0;
+}
+
+function runsVisibility({ action, store, positionals }: RunsCall): number {
+  if (positionals.length === 0) throw new CliUsageError(`runs ${action}: give run ids, e.g. pipelab runs ${action} 12`);
+  const shared = sharedStore(store, `runs ${action}`);
+  for (const p of positionals) {
+    const id = runId(p, `runs ${action}`);
+    shared.setVisibility(id, action === "private" ? "private" : "project");
+    log(action === "private" ? `run ${id} is private: only its owner reads it` : `run ${id} is visible to the project`);
+  }
+  return 0;
+}
 
 export const cache: Command = {
   summary: "report the step cache's size, or prune it",

@@ -4,7 +4,7 @@
  * each on a verified copy renamed into place.
  */
 import { TrackingError } from "../errors";
-import { STORE_KEY_ENV, STORE_KEY_FILE_ENV, STORE_NEW_KEY_ENV, StoreKey, changeStoreKey, defaultStorePath, readKeyFile, storeKey } from "../tracking";
+import { STORE_KEY_ENV, STORE_KEY_FILE_ENV, STORE_NEW_KEY_ENV, StoreKey, changeStoreKey, defaultStorePath, initSharedStore, isPostgresUrl, readKeyFile, storeKey } from "../tracking";
 import type { KeyChange, KeyChangeReport } from "../tracking";
 import { CliUsageError, parse } from "./args";
 import type { Command } from "./command";
@@ -60,13 +60,33 @@ function summary(r: KeyChangeReport): string {
   return `${r.tables} tables, ${r.rows} rows verified`;
 }
 
+/**
+ * `pipelab store init postgres://...`: the shared store for a team, set up as
+ * the role that will own it (the schema, the project's role and members, the
+ * grants, row-level security), saying what it did; again, it changes nothing.
+ */
+function storeInit(args: string[]): number {
+  const { values, positionals } = parse(args, { "project-role": { type: "string" }, member: { type: "string", multiple: true } }, true);
+  const url = positionals[0];
+  if (positionals.length !== 1 || url === undefined || !isPostgresUrl(url)) throw new CliUsageError("store init: give the PostgreSQL store's URL, e.g. pipelab store init postgres://admin@db/pipelab --member alice --member bob");
+  const report = initSharedStore(url, { ...(values["project-role"] === undefined ? {} : { projectRole: values["project-role"] }), members: values.member ?? [] });
+  for (const line of report.done) log(`set up: ${line}`);
+  for (const line of report.already) log(`already so: ${line}`);
+  log(report.done.length === 0 ? "nothing to do: the store was already set up" : "members now share runs through PIPELAB_STORE=postgres://MEMBER@HOST/DB");
+  return 0;
+}
+
 export const storeCommand: Command = {
-  summary: "encrypt the experiment store, change its key, or decrypt it (stop other processes using it first)",
-  usage: `pipelab store rekey|encrypt|decrypt [--store FILE] [--new-key-file FILE]   (current key: ${STORE_KEY_ENV} or ${STORE_KEY_FILE_ENV}; new key: --new-key-file or ${STORE_NEW_KEY_ENV})`,
+  summary: "set up the shared PostgreSQL store; encrypt the SQLite store, change its key, or decrypt it (stop other processes using it first)",
+  usage: [
+    "pipelab store init postgres://ADMIN@HOST/DB [--member ROLE ...] [--project-role ROLE]   (schema, roles, row-level security, audit; idempotent)",
+    `            pipelab store rekey|encrypt|decrypt [--store FILE] [--new-key-file FILE]   (current key: ${STORE_KEY_ENV} or ${STORE_KEY_FILE_ENV}; new key: --new-key-file or ${STORE_NEW_KEY_ENV})`,
+  ].join("\n"),
   async run(args) {
     const [action, ...rest] = args;
+    if (action === "init") return storeInit(rest);
     const spec = ACTIONS[action ?? ""];
-    if (!spec) throw new CliUsageError(`store: expected ${Object.keys(ACTIONS).join(", ")}, got ${JSON.stringify(action ?? "")}`);
+    if (!spec) throw new CliUsageError(`store: expected init, ${Object.keys(ACTIONS).join(", ")}, got ${JSON.stringify(action ?? "")}`);
     const { values } = parse(rest, { store: { type: "string" }, "new-key-file": { type: "string" } });
     const report = changeStoreKey(values.store ?? defaultStorePath(), spec.change(values));
     log(spec.done(report));

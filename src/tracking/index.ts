@@ -20,7 +20,7 @@ export { MODEL_RUN_TAG, servingExperiment, startServingRun } from "./serving-run
 export type { ServingRunInit } from "./serving-run";
 export type { Shape } from "./stored-json";
 export { APPLICATION_ID, SCHEMA_VERSION } from "./schema";
-export { defaultStorePath, storeLocation } from "./location";
+export { defaultStorePath, isPostgresUrl, storeLocation } from "./location";
 export type {
   ArtifactInit,
   ArtifactRecord,
@@ -49,4 +49,6 @@ export type {
 } from "./types";
 export { PostgresStore } from "./pg-store";
 export { openStore } from "./open-any";
+export { initSharedStore } from "./pg-access";
+export type { AuditEntry, AuditQuery, SharedStoreInit, SharedStoreReport } from "./pg-access";
 export type { PostgresStoreOptions } from "./pg-store";

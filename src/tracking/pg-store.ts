@@ -26,8 +26,12 @@ import type { BlockRow } from "./metric-history";
 import { summarize } from "./metric-log";
 import { decodeParam, encodeParam } from "./param-codec";
 import type { ParamType } from "./param-codec";
+import { readAudit } from "./pg-access";
+import type { AuditEntry, AuditQuery } from "./pg-access";
 import { PG_SCHEMA_VERSION, migratePostgres, schemaVersion } from "./pg-schema";
 import { currentProcess, localProbe, ownerIsGone } from "./process-owner";
+import { KEYED_STEPS_SQL, STEP_EXECUTIONS_SQL, keyedStepsOf, stepExecutionsOf } from "./pg-steps";
+import type { KeyedRow, StepRow } from "./pg-steps";
 import type { KeyedStep } from "./run-diff";
 import { selection } from "./run-queries";
 import { RUN_COLUMNS, toRecord } from "./run-row";
@@ -298,8 +302,29 @@ export class PostgresStore implements BrowsableStore {
     if (note !== null) checkValueSize("the note", note);
     this.write(`set the note of run ${run}`, (tx) => {
       this.requireRun(tx, run);
-      tx.query("UPDATE runs SET note = $1 WHERE id = $2", [note, run]);
+      this.requireChanged(tx, run, tx.query("UPDATE runs SET note = $1 WHERE id = $2", [note, run]).rowCount);
     });
+  }
+
+  /**
+   * Makes a run private to its owner, or visible to the project again (the
+   * default): what members of the project's role may read, when the store
+   * was set up for a team (`pipelab store init`).
+   */
+  setVisibility(run: RunId, visibility: "private" | "project"): void {
+    this.write(`make run ${run} ${visibility === "private" ? "private" : "visible to the project"}`, (tx) => {
+      this.requireRun(tx, run);
+      this.requireChanged(tx, run, tx.query("UPDATE runs SET visibility = $1 WHERE id = $2", [visibility, run]).rowCount);
+    });
+  }
+
+  /** The audit log: who changed which run, its params, tags or artifacts, and how; oldest first, the runs this role may read. */
+  audit(q: AuditQuery = {}): AuditEntry[] {
+    try {
+      return readAudit(this.db, q);
+    } catch (error) {
+      throw new TrackingError(`cannot read the audit log of ${this.path}: ${messageOf(error)}`, { cause: error });
+    }
   }
 
   endRun(run: RunId, status: Exclude<RunStatus, "running">, failure?: RunFailure): void {
@@ -328,14 +353,15 @@ export class PostgresStore implements BrowsableStore {
   deleteRun(run: RunId): void {
     this.write(`delete run ${run}`, (tx) => {
       this.requireRun(tx, run);
-      tx.query("UPDATE runs SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL", [nowIso(), run]);
+      const changed = tx.query("UPDATE runs SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL", [nowIso(), run]).rowCount;
+      if (changed === 0 && !this.owns(tx, run)) this.refuseNotOwner(tx, run);
     });
   }
 
   restoreRun(run: RunId): void {
     this.write(`restore run ${run}`, (tx) => {
       this.requireRun(tx, run);
-      tx.query("UPDATE runs SET deleted_at = NULL WHERE id = $1", [run]);
+      this.requireChanged(tx, run, tx.query("UPDATE runs SET deleted_at = NULL WHERE id = $1", [run]).rowCount);
     });
   }
 
@@ -349,13 +375,10 @@ export class PostgresStore implements BrowsableStore {
       ownerIsGone({ pid: r.pid, host: r.host, heartbeatAt: r.heartbeat_at, startTicks: r.pid_start_ticks, bootId: r.boot_id }, probe, STALE_HEARTBEAT_MS),
     );
     if (dead.length === 0) return 0;
-    this.write("mark crashed runs", (tx) =>
-      tx.query(
-        "UPDATE runs SET status = 'crashed', ended_at = heartbeat_at, error = 'the process running it ended without closing the run' WHERE id = ANY($1::integer[]) AND status = 'running'",
-        [dead.map((r) => r.id)],
-      ),
+    // Through the store's function: another user's run is marked only once its heartbeat is stale by the server's clock.
+    return this.write("mark crashed runs", (tx) =>
+      tx.query<{ n: number }>("SELECT pipelab_mark_crashed($1::integer[], $2) AS n", [dead.map((r) => r.id), STALE_HEARTBEAT_MS]).rows[0]?.n ?? 0,
     );
-    return dead.length;
   }
 
   // -------------------------------------------------------------------------
@@ -435,23 +458,12 @@ export class PostgresStore implements BrowsableStore {
   }
 
   stepExecutions(run: RunId): StepExecution[] {
-    const rows = this.read<StepRow>(
-      `SELECT step, cache_key, outcome, tier, source_run_id, duration_ms, output_fingerprint, output_bytes::float8 AS output_bytes, error, reason
-       FROM step_executions WHERE run_id = $1 ORDER BY id`,
-      [run],
-    );
-    return rows.map((r) => ({
-      step: r.step,
-      outcome: r.outcome,
-      durationMs: r.duration_ms,
-      ...(r.cache_key === null ? {} : { cacheKey: r.cache_key }),
-      ...(r.tier === null ? {} : { tier: r.tier }),
-      ...(r.source_run_id === null ? {} : { sourceRunId: r.source_run_id as RunId }),
-      ...(r.output_fingerprint === null ? {} : { outputFingerprint: r.output_fingerprint }),
-      ...(r.output_bytes === null ? {} : { outputBytes: r.output_bytes }),
-      ...(r.error === null ? {} : { error: r.error }),
-      ...(r.reason === null ? {} : { reason: r.reason }),
-    }));
+    return stepExecutionsOf(this.read<StepRow>(STEP_EXECUTIONS_SQL, [run]));
+  }
+
+  /** The step executions of a run with their key records, in order (what diffRuns reads). */
+  keyedSteps(run: RunId): KeyedStep[] {
+    return keyedStepsOf(this.read<KeyedRow>(KEYED_STEPS_SQL, [run]));
   }
 
   lastStepKey(run: RunId, step: string): StepKey | undefined {
@@ -472,23 +484,6 @@ export class PostgresStore implements BrowsableStore {
       [runs],
     );
     return new Set(rows.map((r) => r.cache_key));
-  }
-
-  /** The step executions of a run with their key records, in order (what diffRuns reads). */
-  keyedSteps(run: RunId): KeyedStep[] {
-    const rows = this.read<{ step: string; outcome: StepExecution["outcome"]; tier: "memory" | "disk" | null; source_run_id: number | null; cache_key: string | null; error: string | null; key_parts: string | null }>(
-      "SELECT step, outcome, tier, source_run_id, cache_key, error, key_parts FROM step_executions WHERE run_id = $1 ORDER BY id",
-      [run],
-    );
-    return rows.map((r) => ({
-      step: r.step,
-      outcome: r.outcome,
-      ...(r.tier === null ? {} : { tier: r.tier }),
-      ...(r.source_run_id === null ? {} : { sourceRunId: r.source_run_id as RunId }),
-      ...(r.cache_key === null ? {} : { cacheKey: r.cache_key }),
-      ...(r.error === null ? {} : { error: r.error }),
-      ...(r.key_parts === null ? {} : { keyParts: r.key_parts }),
-    }));
   }
 
   /** The experiments by name, with how many runs each has (deleted ones not counted). */
@@ -536,6 +531,20 @@ export class PostgresStore implements BrowsableStore {
     }
   }
 
+  /** An update of a run the caller may read that changed nothing: row-level security kept it, as the run is another role's. */
+  private requireChanged(tx: PostgresQueryable, run: RunId, changed: number): void {
+    if (changed === 0) this.refuseNotOwner(tx, run);
+  }
+
+  private owns(tx: PostgresQueryable, run: RunId): boolean {
+    return tx.query("SELECT 1 FROM runs WHERE id = $1 AND owner = current_user", [run]).rows.length > 0;
+  }
+
+  private refuseNotOwner(tx: PostgresQueryable, run: RunId): never {
+    const owner = tx.query<{ owner: string }>("SELECT owner FROM runs WHERE id = $1", [run]).rows[0]?.owner;
+    throw new TrackingError(`run ${run} belongs to ${owner ?? "another role"}: only its owner can change it (row-level security of ${this.path})`);
+  }
+
   private requireRun(tx: PostgresQueryable, run: RunId): void {
     if (tx.query("SELECT 1 FROM runs WHERE id = $1", [run]).rows.length === 0) {
       throw new TrackingError(`no run ${run} in ${this.path}; \`pipelab runs ls\` lists the runs`);
@@ -543,26 +552,16 @@ export class PostgresStore implements BrowsableStore {
   }
 }
 
-/** A row of step_executions as stepExecutions reads it. */
-interface StepRow {
-  step: string;
-  cache_key: string | null;
-  outcome: StepExecution["outcome"];
-  tier: "memory" | "disk" | null;
-  source_run_id: number | null;
-  duration_ms: number;
-  output_fingerprint: string | null;
-  output_bytes: number | null;
-  error: string | null;
-  reason: string | null;
-}
-
 /** What a failed write means, in the user's words where the server's code tells. */
 function writeProblem(error: unknown): string {
   if (error instanceof PostgresError) {
     // 23503: a row refers to a run that is not there.
     if (error.code === "23503") return "the run is not in the store (it was purged, or the id is wrong)";
-    if (error.code === "42501") return `permission denied: ${error.message}`;
+    if (error.code === "42501") {
+      return /row-level security/.test(error.message)
+        ? "only a run's owner can change it or add to it (row-level security refused the row)"
+        : `permission denied: ${error.message}`;
+    }
   }
   return messageOf(error);
 }

@@ -6,6 +6,7 @@ import { runs as runsCommand } from "../../src/cli/runs-commands";
 import { SyncPostgres } from "../../src/postgres";
 import { PostgresStore, diffRuns, openStore } from "../../src/tracking";
 import type { RunId } from "../../src/tracking";
+import { PG_SCHEMA_VERSION } from "../../src/tracking/pg-schema";
 import { Workbench } from "../../src/workbench";
 import { postgresOrSkip } from "../helpers/postgres";
 import { tempDir } from "../helpers/tmp";
@@ -118,7 +119,7 @@ describe("the PostgreSQL store in use", { skip: pg.skip }, () => {
     for (const f of finished) assert.equal(f.code, 0, f.stderr);
     const db = SyncPostgres.connect(url);
     try {
-      assert.deepEqual(db.query("SELECT version FROM pipelab_schema").rows, [{ version: 1 }]);
+      assert.deepEqual(db.query("SELECT version FROM pipelab_schema").rows, [{ version: PG_SCHEMA_VERSION }]);
       assert.equal(db.query("SELECT id FROM runs").rows.length, 4);
     } finally {
       db.close();
@@ -131,7 +132,7 @@ describe("the PostgreSQL store in use", { skip: pg.skip }, () => {
     const db = SyncPostgres.connect(newer);
     db.query("UPDATE pipelab_schema SET version = 99");
     db.close();
-    assert.throws(() => PostgresStore.open(newer), /written by a newer pipelab \(store schema 99; this pipelab .* knows up to 1\).*untouched/);
+    assert.throws(() => PostgresStore.open(newer), new RegExp(`written by a newer pipelab \\(store schema 99; this pipelab .* knows up to ${PG_SCHEMA_VERSION}\\).*untouched`));
     const foreign = database();
     const other = SyncPostgres.connect(foreign);
     other.query("CREATE TABLE runs (id int, what text)");
