@@ -48,6 +48,9 @@
  * samples are listed. Files live in a temporary folder under os.tmpdir(),
  * removed at the end; reads hit the OS page cache.
  *
+ * 5. With `--postgres` (or `--only postgres` for it alone): the PostgreSQL
+ *    store beside the SQLite file (bench/lib-postgres.ts says what is measured).
+ *
  * Run from the repository root:
  *   node --import tsx bench/tracking.ts
  *   npm run --silent bench -- tracking
@@ -55,6 +58,7 @@
  * bytes.
  */
 import Database from "better-sqlite3";
+import { measurePostgres } from "./lib-postgres";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
@@ -675,10 +679,16 @@ async function main(): Promise<void> {
       tmpdir: os.tmpdir(),
     };
 
-    const logging = await measureLogging(dir);
-    const compare = await measureCompare(dir);
-    const open = await measureOpen(dir);
-    const curves = await measureLearningCurves(dir);
+    // --only postgres: the PostgreSQL store beside the SQLite file alone; --postgres: that part too.
+    const args = process.argv.slice(2);
+    const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
+    if (only !== undefined && only !== "postgres") throw new Error(`--only takes "postgres", got ${JSON.stringify(only)}`);
+    const sqlite = only === undefined;
+    const logging = sqlite ? await measureLogging(dir) : undefined;
+    const compare = sqlite ? await measureCompare(dir) : undefined;
+    const open = sqlite ? await measureOpen(dir) : undefined;
+    const curves = sqlite ? await measureLearningCurves(dir) : undefined;
+    const postgres = only === "postgres" || args.includes("--postgres") ? await measurePostgres(dir) : undefined;
 
     const result = {
       benchmark: "tracking",
@@ -689,6 +699,7 @@ async function main(): Promise<void> {
       compare,
       open,
       curves,
+      postgres,
     };
     // Indented, with each list of samples on one line.
     const text = JSON.stringify(result, null, 2).replace(/\[\s+([-\d.,\s]+?)\s+\]/g, (_, items: string) => `[${items.split(/,\s*/).join(", ")}]`);

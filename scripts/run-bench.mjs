@@ -12,7 +12,7 @@ const benchDir = join(root, "bench");
 
 const available = existsSync(benchDir)
   ? readdirSync(benchDir, { withFileTypes: true })
-      .filter((e) => e.isFile() && e.name.endsWith(".ts") && !e.name.endsWith(".d.ts") && !e.name.startsWith(".") && e.name !== "lib.ts")
+      .filter((e) => e.isFile() && e.name.endsWith(".ts") && !e.name.endsWith(".d.ts") && !e.name.startsWith(".") && !e.name.startsWith("lib"))
       .map((e) => e.name.slice(0, -".ts".length))
       .sort()
   : [];

@@ -28,6 +28,8 @@ export interface ConnectSettings {
   statementTimeoutMs: number;
   /** How long a lost connection is tried again before a call gives up. */
   reconnectTimeoutMs: number;
+  /** Server settings for the session, given at connect (so a reconnect has them too): `-c name=value` each. */
+  serverSettings: Record<string, string>;
 }
 
 /** What the worker is started with. */

@@ -143,10 +143,12 @@ export class Session {
   }
 
   private async open(): Promise<Client> {
-    const { url, applicationName, connectTimeoutMs, statementTimeoutMs } = this.settings;
+    const { url, applicationName, connectTimeoutMs, statementTimeoutMs, serverSettings } = this.settings;
+    const options = Object.entries(serverSettings).map(([name, value]) => `-c ${name}=${value}`).join(" ");
     const client = new Client({
       connectionString: url,
       application_name: applicationName,
+      ...(options === "" ? {} : { options }),
       connectionTimeoutMillis: connectTimeoutMs,
       statement_timeout: statementTimeoutMs > 0 ? statementTimeoutMs : undefined,
       keepAlive: true,

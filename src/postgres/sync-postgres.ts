@@ -13,6 +13,8 @@ export interface SyncPostgresOptions {
   statementTimeoutMs?: number;
   /** How long a lost connection is tried again, with backoff, before a call gives up (default 30 s). */
   reconnectTimeoutMs?: number;
+  /** Server settings for the session, sent at every connect, e.g. `{ jit: "off" }` (names and values of letters, digits, `_`, `.` and `-`). */
+  serverSettings?: Readonly<Record<string, string>>;
 }
 
 const DEFAULTS = { applicationName: "pipelab", connectTimeoutMs: 10_000, statementTimeoutMs: 0, reconnectTimeoutMs: 30_000 };
@@ -175,9 +177,17 @@ function normalizeSettings(url: string, options: SyncPostgresOptions): ConnectSe
   };
   const applicationName = options.applicationName ?? DEFAULTS.applicationName;
   if (typeof applicationName !== "string") throw new TypeError(`invalid applicationName: ${inspect(applicationName)} (a string)`);
+  const serverSettings: Record<string, string> = {};
+  for (const [name, value] of Object.entries(options.serverSettings ?? {})) {
+    if (!/^[a-z_][a-z0-9_.]*$/i.test(name) || typeof value !== "string" || !/^[\w.-]+$/.test(value)) {
+      throw new TypeError(`invalid server setting ${inspect(name)}=${inspect(value)} (names and values of letters, digits, _, . and -)`);
+    }
+    serverSettings[name] = value;
+  }
   return {
     url,
     applicationName,
+    serverSettings,
     connectTimeoutMs: millis("connectTimeoutMs"),
     statementTimeoutMs: millis("statementTimeoutMs"),
     reconnectTimeoutMs: millis("reconnectTimeoutMs"),

@@ -111,7 +111,9 @@ export class PostgresStore implements BrowsableStore {
   static open(url: string, options: PostgresStoreOptions = {}): PostgresStore {
     let db: SyncPostgres;
     try {
-      db = SyncPostgres.connect(url, { applicationName: "pipelab store" });
+      // No JIT: the store's queries are short, and compiling them costs more than it saves (a comparison of
+      // 10,000 runs took 0.55 s with it, most of it compiling).
+      db = SyncPostgres.connect(url, { applicationName: "pipelab store", serverSettings: { jit: "off" } });
     } catch (error) {
       throw new TrackingError(`cannot open the experiment store ${redacted(url)}: ${messageOf(error)}`, { cause: error });
     }

@@ -103,8 +103,18 @@ export interface StartOptions {
   settings?: Record<string, string>;
 }
 
-/** Starts a temporary server now (synchronously, about a second); throws with the reason when it cannot. */
+/** Starts a temporary server now (synchronously, about a second), stopped and removed when the test file ends; throws with the reason when it cannot. */
 export function startPostgres(options: StartOptions = {}): TestPostgres {
+  const server = startPostgresServer(options);
+  after(() => server.dispose());
+  return server;
+}
+
+/**
+ * The same server outside node:test (a benchmark): the caller stops it and
+ * removes its folder with `dispose()` (the watchdog does it if the process dies first).
+ */
+export function startPostgresServer(options: StartOptions = {}): TestPostgres & { dispose(): void } {
   const started = performance.now();
   for (const tool of ["initdb", "pg_ctl", "postgres", "psql"]) {
     if (!existsSync(join(BIN, tool))) throw new Error(`${join(BIN, tool)} is missing`);
@@ -200,7 +210,7 @@ export function startPostgres(options: StartOptions = {}): TestPostgres {
   const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
   const quoteLiteral = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 
-  after(() => {
+  const dispose = (): void => {
     try {
       stop();
     } catch (error) {
@@ -208,11 +218,12 @@ export function startPostgres(options: StartOptions = {}): TestPostgres {
     }
     stopWatchdog(watchdog);
     removeFolder();
-  });
+  };
 
   const urlFor = ({ user = SUPERUSER, password, database = "postgres" }: { user?: string; password?: string; database?: string }): string =>
     `postgres://${encodeURIComponent(user)}${password === undefined ? "" : `:${encodeURIComponent(password)}`}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   return {
+    dispose,
     url: urlFor({}),
     port,
     superuser: SUPERUSER,

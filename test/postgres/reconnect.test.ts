@@ -145,3 +145,27 @@ describe("SyncPostgres keeps passwords out of its messages", { skip: pg.skip }, 
     assert.equal(redactUrl("host=db password=pw user=bob"), "host=db password=*** user=bob");
   });
 });
+
+describe("SyncPostgres server settings", { skip: pg.skip }, () => {
+  it("sends them at every connect, so that a session made again after a restart has them too", () => {
+    const db = SyncPostgres.connect(pg.server.url, { serverSettings: { jit: "off", work_mem: "8MB" } });
+    try {
+      const settings = (): unknown => db.query("SELECT current_setting('jit') AS jit, current_setting('work_mem') AS work_mem").rows[0];
+      assert.deepEqual(settings(), { jit: "off", work_mem: "8MB" });
+      pg.server.restart();
+      try {
+        settings();
+      } catch (error) {
+        assert.ok(error instanceof PostgresError, inspect(error));
+      }
+      assert.deepEqual(settings(), { jit: "off", work_mem: "8MB" });
+    } finally {
+      db.close();
+    }
+  });
+
+  it("refuses a setting that could carry another option, quoting it", () => {
+    assert.throws(() => SyncPostgres.connect(pg.server.url, { serverSettings: { jit: "off -c log_statement=all" } }), /invalid server setting 'jit'='off -c log_statement=all'/);
+    assert.throws(() => SyncPostgres.connect(pg.server.url, { serverSettings: { "a b": "1" } }), /invalid server setting/);
+  });
+});
