@@ -7,6 +7,7 @@ import { SyncPostgres } from "../../src/postgres";
 import { PostgresStore, diffRuns, openStore } from "../../src/tracking";
 import type { RunId } from "../../src/tracking";
 import { PG_SCHEMA_VERSION } from "../../src/tracking/pg-schema";
+import { startUi } from "../../src/ui";
 import { Workbench } from "../../src/workbench";
 import { postgresOrSkip } from "../helpers/postgres";
 import { tempDir } from "../helpers/tmp";
@@ -82,6 +83,18 @@ describe("the PostgreSQL store in use", { skip: pg.skip }, () => {
       assert.ok(diff.steps.find((s) => s.step === "fit")?.reasons.includes("param lr changed (0.1 -> 0.2)"));
     } finally {
       store.close();
+    }
+    // The runs page reads the shared store as it reads the file: runs, a run, the diff with its changed step.
+    const ui = await startUi(openStore(url, { readOnly: true }));
+    try {
+      const runsPage = await (await fetch(`${ui.url}/experiments/shared?sort=params.lr:asc&columns=params.lr,metrics.accuracy`)).text();
+      assert.ok(runsPage.indexOf(`/runs/${a}"`) < runsPage.indexOf(`/runs/${b}"`), "sorted by lr");
+      const runPage = await fetch(`${ui.url}/runs/${b}`);
+      assert.equal(runPage.status, 200);
+      assert.match(await runPage.text(), /cached/);
+      assert.match(await (await fetch(`${ui.url}/diff?a=${a}&b=${b}`)).text(), /param lr changed \(0\.1 -&#62; 0\.2\)/);
+    } finally {
+      await ui.close();
     }
     const listed = JSON.parse(await cli(["ls", "--store", url, "--json"])) as { id: number }[];
     assert.deepEqual(listed.map((r) => r.id), [b, a]);
