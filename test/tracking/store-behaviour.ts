@@ -177,6 +177,36 @@ export function describeRunStore(name: string, under: StoreUnderTest, options: {
       }
     });
 
+    it("runs the biggest filters the limits allow: 64 levels of and / or, a chain of 1,000 conditions, a list of 10,000 values, a 64-deep not", () => {
+      const store = under.fresh();
+      try {
+        const ids = [7, 8, 9].map((seed) => {
+          const id = store.createRun({ experiment: "limits", sourceKind: "script" });
+          store.logParams(id, { seed, name: `run-${seed}` });
+          store.logMetrics(id, [{ key: "acc", value: seed / 10 }]);
+          return id;
+        });
+        let deep = "params.seed = 7";
+        for (let level = 0; level < 64; level++) {
+          const [op, join] = level % 2 === 0 ? ["=", " or "] : ["!=", " and "];
+          deep = `(${[deep, ...Array.from({ length: 15 }, (_, i) => `params.seed ${op} ${1000 + 100 * level + i}`)].join(join)})`;
+        }
+        assert.deepEqual(store.listRuns({ filter: deep }).map((r) => r.id), [ids[0]]);
+        const chain = Array.from({ length: 1000 }, (_, i) => `params.seed = ${i}`).join(" or ");
+        assert.deepEqual(store.listRuns({ filter: chain }).map((r) => r.id), [ids[2], ids[1], ids[0]]);
+        const notChain = Array.from({ length: 1000 }, (_, i) => `metrics.acc != ${(i + 8) / 10}`).join(" and ");
+        assert.deepEqual(store.listRuns({ filter: notChain }).map((r) => r.id), [ids[0]]);
+        const values = Array.from({ length: 10_000 }, (_, i) => i + 8);
+        assert.deepEqual(store.listRuns({ filter: `params.seed in (${values.join(", ")})` }).map((r) => r.id), [ids[2], ids[1]]);
+        const names = Array.from({ length: 10_000 }, (_, i) => JSON.stringify(`run-${i + 9}`));
+        assert.deepEqual(store.listRuns({ filter: `params.name in (${names.join(", ")})` }).map((r) => r.id), [ids[2]]);
+        assert.deepEqual(store.listRuns({ filter: `${"not ".repeat(64)}params.seed = 7` }).map((r) => r.id), [ids[0]]);
+        assert.deepEqual(store.listRuns({ filter: "params.seed in (7, '8')" }).map((r) => r.id), [ids[0]], "a number and a string apart");
+      } finally {
+        store.close();
+      }
+    });
+
     it("compares runs: params and metrics as columns, which differ, each metric's range, pages and orders", () => {
       const store = under.fresh();
       try {
