@@ -8,6 +8,7 @@ import { STORE_KEY_ENV, STORE_KEY_FILE_ENV, STORE_NEW_KEY_ENV, StoreKey, changeS
 import type { KeyChange, KeyChangeReport } from "../tracking";
 import { CliUsageError, parse } from "./args";
 import type { Command } from "./command";
+import { STORE_PUSH_USAGE, storePush } from "./store-push";
 
 const log = (line: string): void => console.log(line);
 
@@ -80,13 +81,15 @@ export const storeCommand: Command = {
   summary: "set up the shared PostgreSQL store; encrypt the SQLite store, change its key, or decrypt it (stop other processes using it first)",
   usage: [
     "pipelab store init postgres://ADMIN@HOST/DB [--member ROLE ...] [--project-role ROLE]   (schema, roles, row-level security, audit; idempotent)",
+    `            ${STORE_PUSH_USAGE}   (copies this project's runs into the shared store, once each)`,
     `            pipelab store rekey|encrypt|decrypt [--store FILE] [--new-key-file FILE]   (current key: ${STORE_KEY_ENV} or ${STORE_KEY_FILE_ENV}; new key: --new-key-file or ${STORE_NEW_KEY_ENV})`,
   ].join("\n"),
   async run(args) {
     const [action, ...rest] = args;
     if (action === "init") return storeInit(rest);
+    if (action === "push") return storePush(rest);
     const spec = ACTIONS[action ?? ""];
-    if (!spec) throw new CliUsageError(`store: expected init, ${Object.keys(ACTIONS).join(", ")}, got ${JSON.stringify(action ?? "")}`);
+    if (!spec) throw new CliUsageError(`store: expected init, push, ${Object.keys(ACTIONS).join(", ")}, got ${JSON.stringify(action ?? "")}`);
     const { values } = parse(rest, { store: { type: "string" }, "new-key-file": { type: "string" } });
     const report = changeStoreKey(values.store ?? defaultStorePath(), spec.change(values));
     log(spec.done(report));

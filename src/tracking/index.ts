@@ -52,3 +52,5 @@ export { openStore } from "./open-any";
 export { initSharedStore } from "./pg-access";
 export type { AuditEntry, AuditQuery, SharedStoreInit, SharedStoreReport } from "./pg-access";
 export type { PostgresStoreOptions } from "./pg-store";
+export { pushStore } from "./store-push";
+export type { PushOptions, PushReport, PushedRun, SkippedRun } from "./store-push";

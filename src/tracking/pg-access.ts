@@ -19,7 +19,7 @@ import { migratePostgres } from "./pg-schema";
 import type { RunId } from "./types";
 
 /** The tables whose rows belong to a run, readable and writable as the run is. */
-const RUN_TABLES = ["params", "metrics", "metric_finals", "metric_blocks", "tags", "step_executions", "artifacts"] as const;
+const RUN_TABLES = ["params", "metrics", "metric_finals", "metric_blocks", "tags", "step_executions", "artifacts", "pushed_runs"] as const;
 /** Every table of the store, for grants and ownership. */
 const ALL_TABLES = ["pipelab_schema", "experiments", "runs", ...RUN_TABLES, "code_sources", "audit_log"] as const;
 const FUNCTIONS = ["pipelab_audit()", "pipelab_mark_crashed(integer[], integer)"] as const;

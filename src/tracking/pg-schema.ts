@@ -203,6 +203,22 @@ export const PG_MIGRATIONS: readonly string[] = [
     SELECT count(*)::integer FROM marked
   $crashed$;
   `,
+  // 3: the runs copied from local store files by `pipelab store push`, each by the store it came from and its id there, so that a push
+  // copies only what is not here yet. source_store is the file's identity, not its path (store-push.ts says what it
+  // is made of); the run's host and start there tell another run with the same id apart. Deleting the shared run
+  // deletes its row: the next push copies it again.
+  `
+  CREATE TABLE pushed_runs (
+    source_store       text NOT NULL,
+    source_run_id      integer NOT NULL,
+    run_id             integer NOT NULL UNIQUE REFERENCES runs(id) ON DELETE CASCADE,
+    source_host        text NOT NULL,
+    source_started_at  text NOT NULL,
+    source_file        text NOT NULL,                -- where the file was when pushed: for people, files move
+    pushed_at          text NOT NULL,
+    PRIMARY KEY (source_store, source_run_id)
+  );
+  `,
 ];
 
 /** The schema version this pipelab writes in PostgreSQL. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { PostgresError, SyncPostgres } from "../../src/postgres";
-import { PostgresStore, initSharedStore } from "../../src/tracking";
+import { ExperimentStore, PostgresStore, initSharedStore } from "../../src/tracking";
 import type { RunId } from "../../src/tracking";
 import { join } from "node:path";
 import { runs as runsCommand } from "../../src/cli/runs-commands";
@@ -151,5 +151,30 @@ describe("the shared store's access control: row-level security and the audit, e
     assert.ok(json.length >= 4 && json.every((e) => e.actor === "carol"));
     const file = join(tempDir(), "experiments.db");
     await assert.rejects(cli(runsCommand, ["audit", "--store", file]), /runs audit needs the shared PostgreSQL store .* is a SQLite file/);
+  });
+
+  it("lets a member push a local store into the shared one (pipelab store push), the runs then hers", async () => {
+    const database = `access_push_${process.pid}`;
+    pg.server.query(`CREATE DATABASE ${database}`);
+    pg.server.createRole("dana", "dana-pass");
+    initSharedStore(pg.server.urlFor({ database }), { members: ["dana"] });
+    const file = join(tempDir(), "experiments.db");
+    const local = ExperimentStore.open(file);
+    const run = local.createRun({ experiment: "local", sourceKind: "script", name: "from my laptop" });
+    local.logMetrics(run, [{ key: "loss", step: 0, value: 1 }, { key: "loss", step: 1, value: 0.5 }]);
+    local.endRun(run, "finished");
+    local.close();
+    const url = pg.server.urlFor({ user: "dana", password: "dana-pass", database });
+    assert.match(await cli(storeCommand, ["push", "--to", url, "--store", file]), /copied 1 run \(2 metric points/);
+    assert.match(await cli(storeCommand, ["push", "--to", url, "--store", file]), /copied 0 runs .*1 already there/);
+    const shared = PostgresStore.open(url, { readOnly: true });
+    try {
+      const [pushed] = shared.listRuns({ experiment: "local" });
+      assert.equal(pushed?.name, "from my laptop");
+      assert.deepEqual(shared.metricHistory(pushed?.id as RunId, "loss").map((p) => p.value), [1, 0.5]);
+      assert.ok(shared.audit({ run: pushed?.id as RunId }).every((e) => e.actor === "dana"));
+    } finally {
+      shared.close();
+    }
   });
 });
