@@ -7,7 +7,8 @@
 import { ColumnarTable } from "../data";
 import { DataError } from "../errors";
 import type { LoadedPipeline } from "../deploy";
-import type { ExperimentStore, RunId } from "../tracking";
+import { ExperimentStore } from "../tracking";
+import type { RunId, RunStore } from "../tracking";
 import { datasetDrift } from "./drift";
 import type { DatasetDrift, DatasetDriftOptions } from "./drift";
 
@@ -60,7 +61,10 @@ const MIN_WINDOW_ROWS = 30;
  * report.drift.drifted;   // at least half the columns drifted
  * ```
  */
-export async function monitorPipeline(pipeline: LoadedPipeline, store: ExperimentStore, options: MonitorOptions = {}): Promise<MonitorReport> {
+export async function monitorPipeline(pipeline: LoadedPipeline, store: RunStore, options: MonitorOptions = {}): Promise<MonitorReport> {
+  if (!(store instanceof ExperimentStore)) {
+    throw new DataError(`${store.path} keeps no served predictions (the shared PostgreSQL store has no predictions table yet): monitor with the SQLite store the server logged to, or compare tables with datasetDrift(reference, current)`);
+  }
   const modelRun = pipeline.manifest.run?.id;
   if (modelRun === undefined) {
     throw new DataError(`the package ${pipeline.dir} does not say which run trained its model, so its logged predictions cannot be found: package it from a run (pipelab package RUN_ID)`);

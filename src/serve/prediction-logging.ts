@@ -15,8 +15,8 @@ import { extname, join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { LoadedPipeline, Prediction } from "../deploy";
 import { messageOf } from "../errors";
-import { startServingRun } from "../tracking";
-import type { ExperimentStore, PredictionLogStats, RunId } from "../tracking";
+import { ExperimentStore, startServingRun } from "../tracking";
+import type { PredictionLogStats, RunId, RunStore } from "../tracking";
 import { warnOnce } from "../util";
 import { ServeError } from "./errors";
 import type { FromLogWorker, LogWorkerData, ToLogWorker } from "./log-worker";
@@ -32,7 +32,8 @@ const MAX_BEHIND = 50_000;
 
 /** Where served predictions go: the store, and the share of them logged (0 to 1; default 1). */
 export interface PredictionLogging {
-  store: ExperimentStore;
+  /** The SQLite store (the shared PostgreSQL store keeps no predictions yet). */
+  store: RunStore;
   sampleRate?: number;
 }
 
@@ -72,7 +73,12 @@ export class ServingLog {
    * Starts a serving run and the log's thread; resolves once the thread has opened the store (a ServeError
    * if it cannot, with the run ended as failed).
    */
-  static async start(store: ExperimentStore, pipeline: LoadedPipeline, sampleRate: number): Promise<ServingLog> {
+  static async start(store: RunStore, pipeline: LoadedPipeline, sampleRate: number): Promise<ServingLog> {
+    if (!(store instanceof ExperimentStore)) {
+      throw new ServeError(
+        `cannot log predictions to ${store.path}: served predictions are kept in the SQLite store only (the shared PostgreSQL store has no predictions table yet); serve without logging (--log-sample 0, or no log option) or log to a SQLite store`,
+      );
+    }
     const model = pipeline.manifest.run;
     const run = startServingRun(store, { model: model === null ? null : { id: model.id, experiment: model.experiment }, name: `serve ${pipeline.name}`, sourcePath: pipeline.dir });
     const log = new ServingLog(store, run, startLogWorker({ storePath: store.path, servingRun: run, modelRunId: model?.id ?? null, sampleRate, columns: pipeline.signature.inputs.map((c) => c.name) }));
