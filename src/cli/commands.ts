@@ -12,10 +12,11 @@ import { serveCommand } from "./serve-command";
 import { doctor, kernel, notebook, setup } from "./setup-commands";
 import { storeCommand } from "./store-command";
 import { uiCommand } from "./ui-command";
+import { workerCommand } from "./worker-command";
 
 export type { Command } from "./command";
 
-export const COMMANDS: Record<string, Command> = { init: initCommand, setup, doctor, notebook, kernel, runs, cache, store: storeCommand, ...PIPELINE_COMMANDS, package: packageCommand, serve: serveCommand, monitor: monitorCommand, ui: uiCommand };
+export const COMMANDS: Record<string, Command> = { init: initCommand, setup, doctor, notebook, kernel, runs, cache, store: storeCommand, ...PIPELINE_COMMANDS, worker: workerCommand, package: packageCommand, serve: serveCommand, monitor: monitorCommand, ui: uiCommand };
 
 export function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}\n  ${" ".repeat(9)} ${c.usage}`);

@@ -1,6 +1,7 @@
 /**
  * From notebook to scripted pipeline and back: `pipelab export`, `import`, `run`, `verify`, `sweep`.
  */
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import { ExportError, TrackingError } from "../errors";
@@ -15,7 +16,7 @@ import type { RunOutcome } from "../execute";
 import { LocalProcessExecutor, gridJobs, randomJobs, runSweep } from "../sweep";
 import { CliUsageError, parse } from "./args";
 import type { Command } from "./command";
-import { comparisonTable } from "./table";
+import { printComparison, queueSweep, showSweepStatus } from "./sweep-queue";
 
 const log = (line: string): void => console.log(line);
 
@@ -246,18 +247,39 @@ function sorted(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
 }
 
+/** The sweep command's options that take a value: their values are not the script. */
+const SWEEP_OPTIONS = {
+  grid: { type: "boolean" },
+  random: { type: "string" },
+  parallel: { type: "string" },
+  metric: { type: "string" },
+  seed: { type: "string" },
+  store: { type: "string" },
+  queue: { type: "string" },
+  wait: { type: "boolean" },
+  status: { type: "string" },
+  "job-timeout": { type: "string" },
+  retries: { type: "string" },
+} as const;
+
 const sweepCommand: Command = {
-  summary: "run a pipeline script once per parameter combination, in parallel, and compare the runs",
-  usage: "pipelab sweep SCRIPT.ts --grid name=v1,v2 [name2=...] | --random N name=low:high ... [--parallel N] [--metric NAME] [--seed S]",
+  summary: "run a pipeline script once per parameter combination, in parallel, and compare the runs; or queue them for workers on many machines",
+  usage:
+    "pipelab sweep SCRIPT.ts --grid name=v1,v2 [name2=...] | --random N name=low:high ... [--parallel N] [--metric NAME] [--seed S]\n" +
+    "            [--queue postgres://... [--store postgres://...] [--job-timeout 30m] [--retries 2] [--wait]]   (queued for `pipelab worker`s)\n" +
+    "            pipelab sweep --status SWEEP_ID --queue postgres://...",
   async run(args) {
+    const takesValue = (a: string | undefined): boolean => a !== undefined && a.startsWith("--") && SWEEP_OPTIONS[a.slice(2) as keyof typeof SWEEP_OPTIONS]?.type === "string";
+    if (args.includes("--status")) {
+      const { values, positionals } = parse(args, SWEEP_OPTIONS, true);
+      if (values.status === undefined || values.queue === undefined) throw new CliUsageError("sweep --status: give the sweep's id and --queue postgres://...");
+      if (positionals.length > 0) throw new CliUsageError(`sweep --status: unexpected ${JSON.stringify(positionals.join(" "))}`);
+      return showSweepStatus(values.status, values.queue);
+    }
     // --grid and --random take the name=... arguments that follow them.
-    const file = requireFile(args.find((a) => !a.startsWith("-") && !a.includes("=")), "sweep");
+    const file = requireFile(args.find((a, i) => !a.startsWith("-") && !a.includes("=") && !takesValue(args[i - 1])), "sweep");
     const rest = args.filter((a) => resolve(a) !== file);
-    const { values, positionals } = parse(
-      rest,
-      { grid: { type: "boolean" }, random: { type: "string" }, parallel: { type: "string" }, metric: { type: "string" }, seed: { type: "string" }, store: { type: "string" } },
-      true,
-    );
+    const { values, positionals } = parse(rest, SWEEP_OPTIONS, true);
     const declared = paramsOf(file);
     const where = relative(process.cwd(), file);
     if (!values.grid && values.random === undefined) throw new CliUsageError("sweep: give --grid name=v1,v2 ... or --random N name=low:high ...");
@@ -268,25 +290,17 @@ const sweepCommand: Command = {
     const parallel = values.parallel === undefined ? 2 : Number(values.parallel);
     if (!Number.isInteger(parallel) || parallel < 1) throw new CliUsageError(`invalid --parallel: ${values.parallel}`);
     const id = `${basename(file, extname(file))}-${new Date().toISOString().replace(/[-:.TZ]/g, "").slice(0, 14)}`;
+    if (values.queue !== undefined) {
+      // Machines may start sweeps of the same script in the same second: the queue's ids get a random tail.
+      const queued = `${id}-${randomBytes(2).toString("hex")}`;
+      return queueSweep({ id: queued, file, jobs, queue: values.queue, store: values.store, jobTimeout: values["job-timeout"], retries: values.retries, wait: values.wait ?? false, metric: values.metric });
+    }
+    if (values.wait || values["job-timeout"] !== undefined || values.retries !== undefined) throw new CliUsageError("sweep: --wait, --job-timeout and --retries go with --queue");
     log(`sweep ${id}: ${jobs.length} runs of ${where}, ${parallel} at a time (the first alone, to fill the cache)`);
     const results = await runSweep(jobs, new LocalProcessExecutor(file, { sweep: id }), parallel, (r) =>
       log(`  ${r.ok ? "✓" : "✗"} ${JSON.stringify(r.job.params)} in ${(r.durationMs / 1000).toFixed(1)} s${r.error ? `: ${r.error}` : ""}`),
     );
-    const store = openStore(values.store ?? defaultStorePath(dirname(file)));
-    try {
-      const filter = { tags: { sweep: id } };
-      const comparison = store.compareRuns({ filter, params: Object.keys(jobs[0]?.params ?? {}) });
-      const metric = values.metric ?? comparison.metrics.find((m) => m.startsWith("test_")) ?? comparison.metrics[0];
-      log("");
-      log(comparisonTable(metric ? store.compareRuns({ filter, orderBy: { metric, direction: metricMode(metric) === "min" ? "asc" : "desc" } }) : comparison));
-      if (metric) {
-        const best = store.bestRun(metric, { filter, mode: metricMode(metric) });
-        if (best) log(`\nbest by ${metric}: run ${best.id} with ${JSON.stringify(sorted(best.params))}: ${best.metrics[metric]}`);
-      }
-      log(`\nthe runs are tagged sweep=${id}: pipelab runs compare --filter 'tags.sweep = "${id}"'`);
-    } finally {
-      store.close();
-    }
+    printComparison(values.store ?? defaultStorePath(dirname(file)), id, Object.keys(jobs[0]?.params ?? {}), values.metric);
     return results.every((r) => r.ok) ? 0 : 1;
   },
 };

@@ -82,7 +82,7 @@ function cell(value: unknown): string {
  * Lays out rows of cells in aligned columns, long cells cut with an ellipsis.
  * Cells are user text as stored: `fit` makes their controls visible and measures what is shown.
  */
-function textTable(header: string[], rows: string[][], maxWidth = 32): string {
+export function textTable(header: string[], rows: string[][], maxWidth = 32): string {
   const widths = header.map((h, i) => Math.min(maxWidth, Math.max(textWidth(h), ...rows.map((r) => textWidth(r[i] ?? "")))));
   const line = (cells: string[]): string =>
     cells

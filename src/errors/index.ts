@@ -45,6 +45,9 @@ export class ExportError extends PipelabError {}
 /** Loading or preparing data: unknown data sets, missing columns, bad values. */
 export class DataError extends PipelabError {}
 
+/** Distributed sweeps: the job queue, its workers and their jobs. */
+export class SweepError extends PipelabError {}
+
 /** The message of anything thrown, for embedding in our own messages. */
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -41,7 +41,18 @@ export function assertPipelabResolvable(script: string): void {
 }
 
 /** Runs a pipeline script in a child process (tsx), with parameter overrides and extra environment. */
-export function runScript(script: string, options: { params?: Record<string, unknown>; env?: NodeJS.ProcessEnv; echo?: boolean }): Promise<RunOutcome> {
+export function runScript(
+  script: string,
+  options: {
+    params?: Record<string, unknown>;
+    env?: NodeJS.ProcessEnv;
+    echo?: boolean;
+    /** Aborting it ends the child with SIGTERM (a sweep worker's timeout or stop). */
+    signal?: AbortSignal;
+    /** The child in a process group of its own: a Ctrl-C in the parent's terminal does not reach it (a sweep worker finishes its jobs). */
+    ownGroup?: boolean;
+  },
+): Promise<RunOutcome> {
   assertPipelabResolvable(script);
   const loader = pathToFileURL(require.resolve("tsx")).href;
   return new Promise((done) => {
@@ -49,6 +60,12 @@ export function runScript(script: string, options: { params?: Record<string, unk
       cwd: dirname(script),
       env: { ...process.env, ...options.env, ...(options.params ? { [PARAMS_ENV]: JSON.stringify(options.params) } : {}) },
       stdio: ["ignore", "pipe", "pipe"],
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.ownGroup ? { detached: true } : {}),
+    });
+    // An abort is reported here, then as the child's exit; a failed spawn is only reported here.
+    child.on("error", (error) => {
+      if (error.name !== "AbortError") done({ code: 1, stdout, stderr: `${stderr}${error.message}\n` });
     });
     let stdout = "";
     let stderr = "";

@@ -30,9 +30,11 @@ import { readAudit } from "./pg-access";
 import type { AuditEntry, AuditQuery } from "./pg-access";
 import { PG_SCHEMA_VERSION, migratePostgres, schemaVersion } from "./pg-schema";
 import { currentProcess, localProbe, ownerIsGone } from "./process-owner";
-import { KEYED_STEPS_SQL, STEP_EXECUTIONS_SQL, keyedStepsOf, stepExecutionsOf } from "./pg-steps";
-import type { KeyedRow, StepRow } from "./pg-steps";
-import type { KeyedStep } from "./run-diff";
+import { KEYED_STEPS_SQL, STEP_EXECUTIONS_SQL } from "./pg-steps";
+import { toKeyedStep } from "./run-diff";
+import type { KeyedRow, KeyedStep } from "./run-diff";
+import { toStepExecution } from "./step-records";
+import type { StepRow } from "./step-records";
 import { selection } from "./run-queries";
 import { RUN_COLUMNS, toRecord } from "./run-row";
 import type { RunRow } from "./run-row";
@@ -460,12 +462,12 @@ export class PostgresStore implements BrowsableStore {
   }
 
   stepExecutions(run: RunId): StepExecution[] {
-    return stepExecutionsOf(this.read<StepRow>(STEP_EXECUTIONS_SQL, [run]));
+    return this.read<StepRow>(STEP_EXECUTIONS_SQL, [run]).map(toStepExecution);
   }
 
   /** The step executions of a run with their key records, in order (what diffRuns reads). */
   keyedSteps(run: RunId): KeyedStep[] {
-    return keyedStepsOf(this.read<KeyedRow>(KEYED_STEPS_SQL, [run]));
+    return this.read<KeyedRow>(KEYED_STEPS_SQL, [run]).map(toKeyedStep);
   }
 
   lastStepKey(run: RunId, step: string): StepKey | undefined {

@@ -139,18 +139,24 @@ export function diffRuns(store: RunDiffSource, a: RunId, b: RunId): RunDiff {
 
 /** The step executions of a run with their key records, in order. */
 export function keyedSteps(conn: StoreConnection, run: RunId): KeyedStep[] {
-  const rows = conn.db
-    .prepare("SELECT step, outcome, tier, source_run_id, cache_key, error, key_parts FROM step_executions WHERE run_id = ? ORDER BY id")
-    .all(run) as {
-    step: string;
-    outcome: StepExecution["outcome"];
-    tier: "memory" | "disk" | null;
-    source_run_id: number | null;
-    cache_key: string | null;
-    error: string | null;
-    key_parts: string | null;
-  }[];
-  return rows.map((r) => ({
+  const rows = conn.db.prepare("SELECT step, outcome, tier, source_run_id, cache_key, error, key_parts FROM step_executions WHERE run_id = ? ORDER BY id").all(run) as KeyedRow[];
+  return rows.map(toKeyedStep);
+}
+
+/** A row of step_executions with its key record, as diffRuns reads it, from either store. */
+export interface KeyedRow {
+  step: string;
+  outcome: StepExecution["outcome"];
+  tier: "memory" | "disk" | null;
+  source_run_id: number | null;
+  cache_key: string | null;
+  error: string | null;
+  key_parts: string | null;
+}
+
+/** A keyed row as a KeyedStep, its NULL columns left out. */
+export function toKeyedStep(r: KeyedRow): KeyedStep {
+  return {
     step: r.step,
     outcome: r.outcome,
     ...(r.tier === null ? {} : { tier: r.tier }),
@@ -158,7 +164,7 @@ export function keyedSteps(conn: StoreConnection, run: RunId): KeyedStep[] {
     ...(r.cache_key === null ? {} : { cacheKey: r.cache_key }),
     ...(r.error === null ? {} : { error: r.error }),
     ...(r.key_parts === null ? {} : { keyParts: r.key_parts }),
-  }));
+  };
 }
 
 const ENVIRONMENT_FIELDS: readonly EnvironmentField[] = ["gitCommit", "gitDirty", "pipelabVersion", "nodeVersion", "tfBackend", "host"];

@@ -59,8 +59,8 @@ export function lastStepKey(conn: StoreConnection, run: RunId, step: string): St
   return row ? { runId: row.run_id as RunId, cacheKey: row.cache_key, keyParts: row.key_parts } : undefined;
 }
 
-/** A row of step_executions, as stepExecutions reads it (key_parts is the runner's alone). */
-interface StepRow {
+/** A row of step_executions, as stepExecutions reads it (key_parts is the runner's alone), from either store. */
+export interface StepRow {
   step: string;
   cache_key: string | null;
   outcome: StepExecution["outcome"];
@@ -83,7 +83,7 @@ export function stepExecutions(conn: StoreConnection, run: RunId): StepExecution
 }
 
 /** A step execution with its NULL columns left out, as the runner reported it. */
-function toStepExecution(r: StepRow): StepExecution {
+export function toStepExecution(r: StepRow): StepExecution {
   return {
     step: r.step,
     outcome: r.outcome,
