@@ -3,7 +3,7 @@
  * with the project's kernel) and `kernel` (register one with the user's Jupyter).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
   DEBIAN_PACKAGES,
@@ -79,6 +79,7 @@ export const setup: Command = {
       ensureChromium(!values["no-install"]);
       ensureKernelTestSuite(report.python, !values["no-install"]);
       ensureNativeBlas(!values["no-install"]);
+      ensurePostgres(!values["no-install"]);
     }
     if (!values["no-kernel"] && !values["for-tests"]) {
       const { dir, replaced } = installKernel({ python: report.python, location: { kind: "user" } });
@@ -115,6 +116,14 @@ function ensureNativeBlas(install: boolean): void {
   if (headers()) spawnSync(process.execPath, [join(packageRoot, "scripts", "build-native.mjs")], { stdio: "inherit" });
   if (existsSync(NATIVE_BLAS_ADDON)) return;
   log(`note: the native BLAS is not built, so its tests will fail; install OpenBLAS with: sudo apt-get install -y libopenblas-dev, then run: node ${join(packageRoot, "scripts", "build-native.mjs")} (or run the tests with ${NATIVE_BLAS_ENV}=0)`);
+}
+
+/** The shared store's tests start their own PostgreSQL server from Debian's binaries (/usr/lib/postgresql/VERSION/bin). */
+function ensurePostgres(install: boolean): void {
+  const present = (): boolean => existsSync("/usr/lib/postgresql") && readdirSync("/usr/lib/postgresql").some((v) => existsSync(join("/usr/lib/postgresql", v, "bin", "initdb")));
+  if (process.env.PIPELAB_POSTGRES_BIN !== undefined || present()) return;
+  if (install && aptInstall(["postgresql"], log) && present()) return;
+  log("note: PostgreSQL is missing, so the shared store's tests will skip (loudly); install it with: sudo apt-get install -y postgresql");
 }
 
 export const doctor: Command = {

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import type { ChildProcess, SpawnSyncReturns } from "node:child_process";
-import { appendFileSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { userInfo, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after } from "node:test";
@@ -69,7 +69,15 @@ export interface PostgresForTests {
   readonly server: TestPostgres;
 }
 
-const BIN = process.env.PIPELAB_POSTGRES_BIN ?? "/usr/lib/postgresql/15/bin";
+/** Debian's binaries of the newest PostgreSQL installed (/usr/lib/postgresql/VERSION/bin), unless PIPELAB_POSTGRES_BIN says. */
+const BIN = process.env.PIPELAB_POSTGRES_BIN ?? newestPostgresBin();
+
+function newestPostgresBin(): string {
+  const root = "/usr/lib/postgresql";
+  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v) && existsSync(join(root, v, "bin", "initdb"))) : [];
+  const newest = versions.sort((a, b) => Number(b) - Number(a))[0] ?? "15";
+  return join(root, newest, "bin");
+}
 const SUPERUSER = "pipelab_test";
 const REQUIRE = "PIPELAB_REQUIRE_POSTGRES";
 
