@@ -29,6 +29,7 @@ describeRunStore(
       return open(pg.server.urlFor({ database }));
     },
     reopen: (store, options) => open(urls.get(store) as string, options),
+    location: (store) => urls.get(store) as string,
     exec: (store, sql, params = []) => {
       const db = SyncPostgres.connect(urls.get(store) as string);
       try {

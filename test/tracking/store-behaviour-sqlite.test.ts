@@ -11,6 +11,7 @@ let n = 0;
 describeRunStore("the SQLite store (ExperimentStore)", {
   fresh: (): RunStore => ExperimentStore.open(join(dir, `store-${++n}.db`)),
   reopen: (store, options = {}) => ExperimentStore.open(store.path, options),
+  location: (store) => store.path,
   exec: (store, sql, params = []) => {
     const db = new Database(store.path);
     try {

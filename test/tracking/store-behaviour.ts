@@ -5,7 +5,11 @@
  * expectations computed here, never read from one store to check the other.
  */
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
 import type { RunId, RunOrder, RunStore } from "../../src/tracking";
 
 /** A store to test, and the raw SQL of what holds it (to set up what a store cannot be asked to do: a dead process's run). */
@@ -16,6 +20,33 @@ export interface StoreUnderTest {
   reopen(store: RunStore, options?: { readOnly?: boolean }): RunStore;
   /** Runs one SQL statement on the store's database with `?` placeholders. */
   exec(store: RunStore, sql: string, params?: unknown[]): void;
+  /** Where the store is, as PIPELAB_STORE and Workbench.open({ store }) take it: a file path or a PostgreSQL URL. */
+  location(store: RunStore): string;
+}
+
+const root = join(__dirname, "..", "..");
+const hasProc = existsSync("/proc/self/stat") && existsSync("/proc/sys/kernel/random/boot_id");
+
+function startTicksOf(pid: number | "self"): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+}
+
+const bootId = (): string => readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+
+/** A pipeline script that opens a workbench on `location`, logs 5 points of loss, then runs `body`. */
+function script(dir: string, location: string, body: string): string {
+  const file = join(dir, `s${Math.random().toString(36).slice(2)}.ts`);
+  writeFileSync(
+    file,
+    `import { Workbench } from ${JSON.stringify(join(root, "src", "index"))};
+(async () => {
+  const wb = await Workbench.open({ experiment: "lifecycle", store: ${JSON.stringify(location)}, cacheDir: ${JSON.stringify(join(dir, "cache"))}, quiet: true, backend: "cpu" });
+  for (let i = 0; i < 5; i++) wb.log("loss", 1 / (i + 1), i);
+  ${body}
+})();`,
+  );
+  return file;
 }
 
 /** A small deterministic generator (mulberry32). */
@@ -298,6 +329,91 @@ export function describeRunStore(name: string, under: StoreUnderTest, options: {
         again.endRun(mine, "finished");
       } finally {
         again.close();
+        store.close();
+      }
+    });
+
+    it("ends a script's run as finished at exit (its points flushed), and as failed when a step throws", () => {
+      const store = under.fresh();
+      const dir = mkdtempSync(join(tmpdir(), "pipelab-behaviour-"));
+      after(() => rmSync(dir, { recursive: true, force: true }));
+      try {
+        const run = (body: string) => spawnSync(process.execPath, ["--import", "tsx", script(dir, under.location(store), body)], { cwd: root, encoding: "utf8" });
+        const ok = run("");
+        assert.equal(ok.status, 0, ok.stderr);
+        assert.notEqual(run('await wb.step("train", () => { throw new Error("diverged"); });').status, 0);
+        const [failed, finished] = store.listRuns({ experiment: "lifecycle" });
+        assert.equal(finished?.status, "finished");
+        assert.equal(store.metricHistory(finished?.id as RunId, "loss").length, 5, "batched points are flushed at exit");
+        assert.equal(failed?.status, "failed");
+        assert.equal(failed?.failedStep, "train");
+        assert.match(failed?.error ?? "", /diverged/);
+      } finally {
+        store.close();
+      }
+    });
+
+    it("marks crashed, when next opened, a run whose process was killed with SIGKILL mid-run, keeping what it had flushed", async () => {
+      const store = under.fresh();
+      const dir = mkdtempSync(join(tmpdir(), "pipelab-behaviour-"));
+      after(() => rmSync(dir, { recursive: true, force: true }));
+      const child = spawn(process.execPath, ["--import", "tsx", script(dir, under.location(store), 'await wb.step("warmup", () => 1); console.log("RUN " + wb.runId); setInterval(() => {}, 1000);')], {
+        cwd: root,
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      const run = await new Promise<RunId>((done, fail) => {
+        let out = "";
+        child.stdout.on("data", (d: Buffer) => {
+          out += d.toString();
+          const m = /RUN (\d+)/.exec(out);
+          if (m) done(Number(m[1]) as RunId);
+        });
+        child.on("exit", (code) => fail(new Error(`the child exited early (${code})`)));
+      });
+      assert.equal(under.reopen(store).runDetails(run)?.status, "running", "a live run is not marked");
+      child.kill("SIGKILL");
+      await new Promise((done) => child.once("exit", done));
+      const again = under.reopen(store);
+      try {
+        const details = again.runDetails(run);
+        assert.equal(details?.status, "crashed");
+        assert.ok(details?.endedAt);
+        assert.equal(details?.metrics.loss, 0.2, "what was flushed before the kill is kept");
+        assert.deepEqual(again.stepExecutions(run).map((s) => s.step), ["warmup"]);
+      } finally {
+        again.close();
+        store.close();
+      }
+    });
+
+    it("names a run's process by pid, start time and boot: a run whose pid another process got, or of an earlier boot, is crashed", { skip: hasProc ? false : "needs /proc" }, () => {
+      const store = under.fresh();
+      const stranger = spawn("sleep", ["600"], { stdio: "ignore" });
+      try {
+        const pid = stranger.pid as number;
+        const reused = store.createRun({ experiment: "owners", sourceKind: "script" });
+        const alive = store.createRun({ experiment: "owners", sourceKind: "script" });
+        const earlierBoot = store.createRun({ experiment: "owners", sourceKind: "script" });
+        const previousMe = store.createRun({ experiment: "owners", sourceKind: "script" });
+        const mine = store.createRun({ experiment: "owners", sourceKind: "script" });
+        const owner = "UPDATE runs SET pid = ?, pid_start_ticks = ?, boot_id = ? WHERE id = ?";
+        // Its process died and `sleep` got its pid; the other's process is `sleep` itself.
+        under.exec(store, owner, [pid, startTicksOf(pid) - 100, bootId(), reused]);
+        under.exec(store, owner, [pid, startTicksOf(pid), bootId(), alive]);
+        under.exec(store, owner, [pid, startTicksOf(pid), "00000000-0000-0000-0000-000000000000", earlierBoot]);
+        // A container restarted: this process got the pid of the one that ran it.
+        under.exec(store, owner, [process.pid, startTicksOf("self") - 100, bootId(), previousMe]);
+        const again = under.reopen(store);
+        try {
+          assert.deepEqual(
+            [reused, alive, earlierBoot, previousMe, mine].map((r) => again.runDetails(r)?.status),
+            ["crashed", "running", "crashed", "crashed", "running"],
+          );
+        } finally {
+          again.close();
+        }
+      } finally {
+        stranger.kill("SIGKILL");
         store.close();
       }
     });
