@@ -6,7 +6,7 @@ import { runs as runsCommand } from "../../src/cli/runs-commands";
 import { SyncPostgres } from "../../src/postgres";
 import { PostgresStore, diffRuns, openStore } from "../../src/tracking";
 import type { RunId } from "../../src/tracking";
-import { PG_SCHEMA_VERSION } from "../../src/tracking/pg-schema";
+import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from "../../src/tracking/pg-schema";
 import { startUi } from "../../src/ui";
 import { Workbench } from "../../src/workbench";
 import { postgresOrSkip } from "../helpers/postgres";
@@ -158,6 +158,35 @@ describe("the PostgreSQL store in use", { skip: pg.skip }, () => {
       check.close();
     }
     assert.throws(() => PostgresStore.open(database(), { readOnly: true }), /no pipelab store yet, and it was opened read-only/);
+  });
+
+  it("upgrades a database of schema 1 in place, keeping its runs, to the current schema (audit, access, pushed runs)", () => {
+    const url = database();
+    const db = SyncPostgres.connect(url);
+    try {
+      // What the first pipelab with a shared store wrote: migration 1 and its version.
+      db.query(PG_MIGRATIONS[0] as string);
+      db.query("CREATE TABLE pipelab_schema (version integer NOT NULL, pipelab_version text NOT NULL, migrated_at text NOT NULL)");
+      db.query("INSERT INTO pipelab_schema VALUES (1, '0.1.0', 'then')");
+      db.query("INSERT INTO experiments (name, created_at) VALUES ('old', 'then')");
+      db.query(
+        `INSERT INTO runs (experiment_id, name, status, source_kind, started_at, ended_at, heartbeat_at, host, pid, node_version, pipelab_version)
+         VALUES (1, 'from schema 1', 'finished', 'script', '2026-11-01T00:00:00.000Z', '2026-11-01T00:01:00.000Z', 'then', 'h', 1, 'v20', '0.1.0')`,
+      );
+      db.query("INSERT INTO metrics (run_id, key, value, step, ts_ms) VALUES (1, 'loss', 0.5, 0, 0)");
+    } finally {
+      db.close();
+    }
+    const store = PostgresStore.open(url);
+    try {
+      assert.equal(store.schemaVersion, PG_SCHEMA_VERSION);
+      assert.equal(store.runDetails(1 as RunId)?.name, "from schema 1");
+      assert.deepEqual(store.metricHistory(1 as RunId, "loss").map((p) => p.value), [0.5]);
+      store.setNote(1 as RunId, "upgraded");
+      assert.deepEqual(store.audit({ run: 1 as RunId }).map((e) => e.changes.note), [[null, "upgraded"]], "audited from the upgrade on");
+    } finally {
+      store.close();
+    }
   });
 
   it("says which store it cannot reach, without the password", () => {
