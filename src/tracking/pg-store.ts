@@ -13,11 +13,10 @@
  * one transaction of three statements, whatever its size (arrays bound with
  * unnest).
  */
-import { hostname } from "node:os";
 import { TrackingError, messageOf } from "../errors";
 import { PostgresError, SyncPostgres, redactUrl } from "../postgres";
 import type { PostgresParam, PostgresQueryable } from "../postgres";
-import { NOT_DATA, metricMode, pipelabVersion } from "../util";
+import { NOT_DATA, metricMode } from "../util";
 import { comparisonOf, comparisonSql } from "./compare-runs";
 import type { ComparisonRow } from "./compare-runs";
 import { STALE_HEARTBEAT_MS } from "./crash-sweep";
@@ -29,7 +28,8 @@ import type { ParamType } from "./param-codec";
 import { readAudit } from "./pg-access";
 import type { AuditEntry, AuditQuery } from "./pg-access";
 import { PG_SCHEMA_VERSION, migratePostgres, schemaVersion } from "./pg-schema";
-import { currentProcess, localProbe, ownerIsGone } from "./process-owner";
+import { localProbe, ownerIsGone } from "./process-owner";
+import { RUN_INSERT_COLUMNS, STEP_INSERT_COLUMNS, placeholders, runValues, stepValues } from "./row-values";
 import { KEYED_STEPS_SQL, STEP_EXECUTIONS_SQL } from "./pg-steps";
 import { toKeyedStep } from "./run-diff";
 import type { KeyedRow, KeyedStep } from "./run-diff";
@@ -147,30 +147,11 @@ export class PostgresStore implements BrowsableStore {
     if (init.name !== undefined) checkName("run", init.name);
     const what = `start a run of experiment ${JSON.stringify(init.experiment)}`;
     const experiment = this.experimentId(init.experiment);
-    const now = nowIso();
-    const owner = currentProcess();
+    const values = runValues(experiment, init, nowIso());
     return this.write(what, (tx) => {
       const row = tx.query<{ id: number }>(
-        `INSERT INTO runs (experiment_id, name, status, source_kind, source_path, source_hash, started_at,
-           heartbeat_at, host, pid, pid_start_ticks, boot_id, node_version, pipelab_version, tf_backend, git_commit, git_dirty)
-         VALUES ($1, $2, 'running', $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
-        [
-          experiment,
-          init.name ?? null,
-          init.sourceKind,
-          init.sourcePath ?? null,
-          init.sourceHash ?? null,
-          now,
-          hostname(),
-          owner.pid,
-          owner.startTicks,
-          owner.bootId,
-          process.version,
-          pipelabVersion(),
-          init.tfBackend ?? null,
-          init.git?.commit ?? null,
-          init.git === undefined ? null : init.git.dirty ? 1 : 0,
-        ],
+        `INSERT INTO runs (status, ${RUN_INSERT_COLUMNS.join(", ")}) VALUES ('running', ${placeholders(values.length, "postgres")}) RETURNING id`,
+        values,
       ).rows[0];
       return (row as { id: number }).id as RunId;
     });
@@ -252,26 +233,8 @@ export class PostgresStore implements BrowsableStore {
           sources.map(([, source]) => source),
         ]);
       }
-      tx.query(
-        `INSERT INTO step_executions (run_id, step, cache_key, outcome, tier, source_run_id, duration_ms,
-           output_fingerprint, output_bytes, error, started_at, reason, key_parts)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-        [
-          run,
-          exec.step,
-          exec.cacheKey ?? null,
-          exec.outcome,
-          exec.tier ?? null,
-          exec.sourceRunId ?? null,
-          exec.durationMs,
-          exec.outputFingerprint ?? null,
-          exec.outputBytes ?? null,
-          exec.error ?? null,
-          nowIso(),
-          exec.reason ?? null,
-          exec.keyParts ?? null,
-        ],
-      );
+      const values = stepValues(run, exec, nowIso());
+      tx.query(`INSERT INTO step_executions (${STEP_INSERT_COLUMNS.join(", ")}) VALUES (${placeholders(values.length, "postgres")})`, values);
     });
   }
 

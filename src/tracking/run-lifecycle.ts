@@ -5,12 +5,10 @@
  * process that saw it fail. The crash sweep (crash-sweep.ts) ends the runs
  * whose process died without ending them.
  */
-import { hostname } from "node:os";
 import { TrackingError } from "../errors";
-import { pipelabVersion } from "../util";
 import { nowIso } from "./connection";
 import type { StoreConnection } from "./connection";
-import { currentProcess } from "./process-owner";
+import { RUN_INSERT_COLUMNS, placeholders, runValues } from "./row-values";
 import { checkName } from "./value-checks";
 import type { ExperimentId, RunFailure, RunId, RunInit, RunStatus } from "./types";
 
@@ -28,33 +26,9 @@ export function createRun(conn: StoreConnection, init: RunInit): RunId {
   if (init.name !== undefined) checkName("run", init.name);
   conn.refuseIfReadOnly(`start a run of experiment ${JSON.stringify(init.experiment)}`);
   const experiment = experimentId(conn, init.experiment);
-  const now = nowIso();
-  const owner = currentProcess();
+  const values = runValues(experiment, init, nowIso());
   const info = conn.write(`start a run of experiment ${JSON.stringify(init.experiment)}`, () =>
-    conn.db
-      .prepare(
-        `INSERT INTO runs (experiment_id, name, status, source_kind, source_path, source_hash, started_at,
-           heartbeat_at, host, pid, pid_start_ticks, boot_id, node_version, pipelab_version, tf_backend, git_commit, git_dirty)
-         VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        experiment,
-        init.name ?? null,
-        init.sourceKind,
-        init.sourcePath ?? null,
-        init.sourceHash ?? null,
-        now,
-        now,
-        hostname(),
-        owner.pid,
-        owner.startTicks,
-        owner.bootId,
-        process.version,
-        pipelabVersion(),
-        init.tfBackend ?? null,
-        init.git?.commit ?? null,
-        init.git === undefined ? null : init.git.dirty ? 1 : 0,
-      ),
+    conn.db.prepare(`INSERT INTO runs (status, ${RUN_INSERT_COLUMNS.join(", ")}) VALUES ('running', ${placeholders(values.length, "sqlite")})`).run(...values),
   );
   return Number(info.lastInsertRowid) as RunId;
 }

@@ -5,6 +5,7 @@
  * used, why a step recomputes); listings count it.
  */
 import { nowIso } from "./connection";
+import { STEP_INSERT_COLUMNS, placeholders, stepValues } from "./row-values";
 import { userVersion } from "./migrate";
 import { CODE_SOURCES_SCHEMA } from "./schema";
 import type { StoreConnection } from "./connection";
@@ -14,27 +15,8 @@ export function recordStep(conn: StoreConnection, run: RunId, exec: StepExecutio
   conn.write(`record step ${JSON.stringify(exec.step)} of run ${run}`, () => {
     const insertSource = conn.stmt("INSERT OR IGNORE INTO code_sources (hash, source) VALUES (?, ?)");
     for (const [hash, source] of Object.entries(exec.codeSources ?? {})) insertSource.run(hash, source);
-    conn.db
-      .prepare(
-        `INSERT INTO step_executions (run_id, step, cache_key, outcome, tier, source_run_id, duration_ms,
-           output_fingerprint, output_bytes, error, started_at, reason, key_parts)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        run,
-        exec.step,
-        exec.cacheKey ?? null,
-        exec.outcome,
-        exec.tier ?? null,
-        exec.sourceRunId ?? null,
-        exec.durationMs,
-        exec.outputFingerprint ?? null,
-        exec.outputBytes ?? null,
-        exec.error ?? null,
-        nowIso(),
-        exec.reason ?? null,
-        exec.keyParts ?? null,
-      );
+    const values = stepValues(run, exec, nowIso());
+    conn.stmt(`INSERT INTO step_executions (${STEP_INSERT_COLUMNS.join(", ")}) VALUES (${placeholders(values.length, "sqlite")})`).run(...values);
   });
 }
 
