@@ -11,10 +11,14 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import PgBoss from "pg-boss";
+import type PgBoss from "pg-boss";
 import { SetupError, SweepError, messageOf } from "../errors";
 import { redactUrl } from "../postgres";
 import { isPostgresUrl } from "../tracking";
+import { lazy } from "../util";
+
+/** pg-boss, loaded when a queue is opened: not at every start of the CLI, which only a sweep or a worker needs it for. */
+const pgBoss = lazy(() => require("pg-boss") as typeof PgBoss);
 
 /** The one pg-boss queue all pipelab sweeps share: a worker takes whatever sweep comes next. */
 export const SWEEP_QUEUE = "pipelab-sweep";
@@ -119,7 +123,8 @@ export class SweepQueue {
   static async connect(url: string, options: QueueConnectOptions): Promise<SweepQueue> {
     if (!isPostgresUrl(url)) throw new SweepError(`invalid --queue ${JSON.stringify(url)}: give a PostgreSQL url (postgres://user@host/db)`);
     checkPgBoss();
-    const boss = new PgBoss({
+    const Boss = pgBoss();
+    const boss = new Boss({
       connectionString: url,
       schema: BOSS_SCHEMA,
       application_name: `pipelab ${options.role}`,
@@ -408,7 +413,7 @@ function checkPgBoss(boss?: PgBoss): void {
   }
   const methods = ["start", "stop", "createQueue", "send", "fetch", "complete", "fail", "getJobById", "getDb"];
   const shaped = boss === undefined || methods.every((m) => typeof (boss as unknown as Record<string, unknown>)[m] === "function");
-  if (typeof PgBoss !== "function" || !BOSS_VERSION.test(version) || !shaped) {
+  if (typeof pgBoss() !== "function" || !BOSS_VERSION.test(version) || !shaped) {
     throw new SetupError(`pipelab's sweep queue needs pg-boss 10.x (the last line for Node 20); found ${version}. Reinstall pipelab's dependencies (npm ci).`);
   }
 }

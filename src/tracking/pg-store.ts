@@ -30,7 +30,6 @@ import type { AuditEntry, AuditQuery } from "./pg-access";
 import { PG_SCHEMA_VERSION, migratePostgres, schemaVersion } from "./pg-schema";
 import { localProbe, ownerIsGone } from "./process-owner";
 import { RUN_INSERT_COLUMNS, STEP_INSERT_COLUMNS, placeholders, runValues, stepValues } from "./row-values";
-import { KEYED_STEPS_SQL, STEP_EXECUTIONS_SQL } from "./pg-steps";
 import { toKeyedStep } from "./run-diff";
 import type { KeyedRow, KeyedStep } from "./run-diff";
 import { toStepExecution } from "./step-records";
@@ -117,12 +116,12 @@ export class PostgresStore implements BrowsableStore {
       // 10,000 runs took 0.55 s with it, most of it compiling).
       db = SyncPostgres.connect(url, { applicationName: "pipelab store", serverSettings: { jit: "off" } });
     } catch (error) {
-      throw new TrackingError(`cannot open the experiment store ${redacted(url)}: ${messageOf(error)}`, { cause: error });
+      throw new TrackingError(`cannot open the experiment store ${redactUrl(url)}: ${messageOf(error)}`, { cause: error });
     }
-    const where = `the experiment store ${redacted(url)}`;
+    const where = `the experiment store ${redactUrl(url)}`;
     try {
       const version = options.readOnly ? readableVersion(db, where) : migratePostgres(db, where);
-      const store = new PostgresStore(db, redacted(url), options.readOnly ?? false, version);
+      const store = new PostgresStore(db, redactUrl(url), options.readOnly ?? false, version);
       if (!store.readOnly) store.markCrashedRuns();
       return store;
     } catch (error) {
@@ -519,6 +518,13 @@ export class PostgresStore implements BrowsableStore {
   }
 }
 
+/** The rows stepExecutions reads (mapped as the SQLite store maps them). */
+const STEP_EXECUTIONS_SQL = `SELECT step, cache_key, outcome, tier, source_run_id, duration_ms, output_fingerprint, output_bytes::float8 AS output_bytes, error, reason
+  FROM step_executions WHERE run_id = $1 ORDER BY id`;
+
+/** The rows diffRuns reads, with their key records. */
+const KEYED_STEPS_SQL = "SELECT step, outcome, tier, source_run_id, cache_key, error, key_parts FROM step_executions WHERE run_id = $1 ORDER BY id";
+
 /** What a failed write means, in the user's words where the server's code tells. */
 function writeProblem(error: unknown): string {
   if (error instanceof PostgresError) {
@@ -531,10 +537,6 @@ function writeProblem(error: unknown): string {
     }
   }
   return messageOf(error);
-}
-
-function redacted(url: string): string {
-  return redactUrl(url);
 }
 
 /** The version of an existing store, opened read-only: nothing is created or upgraded. */

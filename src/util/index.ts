@@ -11,7 +11,7 @@ export { describeUnreadable } from "./paths";
 export { fit, textWidth, truncate, visible } from "./terminal";
 export { SHARED_ENV, SharedValueError, sharedByEnvironment } from "./modes";
 export { metricMode } from "./metric-mode";
-export { danfojs, tensorflow, typescript } from "./lazy";
+export { danfojs, lazy, tensorflow, typescript } from "./lazy";
 export { NOT_DATA } from "./not-data";
 export { DANFO_VERSION, adoptColumns, frameBlock, frameRowCount, isDanfoFrame, isDanfoSeries } from "./danfo";
 export { isTensor } from "./tensor";

@@ -41,6 +41,8 @@ export interface TestPostgres {
   query(sql: string, database?: string): string[][];
   /** Creates a login role, with a password (then it must give it: scram-sha-256 on loopback) or without. */
   createRole(name: string, password?: string): void;
+  /** Creates a new, empty database (its name starts with `prefix`, made unique) and returns its url for the superuser. */
+  newDatabase(prefix?: string): string;
   /** Stops the server (fast shutdown: connections are cut); nothing happens when it is already stopped. */
   stop(): void;
   /** Starts it again: same data folder, same port. */
@@ -230,6 +232,7 @@ export function startPostgresServer(options: StartOptions = {}): TestPostgres & 
 
   const urlFor = ({ user = SUPERUSER, password, database = "postgres" }: { user?: string; password?: string; database?: string }): string =>
     `postgres://${encodeURIComponent(user)}${password === undefined ? "" : `:${encodeURIComponent(password)}`}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  let databases = 0;
   return {
     dispose,
     url: urlFor({}),
@@ -241,6 +244,11 @@ export function startPostgresServer(options: StartOptions = {}): TestPostgres & 
     urlFor,
     query: psql,
     createRole: (name, password) => void psql(`CREATE ROLE ${quoteIdent(name)} LOGIN${password === undefined ? "" : ` PASSWORD ${quoteLiteral(password)}`}`),
+    newDatabase: (prefix = "test") => {
+      const name = `${prefix}_${process.pid}_${++databases}`;
+      psql(`CREATE DATABASE ${quoteIdent(name)}`);
+      return urlFor({ database: name });
+    },
     stop,
     start: () => {
       if (!running) start();

@@ -8,8 +8,7 @@ const pg = postgresOrSkip();
 describeFiltersOnStore(
   "the PostgreSQL store",
   () => {
-    pg.server.query(`CREATE DATABASE filters_${process.pid}`);
-    const url = pg.server.urlFor({ database: `filters_${process.pid}` });
+    const url = pg.server.newDatabase("filters");
     const withDb = <T>(fn: (db: SyncPostgres) => T): T => {
       const db = SyncPostgres.connect(url);
       try {

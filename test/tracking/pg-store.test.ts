@@ -14,14 +14,7 @@ import { tempDir } from "../helpers/tmp";
 
 const pg = postgresOrSkip();
 const root = join(__dirname, "..", "..");
-let databases = 0;
-
-/** A new empty database of the test server, and its URL. */
-function database(): string {
-  const name = `pgstore_${process.pid}_${++databases}`;
-  pg.server.query(`CREATE DATABASE ${name}`);
-  return pg.server.urlFor({ database: name });
-}
+const database = (): string => pg.server.newDatabase("pgstore");
 
 interface Finished {
   code: number | null;

@@ -7,9 +7,6 @@ const pg = postgresOrSkip();
 describeRunDiff(
   "the PostgreSQL store",
   tempDir("run-diff-pg-"),
-  () => {
-    pg.server.query(`CREATE DATABASE diff_${process.pid}`);
-    return pg.server.urlFor({ database: `diff_${process.pid}` });
-  },
+  () => pg.server.newDatabase("diff"),
   { skip: pg.skip },
 );

@@ -5,19 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { seededRandom } from "../../src/ml";
 import type { RunId, RunOrder, RunStore } from "../../src/tracking";
-
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** What the test knows of each run, to sort it in JavaScript and compare. */
 interface Known {
@@ -41,7 +30,7 @@ describe(`compareRuns orderBy on ${name}: runs sorted by any column, the runs wi
 
   before(() => {
     store = open();
-    const rand = random(11);
+    const rand = seededRandom(11);
     for (let i = 0; i < 300; i++) {
       const experiment = ["alpha", "Beta", "gamma"][i % 3] as string;
       const name = rand() < 0.1 ? null : ["mlp", "Tree", "forest", "mlp", "knn"][Math.floor(rand() * 5)] as string;

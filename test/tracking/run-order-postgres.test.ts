@@ -6,9 +6,6 @@ const pg = postgresOrSkip();
 
 describeRunOrders(
   "the PostgreSQL store",
-  () => {
-    pg.server.query(`CREATE DATABASE orders_${process.pid}`);
-    return PostgresStore.open(pg.server.urlFor({ database: `orders_${process.pid}` }));
-  },
+  () => PostgresStore.open(pg.server.newDatabase("orders")),
   { skip: pg.skip },
 );

@@ -6,7 +6,6 @@ import { describeRunStore } from "./store-behaviour";
 
 const pg = postgresOrSkip();
 const urls = new WeakMap<RunStore, string>();
-let n = 0;
 
 /** `?` as `$1`, `$2`...: the behaviour suite writes SQL once for both stores. */
 function positional(sql: string): string {
@@ -23,11 +22,7 @@ function open(url: string, options: { readOnly?: boolean } = {}): RunStore {
 describeRunStore(
   "the PostgreSQL store (PostgresStore)",
   {
-    fresh: () => {
-      const database = `behaviour_${process.pid}_${++n}`;
-      pg.server.query(`CREATE DATABASE ${database}`);
-      return open(pg.server.urlFor({ database }));
-    },
+    fresh: () => open(pg.server.newDatabase("behaviour")),
     reopen: (store, options) => open(urls.get(store) as string, options),
     location: (store) => urls.get(store) as string,
     exec: (store, sql, params = []) => {

@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { seededRandom } from "../../src/ml";
 import type { RunId, RunOrder, RunStore } from "../../src/tracking";
 
 /** A store to test, and the raw SQL of what holds it (to set up what a store cannot be asked to do: a dead process's run). */
@@ -47,18 +48,6 @@ function script(dir: string, location: string, body: string): string {
 })();`,
   );
   return file;
-}
-
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function describeRunStore(name: string, under: StoreUnderTest, options: { skip?: string | false } = {}): void {
@@ -124,7 +113,7 @@ export function describeRunStore(name: string, under: StoreUnderTest, options: {
       const store = under.fresh();
       try {
         const run = store.createRun({ experiment: "e", sourceKind: "script" });
-        const rand = random(3);
+        const rand = seededRandom(3);
         const values = Array.from({ length: 5000 }, (_, step) => ({ step, value: Math.sin(step / 100) + rand() * 0.1 }));
         values[1234] = { step: 1234, value: 50 };
         values[4321] = { step: 4321, value: -50 };
@@ -165,7 +154,7 @@ export function describeRunStore(name: string, under: StoreUnderTest, options: {
     it("selects runs with the filter language: params by type, metrics, tags, run fields, in lists, ~, not, is null", () => {
       const store = under.fresh();
       try {
-        const rand = random(5);
+        const rand = seededRandom(5);
         const known: { id: RunId; name: string; lr: number | string | undefined; acc: number | undefined; stage: string | undefined; status: string }[] = [];
         for (let i = 0; i < 60; i++) {
           const name = ["MLP-small", "mlp-large", "tree", "Forest_1"][i % 4] as string;
