@@ -9,11 +9,14 @@ import { redactUrl } from "../postgres";
 import { SweepQueue, scriptHash, storeForJobs } from "../sweep";
 import type { SweepJob, SweepStatus } from "../sweep";
 import { isPostgresUrl, openStore } from "../tracking";
-import { findProjectRoot, metricMode } from "../util";
+import { findProjectRoot, metricMode, visible } from "../util";
 import { CliUsageError } from "./args";
 import { comparisonTable, textTable } from "./table";
 
-const log = (line: string): void => console.log(line);
+/** Prints lines (a table has several), each with its control characters made visible: params, errors and worker names come from users and scripts. */
+export const log = (text: string): void => {
+  for (const line of text.split("\n")) console.log(visible(line));
+};
 
 /** What `pipelab sweep --queue` was asked. */
 export interface QueuedSweepRequest {

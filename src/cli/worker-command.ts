@@ -6,7 +6,7 @@
  */
 import { resolve } from "node:path";
 import { SweepWorker } from "../sweep";
-import { findProjectRoot } from "../util";
+import { findProjectRoot, visible } from "../util";
 import { CliUsageError, parse } from "./args";
 import type { Command } from "./command";
 import { parseDuration } from "./sweep-queue";
@@ -44,7 +44,8 @@ export const workerCommand: Command = {
       projectRoot,
       ...(values.name === undefined ? {} : { name: values.name }),
       ...(values["check-every"] === undefined ? {} : { maintenanceIntervalSeconds: parseDuration(values["check-every"], "--check-every") }),
-      log: (line) => console.log(`${stamp()} ${line}`),
+      // Job params, scripts' errors and host names reach the terminal with their control characters made visible.
+      log: (line) => console.log(`${stamp()} ${visible(line)}`),
     });
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -65,7 +66,7 @@ export const workerCommand: Command = {
       process.off("SIGTERM", onSignal);
       process.off("SIGINT", onSignal);
     }
-    console.log(`${stamp()} worker ${worker.identity.name} stopped`);
+    console.log(`${stamp()} ${visible(`worker ${worker.identity.name} stopped`)}`);
     return 0;
   },
 };

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseDuration } from "../../src/cli/sweep-queue";
+import { log, parseDuration } from "../../src/cli/sweep-queue";
 import { SweepError } from "../../src/errors";
 import { parseJobData, storeForJobs, storeOfJob } from "../../src/sweep/queue";
 import type { SweepJobData } from "../../src/sweep/queue";
@@ -27,5 +27,21 @@ describe("sweep jobs in the queue", () => {
   it("takes durations as 90, 90s, 30m or 2h, under pg-boss's 24 hours", () => {
     assert.deepEqual(["90", "90s", "30m", "2h"].map((d) => parseDuration(d, "--job-timeout")), [90, 90, 1800, 7200]);
     for (const bad of ["0", "-5", "24h", "10 minutes", ""]) assert.throws(() => parseDuration(bad, "--job-timeout"), /invalid --job-timeout/);
+  });
+});
+
+describe("what pipelab sweep prints", () => {
+  it("makes control characters visible, line by line (a script's error, a worker's name, a param)", () => {
+    const lines: string[] = [];
+    const print = console.log;
+    console.log = (line: string) => void lines.push(line);
+    try {
+      log("  ✗ {\"lr\":0.1} by host\x1b[2J: \x1b]0;pwned\x07failed\nsecond\rline");
+    } finally {
+      console.log = print;
+    }
+    assert.equal(lines.length, 2, "a table's lines stay lines");
+    assert.ok(lines.every((l) => !/[\x00-\x08\x0b-\x1f\x7f]/.test(l)), JSON.stringify(lines));
+    assert.match(lines[0] ?? "", /host.*2J/);
   });
 });
