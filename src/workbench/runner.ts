@@ -150,13 +150,11 @@ export class Runner {
     const durationMs = performance.now() - started;
     this.ctx.record({
       step: def.name,
-      cacheKey: k.key,
       outcome: "miss",
       durationMs,
       outputFingerprint: fingerprint.value,
       outputBytes: fingerprint.bytes,
-      keyParts: JSON.stringify(record),
-      codeSources: k.code.sources,
+      ...keyFields(k, computed.readFiles),
       ...(reason ? { reason } : {}),
     });
     this.ctx.say(`▸ ${def.name}: computed in ${formatDuration(durationMs)}${reason ? ` (${reason})` : ""}`);
@@ -194,15 +192,13 @@ export class Runner {
     const durationMs = performance.now() - started;
     this.ctx.record({
       step: def.name,
-      cacheKey: k.key,
       outcome: "hit",
       tier: hit.tier,
       durationMs,
       outputFingerprint: fingerprint,
       outputBytes: hit.bytes,
       ...(hit.runId === null ? {} : { sourceRunId: hit.runId as RunId }),
-      keyParts: JSON.stringify(record),
-      codeSources: k.code.sources,
+      ...keyFields(k, hit.readFiles),
     });
     const from = hit.runId === null ? "" : `, from run ${hit.runId}`;
     this.ctx.say(`▸ ${def.name}: cached (${hit.tier}${from}) in ${formatDuration(durationMs)}`);
